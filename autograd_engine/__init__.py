@@ -1,0 +1,130 @@
+"""autograd_engine: a reverse-mode automatic differentiation tensor engine on NumPy and CuPy,
+with PyTorch's API (``torch`` -> ``autograd_engine``)."""
+
+from . import backend, cuda
+from . import tensor as _tensor  # first: the Tensor class, then the ops built on it
+from .backend import Device
+from .backend import device as device
+from .engine import backward, grad
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .node import Node
+from .ops import (
+    abs,
+    add,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    broadcast_to,
+    cat,
+    chunk,
+    clamp,
+    cos,
+    div,
+    einsum,
+    elu,
+    exp,
+    expm1,
+    flatten,
+    flip,
+    gelu,
+    leaky_relu,
+    log,
+    log1p,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    narrow,
+    neg,
+    permute,
+    pow,
+    prod,
+    relu,
+    repeat,
+    reshape,
+    rsqrt,
+    selu,
+    sigmoid,
+    sign,
+    silu,
+    sin,
+    softmax,
+    softplus,
+    split,
+    sqrt,
+    square,
+    squeeze,
+    stack,
+    std,
+    sub,
+    sum,
+    tanh,
+    transpose,
+    unsqueeze,
+    var,
+    where,
+)
+from .tensor import (
+    Generator,
+    Tensor,
+    arange,
+    as_tensor,
+    bool_,
+    double,
+    empty,
+    empty_like,
+    eye,
+    float16,
+    float32,
+    float64,
+    from_numpy,
+    full,
+    full_like,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    linspace,
+    long,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    uint8,
+    zeros,
+    zeros_like,
+)
+
+bool = bool_  # noqa: A001  (torch.bool)
+clip = clamp
+concat = concatenate = cat
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(t: Tensor) -> int:
+    return t.numel()
+
+
+def flatten_(t):  # pragma: no cover - kept out of the public namespace
+    return flatten(t)
+
+
+del flatten_

@@ -1,0 +1,292 @@
+"""The backward pass: order the graph without recursion, pass each node its complete gradient,
+undo broadcasting once, accumulate into leaves (``backward``) or return gradients (``grad``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .grad_mode import set_grad_enabled
+from .node import Node, _anomaly
+from .tensor import Tensor
+
+
+def _as_tuple(x) -> tuple:
+    if x is None:
+        return ()
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _root_grads(outputs: tuple[Tensor, ...], grad_outputs) -> list[Tensor]:
+    grad_outputs = list(_as_tuple(grad_outputs)) if grad_outputs is not None else []
+    if grad_outputs and len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"grad_outputs has {len(grad_outputs)} entries but there are {len(outputs)} outputs; "
+            "give one gradient per output (or None for scalar outputs)."
+        )
+    grads = []
+    for i, out in enumerate(outputs):
+        g = grad_outputs[i] if grad_outputs else None
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn: "
+                "it was not computed from a tensor with requires_grad=True (or grad was "
+                "disabled). Call requires_grad_() on the inputs you want gradients for."
+            )
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs, but the output has "
+                    f"shape {tuple(out.shape)}. Pass gradient= (a tensor of that shape) to "
+                    "backward(), or reduce the output first (e.g. .sum() or .mean())."
+                )
+            xp = out.device.xp
+            g = Tensor._make(xp.ones(out.data.shape, dtype=out.data.dtype))
+        elif not isinstance(g, Tensor):
+            g = Tensor._make(out.device.xp.asarray(g, dtype=out.data.dtype))
+        if tuple(g.shape) != tuple(out.shape):
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has shape {tuple(g.shape)} and output[{i}] "
+                f"has shape {tuple(out.shape)}; the gradient must have the output's shape."
+            )
+        grads.append(g)
+    return grads
+
+
+def _base_id(array) -> int:
+    while array.base is not None:
+        array = array.base
+    return id(array)
+
+
+def run_backward(
+    outputs: Sequence[Tensor],
+    grad_outputs,
+    retain_graph: bool | None,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+    accumulate: bool = True,
+) -> dict:
+    """The engine behind ``Tensor.backward`` and ``grad``.
+
+    Counts each node's consumers, then walks the graph from the outputs with an explicit ready
+    list: a node runs once all its consumers have passed it their gradients. With
+    ``accumulate`` the leaves' ``.grad`` receive their gradients (restricted to ``inputs`` if
+    given); otherwise the gradients of ``inputs`` are returned in a dict keyed by ``id``.
+    """
+    outputs = _as_tuple(outputs)
+    grads = _root_grads(outputs, grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+
+    # What to capture: leaves by identity, intermediate tensors through their node.
+    wanted_leaves: set[int] | None = None
+    wanted_nodes: dict[Node, Tensor] = {}
+    if inputs is not None:
+        wanted_leaves = set()
+        for t in inputs:
+            if t.grad_fn is None:
+                wanted_leaves.add(id(t))
+            else:
+                wanted_nodes[t.grad_fn] = t
+    captured: dict[int, Tensor] = {}
+
+    # Count consumers of every node reachable from the outputs.
+    deps: dict[Node, int] = {}
+    pending: dict[Node, Tensor] = {}
+    leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, grad]
+    stack: list[Node] = []
+    for out, g in zip(outputs, grads):
+        node = out.grad_fn
+        if node is None:
+            _add_leaf_grad(leaf_grads, out, g)
+            continue
+        if node in pending:
+            pending[node] = pending[node] + g
+            continue
+        pending[node] = g
+        if node not in deps:
+            deps[node] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for nxt in node.next_edges:
+            if nxt is None or not isinstance(nxt, Node):
+                continue
+            count = deps.get(nxt)
+            if count is None:
+                deps[nxt] = 1
+                stack.append(nxt)
+            else:
+                deps[nxt] = count + 1
+
+    ready = [node for node in pending if deps[node] == 0]
+    check_anomaly = _anomaly.enabled
+    with set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            grad = pending.pop(node)
+            hooks = getattr(node, "_hooks", None)
+            if hooks:
+                for hook in hooks:
+                    new = hook(grad)
+                    if new is not None:
+                        grad = new
+            if node in wanted_nodes:
+                captured[id(wanted_nodes[node])] = grad
+            in_grads = node.backward(grad)
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            if check_anomaly:
+                _check_finite(node, in_grads)
+            if not retain_graph:
+                node.release()
+            for nxt, g, shape in zip(node.next_edges, in_grads, node.in_shapes):
+                if nxt is None or g is None:
+                    continue
+                if g.data.shape != shape:
+                    g = g.sum_to_size(shape)
+                if isinstance(nxt, Node):
+                    prev = pending.get(nxt)
+                    pending[nxt] = g if prev is None else prev + g
+                    count = deps[nxt] - 1
+                    deps[nxt] = count
+                    if count == 0:
+                        ready.append(nxt)
+                else:
+                    _add_leaf_grad(leaf_grads, nxt, g)
+
+        for leaf, g in leaf_grads.values():
+            for hook in leaf._hooks or ():
+                new = hook(g)
+                if new is not None:
+                    g = new
+            if wanted_leaves is not None and id(leaf) in wanted_leaves:
+                captured[id(leaf)] = g
+            if accumulate and (wanted_leaves is None or id(leaf) in wanted_leaves):
+                _accumulate(leaf, g, create_graph, grads)
+    return captured
+
+
+def _add_leaf_grad(leaf_grads: dict, leaf: Tensor, g: Tensor) -> None:
+    entry = leaf_grads.get(id(leaf))
+    if entry is None:
+        leaf_grads[id(leaf)] = [leaf, g]
+    else:
+        entry[1] = entry[1] + g
+
+
+_owned: set[int] = set()
+
+
+def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, roots: list[Tensor]) -> None:
+    """Add ``g`` into ``leaf.grad``: in place when the graph is not being recorded."""
+    if g.data.dtype != leaf.data.dtype:
+        g = g.to(leaf.data.dtype)
+    if leaf.grad is None:
+        if create_graph:
+            leaf.grad = g
+            return
+        array = g.data
+        # A gradient array may be shared (Add passes one array to both inputs), a read-only
+        # broadcast view, or the caller's own gradient: copy unless it is a fresh array.
+        if array.base is not None or any(array is r.data for r in roots) or _shared(array):
+            array = array.copy()
+        leaf.grad = Tensor._make(array)
+    elif create_graph or leaf.grad.requires_grad:
+        leaf.grad = leaf.grad + g
+    else:
+        leaf.grad.data += g.data
+
+
+def _shared(array) -> bool:
+    # NOTE: the gradients given to leaves in one backward are checked by identity; the set is
+    # cleared at the end of each backward() call (see Tensor.backward).
+    key = id(array)
+    if key in _owned:
+        return True
+    _owned.add(key)
+    return False
+
+
+def _check_finite(node: Node, grads) -> None:
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        xp = g.device.xp
+        if not bool(xp.isfinite(g.data).all()):
+            trace = getattr(node, "_trace", None)
+            where = "".join(trace[-3:]) if trace else "(created before anomaly mode was on)\n"
+            kind = "nan" if bool(xp.isnan(g.data).any()) else "inf"
+            raise RuntimeError(
+                f"Function '{node.name()}' returned {kind} values in its {i}th output "
+                f"(shape {tuple(g.shape)}). The node was created here:\n{where}"
+            )
+
+
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs=None,
+) -> None:
+    """Accumulate the gradients of ``tensors`` into the leaves' ``.grad``
+    (``torch.autograd.backward``)."""
+    try:
+        run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate=True)
+    finally:
+        _owned.clear()
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated
+    (``torch.autograd.grad``).
+
+    Args:
+        outputs: a tensor or sequence of tensors to differentiate.
+        inputs: a tensor or sequence of tensors (leaves or intermediates) to differentiate by.
+        grad_outputs: the vector in the vector-Jacobian product, one per output (``None`` for
+            scalar outputs means 1).
+        retain_graph: keep saved values for another backward (defaults to ``create_graph``).
+        create_graph: record the backward pass, so the result can be differentiated again.
+        allow_unused: return ``None`` for an input that the outputs do not depend on instead
+            of raising.
+
+    Example::
+
+        x = ag.tensor([2.0], requires_grad=True)
+        (dy,) = ag.grad((x**3).sum(), x, create_graph=True)   # 3x^2 = 12
+        (d2y,) = ag.grad(dy.sum(), x)                           # 6x = 12
+    """
+    inputs_t = _as_tuple(inputs)
+    for i, t in enumerate(inputs_t):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"One of the differentiated Tensors (input {i}, shape {tuple(t.shape)}) does not "
+                "require grad. Call requires_grad_() on it before computing the outputs."
+            )
+    captured = run_backward(
+        outputs, grad_outputs, retain_graph, create_graph, inputs_t, accumulate=False
+    )
+    result = []
+    for i, t in enumerate(inputs_t):
+        g = captured.get(id(t))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"One of the differentiated Tensors (input {i}, shape {tuple(t.shape)}) appears "
+                "to not have been used in the graph. Set allow_unused=True if this is the "
+                "desired behavior."
+            )
+        if g is not None and not create_graph:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,85 @@
+"""Grad modes: whether operations record the graph (``no_grad``, ``enable_grad``,
+``set_grad_enabled``), usable as context managers and as decorators."""
+
+from __future__ import annotations
+
+import functools
+
+
+class _State:
+    __slots__ = ("enabled",)
+
+    def __init__(self):
+        self.enabled = True
+
+
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record the graph for backward."""
+    return state.enabled
+
+
+class _GradModeContext:
+    """Base of the grad-mode context managers; any instance also works as a decorator."""
+
+    mode: bool = True
+
+    def __enter__(self):
+        self.prev = state.enabled
+        state.enabled = self.mode
+
+    def __exit__(self, *exc):
+        state.enabled = self.prev
+        return False
+
+    def _fresh(self) -> _GradModeContext:
+        return type(self)()
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self._fresh():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Context manager and decorator that turns graph recording off (``torch.no_grad``).
+
+    Example::
+
+        with ag.no_grad():
+            y = model(x)          # y.requires_grad is False, nothing is recorded
+    """
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager and decorator that turns graph recording on (``torch.enable_grad``)."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Set grad mode to ``mode``; as a function call it takes effect at once, as a context
+    manager it is restored on exit (``torch.set_grad_enabled``)."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self.prev = state.enabled
+        state.enabled = self.mode
+
+    def __enter__(self):
+        pass
+
+    def __call__(self, fn):
+        # Used as a decorator: undo the switch made by __init__, apply it per call instead.
+        state.enabled = self.prev
+        return super().__call__(fn)
+
+    def _fresh(self) -> set_grad_enabled:
+        return set_grad_enabled(self.mode)

@@ -1,0 +1,8 @@
+"""The differentiable operations, one node class each, grouped by family."""
+
+from .activation import *  # noqa: F403
+from .arith import *  # noqa: F403
+from .linalg import *  # noqa: F403
+from .reduce import *  # noqa: F403
+from .shape import *  # noqa: F403
+from .unary import *  # noqa: F403

@@ -1,0 +1,61 @@
+"""Helpers shared by the op families: turning Python scalars and arrays into constant tensors
+of the right dtype, and normalizing ``dim`` arguments."""
+
+from __future__ import annotations
+
+import numbers
+
+from .. import backend
+from ..tensor import Tensor, float32, int64
+
+
+def operand(x, like: Tensor) -> Tensor:
+    """``x`` as a Tensor for a binary op with ``like``: a Python scalar becomes a constant of
+    ``like``'s dtype (no upcasting), as in PyTorch's type promotion."""
+    if isinstance(x, Tensor):
+        return x
+    xp = backend.get_array_module(like.data)
+    if isinstance(x, numbers.Number):
+        kind = like.data.dtype.kind
+        if isinstance(x, bool):
+            dtype = like.data.dtype
+        elif isinstance(x, numbers.Integral):
+            dtype = like.data.dtype if kind != "b" else int64
+        elif isinstance(x, numbers.Real):
+            dtype = like.data.dtype if kind == "f" else float32
+        else:
+            raise TypeError(f"complex numbers are not supported (got {x!r})")
+        return Tensor._make(xp.asarray(x, dtype=dtype))
+    array = backend.asarray(x, backend.device_of(like.data))
+    if array.dtype.kind == "f" and not hasattr(x, "dtype"):
+        array = array.astype(like.data.dtype if like.data.dtype.kind == "f" else float32)
+    return Tensor._make(array)
+
+
+def norm_dim(dim, ndim: int) -> tuple[int, ...] | None:
+    """``dim`` (None, int or sequence) as a sorted tuple of non-negative axes."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
+    out = []
+    for d in dims:
+        d = int(d)
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-max(ndim, 1)}, "
+                f"{max(ndim, 1) - 1}], but got {d})"
+            )
+        out.append(d % ndim if ndim else 0)
+    return tuple(sorted(set(out)))
+
+
+def keepdim_shape(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The shape a reduction over ``dims`` has with ``keepdim=True``."""
+    if dims is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def const(array) -> Tensor:
+    """A constant tensor (no grad) wrapping a backend array, for masks in backward."""
+    return Tensor._make(array)

@@ -1,0 +1,262 @@
+"""Activations and the softmax family: relu, leaky_relu, elu, selu, gelu, silu, sigmoid, tanh,
+softplus, softmax, log_softmax (both stable for huge logits)."""
+
+from __future__ import annotations
+
+import math
+
+from .. import backend
+from ..node import Node
+from ..tensor import Tensor
+from ._util import const, norm_dim
+
+
+class ReLU(Node):
+    """y = max(a, 0)."""
+
+    def forward(self, a):
+        self.save_output()
+        xp = backend.get_array_module(a)
+        return xp.maximum(a, 0)
+
+    def backward(self, grad):
+        # NOTE: relu'(0) = 0, as in PyTorch.
+        (out,) = self.saved_tensors
+        return grad * const(out.data > 0)
+
+
+class LeakyReLU(Node):
+    """y = a if a > 0 else negative_slope * a."""
+
+    def __init__(self, negative_slope: float = 0.01):
+        self.negative_slope = negative_slope
+
+    def forward(self, a):
+        self.save_inputs(0)
+        xp = backend.get_array_module(a)
+        return xp.where(a > 0, a, a * a.dtype.type(self.negative_slope))
+
+    def backward(self, grad):
+        (a,) = self.saved_tensors
+        x = a.data
+        xp = backend.get_array_module(x)
+        slope = xp.where(x > 0, x.dtype.type(1), x.dtype.type(self.negative_slope))
+        return grad * const(slope)
+
+
+class ELU(Node):
+    """y = a if a > 0 else alpha * (e^a - 1)."""
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = alpha
+
+    def forward(self, a):
+        self.save_inputs(0)
+        xp = backend.get_array_module(a)
+        return xp.where(a > 0, a, a.dtype.type(self.alpha) * xp.expm1(xp.minimum(a, 0)))
+
+    def backward(self, grad):
+        (a,) = self.saved_tensors
+        pos = const((a.data > 0).astype(a.data.dtype))
+        # d/da = 1 for a > 0, alpha * e^a otherwise (written with tensors for higher orders)
+        neg_part = a.clamp(max=0).exp() * self.alpha
+        return grad * (pos + (1 - pos) * neg_part)
+
+
+class GELU(Node):
+    """y = a * Phi(a) (exact, with erf) or its tanh approximation."""
+
+    def __init__(self, approximate: str = "none"):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, a):
+        self.save_inputs(0)
+        xp = backend.get_array_module(a)
+        if self.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            return 0.5 * a * (1 + xp.tanh(k * (a + 0.044715 * a**3)))
+        return 0.5 * a * (1 + backend.erf(a / math.sqrt(2)))
+
+    def backward(self, grad):
+        (a,) = self.saved_tensors
+        if self.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            inner = (a + a * a * a * 0.044715) * k
+            t = inner.tanh()
+            d_inner = (a * a * (3 * 0.044715) + 1) * k
+            return grad * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner)
+        cdf = GELUCdf()(a)
+        pdf = (a * a * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+        return grad * (cdf + a * pdf)
+
+
+class GELUCdf(Node):
+    """y = Phi(a) = (1 + erf(a / sqrt 2)) / 2, the normal CDF (GELU's backward needs it)."""
+
+    def forward(self, a):
+        self.save_inputs(0)
+        return 0.5 * (1 + backend.erf(a / math.sqrt(2)))
+
+    def backward(self, grad):
+        (a,) = self.saved_tensors
+        return grad * (a * a * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+
+
+class Sigmoid(Node):
+    """y = 1 / (1 + e^-a), computed without overflow."""
+
+    def forward(self, a):
+        self.save_output()
+        xp = backend.get_array_module(a)
+        e = xp.exp(-xp.abs(a))
+        return xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+    def backward(self, grad):
+        (out,) = self.saved_tensors
+        return grad * out * (1 - out)
+
+
+class Tanh(Node):
+    """y = tanh a."""
+
+    def forward(self, a):
+        self.save_output()
+        return backend.get_array_module(a).tanh(a)
+
+    def backward(self, grad):
+        (out,) = self.saved_tensors
+        return grad * (1 - out * out)
+
+
+class SiLU(Node):
+    """y = a * sigmoid(a)."""
+
+    def forward(self, a):
+        self.save_inputs(0)
+        xp = backend.get_array_module(a)
+        e = xp.exp(-xp.abs(a))
+        return a * xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+    def backward(self, grad):
+        (a,) = self.saved_tensors
+        s = a.sigmoid()
+        return grad * s * (1 + a * (1 - s))
+
+
+class Softplus(Node):
+    """y = log(1 + e^(beta a)) / beta, linear where beta * a > threshold."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, a):
+        self.save_inputs(0)
+        xp = backend.get_array_module(a)
+        z = a * a.dtype.type(self.beta)
+        soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / a.dtype.type(self.beta)
+        return xp.where(z > self.threshold, a, soft)
+
+    def backward(self, grad):
+        (a,) = self.saved_tensors
+        linear = const((a.data * self.beta > self.threshold).astype(a.data.dtype))
+        return grad * (linear + (1 - linear) * (a * self.beta).sigmoid())
+
+
+class Softmax(Node):
+    """y = e^a / sum(e^a) along ``dim``, shifted by the max for stability."""
+
+    def __init__(self, dim: int):
+        self.dim = dim
+
+    def forward(self, a):
+        self.save_output()
+        xp = backend.get_array_module(a)
+        e = xp.exp(a - a.max(axis=self.dim, keepdims=True))
+        e /= e.sum(axis=self.dim, keepdims=True)
+        return e
+
+    def backward(self, grad):
+        (out,) = self.saved_tensors
+        return out * (grad - (grad * out).sum(self.dim, keepdim=True))
+
+
+class LogSoftmax(Node):
+    """y = a - logsumexp(a) along ``dim``, shifted by the max for stability."""
+
+    def __init__(self, dim: int):
+        self.dim = dim
+
+    def forward(self, a):
+        self.save_output()
+        xp = backend.get_array_module(a)
+        shifted = a - a.max(axis=self.dim, keepdims=True)
+        shifted -= xp.log(xp.exp(shifted).sum(axis=self.dim, keepdims=True))
+        return shifted
+
+    def backward(self, grad):
+        (out,) = self.saved_tensors
+        return grad - out.exp() * grad.sum(self.dim, keepdim=True)
+
+
+def relu(a: Tensor) -> Tensor:
+    return ReLU()(a)
+
+
+def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return LeakyReLU(negative_slope)(a)
+
+
+def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
+    return ELU(alpha)(a)
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(a: Tensor) -> Tensor:
+    """scale * elu(a, alpha) with the self-normalizing constants (composed)."""
+    return ELU(SELU_ALPHA)(a) * SELU_SCALE
+
+
+def gelu(a: Tensor, approximate: str = "none") -> Tensor:
+    return GELU(approximate)(a)
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    return Sigmoid()(a)
+
+
+def tanh(a: Tensor) -> Tensor:
+    return Tanh()(a)
+
+
+def silu(a: Tensor) -> Tensor:
+    return SiLU()(a)
+
+
+def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return Softplus(beta, threshold)(a)
+
+
+def _softmax_dim(dim, ndim: int) -> int:
+    if dim is None:
+        # PyTorch's legacy implicit choice.
+        return 0 if ndim in (0, 1, 3) else 1
+    return norm_dim(dim, ndim)[0] if ndim else 0
+
+
+def softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """Softmax along ``dim`` (``torch.softmax``)."""
+    if dtype is not None:
+        a = a.to(dtype)
+    return Softmax(_softmax_dim(dim, a.ndim))(a)
+
+
+def log_softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """Log-softmax along ``dim`` (``torch.log_softmax``)."""
+    if dtype is not None:
+        a = a.to(dtype)
+    return LogSoftmax(_softmax_dim(dim, a.ndim))(a)

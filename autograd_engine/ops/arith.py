@@ -1,0 +1,214 @@
+"""Arithmetic: ``+ - * / **``, negation, comparisons (no gradient), dtype and device casts."""
+
+from __future__ import annotations
+
+from .. import backend
+from ..node import Node
+from ..tensor import Tensor
+from ._util import const, operand
+
+
+class Constant(Node):
+    """y = c, a leaf that needs no gradient (what a Python scalar or array operand becomes)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def forward(self):
+        return self.value
+
+    def backward(self, grad):
+        return ()
+
+
+class Add(Node):
+    """y = a + b."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad):
+        return grad, grad
+
+
+class Sub(Node):
+    """y = a - b."""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, grad):
+        return grad, (-grad if self.needs_input_grad[1] else None)
+
+
+class Mul(Node):
+    """y = a * b."""
+
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        return a * b
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        need_a, need_b = self.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Node):
+    """y = a / b."""
+
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        return a / b
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        need_a, need_b = self.needs_input_grad
+        ga = grad / b if need_a else None
+        gb = -grad * a / (b * b) if need_b else None
+        return ga, gb
+
+
+class Neg(Node):
+    """y = -a."""
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, grad):
+        return -grad
+
+
+class Pow(Node):
+    """y = a ** b."""
+
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        self.save_output()
+        return a**b
+
+    def backward(self, grad):
+        a, b, out = self.saved_tensors
+        need_a, need_b = self.needs_input_grad
+        ga = grad * b * a ** (b - 1) if need_a else None
+        gb = grad * out * a.log() if need_b else None
+        return ga, gb
+
+
+class Cast(Node):
+    """y = a converted to another dtype (the gradient is converted back)."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, a):
+        self.src_dtype = a.dtype
+        return a.astype(self.dtype)
+
+    def backward(self, grad):
+        return grad.to(self.src_dtype)
+
+
+class ToDevice(Node):
+    """y = a copied to another device (the gradient is copied back)."""
+
+    def __init__(self, device):
+        self.device = device
+
+    def forward(self, a):
+        self.src_device = backend.device_of(a)
+        return backend.to_device(a, self.device)
+
+    def backward(self, grad):
+        return grad.to(self.src_device)
+
+
+class Clone(Node):
+    """y = a copy of a."""
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, grad):
+        return grad
+
+
+def add(a, b, alpha=1) -> Tensor:
+    """a + alpha * b (``torch.add``)."""
+    if not isinstance(a, Tensor):
+        a = operand(a, b)
+    b = operand(b, a)
+    if alpha != 1:
+        b = mul(b, alpha)
+    return Add()(a, b)
+
+
+def sub(a, b, alpha=1) -> Tensor:
+    """a - alpha * b (``torch.sub``)."""
+    if not isinstance(a, Tensor):
+        a = operand(a, b)
+    b = operand(b, a)
+    if alpha != 1:
+        b = mul(b, alpha)
+    return Sub()(a, b)
+
+
+def mul(a, b) -> Tensor:
+    """a * b (``torch.mul``)."""
+    if not isinstance(a, Tensor):
+        a = operand(a, b)
+    return Mul()(a, operand(b, a))
+
+
+def div(a, b, rounding_mode=None) -> Tensor:
+    """a / b (``torch.div``); with ``rounding_mode`` ('trunc' or 'floor') no gradient."""
+    if not isinstance(a, Tensor):
+        a = operand(a, b)
+    b = operand(b, a)
+    if rounding_mode is None:
+        if a.data.dtype.kind != "f" and b.data.dtype.kind != "f":
+            a = a.float()
+        return Div()(a, b)
+    xp = backend.get_array_module(a.data)
+    if rounding_mode == "floor":
+        return const(xp.floor_divide(a.data, b.data))
+    if rounding_mode == "trunc":
+        return const(xp.trunc(a.data / b.data).astype(xp.result_type(a.data, b.data)))
+    raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+
+
+def neg(a: Tensor) -> Tensor:
+    return Neg()(a)
+
+
+def pow(a, b) -> Tensor:
+    """a ** b (``torch.pow``), for a tensor or scalar exponent."""
+    if not isinstance(a, Tensor):
+        a = operand(a, b)
+    return Pow()(a, operand(b, a))
+
+
+def cast(a: Tensor, dtype) -> Tensor:
+    return Cast(dtype)(a)
+
+
+def to_device(a: Tensor, device) -> Tensor:
+    return ToDevice(device)(a)
+
+
+def clone(a: Tensor) -> Tensor:
+    return Clone()(a)
+
+
+def compare(op: str, a, b) -> Tensor:
+    """Element-wise comparison; the result is a bool tensor outside the graph."""
+    if not isinstance(a, Tensor):
+        a = operand(a, b)
+    b = operand(b, a)
+    try:
+        return const(getattr(a.data, op)(b.data))
+    except ValueError as exc:
+        raise RuntimeError(
+            f"comparison {op}: shapes {tuple(a.shape)} and {tuple(b.shape)} are not "
+            f"broadcastable: {exc}"
+        ) from None

@@ -1,0 +1,119 @@
+"""Matrix products: ``matmul`` (1-D, 2-D and batched with broadcasting) and ``einsum``."""
+
+from __future__ import annotations
+
+from .. import backend
+from ..node import Node
+from ..tensor import Tensor
+
+
+class MatMul(Node):
+    """y = a @ b (NumPy's matmul rules)."""
+
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        return a @ b
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        need_a, need_b = self.needs_input_grad
+        if a.ndim >= 2 and b.ndim >= 2:
+            ga = grad @ b.mT if need_a else None
+            gb = a.mT @ grad if need_b else None
+            return ga, gb  # the engine sums batch broadcasting back
+        # 1-D operands: promote to matrices, then drop the added dims again.
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = g2.unsqueeze(-2)
+        if b.ndim == 1:
+            g2 = g2.unsqueeze(-1)
+        ga = gb = None
+        if need_a:
+            ga = g2 @ b2.mT
+            ga = ga.squeeze(-2) if a.ndim == 1 else ga
+        if need_b:
+            gb = a2.mT @ g2
+            gb = gb.squeeze(-1) if b.ndim == 1 else gb
+        return ga, gb
+
+
+class Einsum(Node):
+    """y = einsum(equation, *operands), explicit form without ellipsis."""
+
+    def __init__(self, inputs: list[str], output: str):
+        self.inputs, self.output = inputs, output
+
+    def forward(self, *arrays):
+        self.save_inputs(*range(len(arrays)))
+        xp = backend.get_array_module(arrays[0])
+        return xp.einsum(",".join(self.inputs) + "->" + self.output, *arrays)
+
+    def backward(self, grad):
+        operands = self.saved_tensors
+        grads = []
+        for i, need in enumerate(self.needs_input_grad):
+            if not need:
+                grads.append(None)
+                continue
+            target = self.inputs[i]
+            others = [(s, t) for j, (s, t) in enumerate(zip(self.inputs, operands)) if j != i]
+            have = set(self.output).union(*[set(s) for s, _ in others])
+            kept = "".join(c for c in target if c in have)
+            subs = [self.output] + [s for s, _ in others]
+            g = einsum(",".join(subs) + "->" + kept, grad, *[t for _, t in others])
+            if kept != target:  # letters summed only within this operand: broadcast back
+                shape = operands[i].shape
+                for pos, c in enumerate(target):
+                    if c not in have:
+                        g = g.unsqueeze(pos)
+                g = g.expand(*shape)
+            grads.append(g)
+        return tuple(grads)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product with NumPy/PyTorch broadcasting rules (``torch.matmul``)."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"matmul: both arguments need at least 1 dimension, got shapes {tuple(a.shape)} "
+            f"and {tuple(b.shape)}"
+        )
+    try:
+        return MatMul()(a, b)
+    except RuntimeError:
+        raise RuntimeError(
+            f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
+            f"({a.shape[-1]} != {b.shape[-2] if b.ndim > 1 else b.shape[0]}); the last dim of "
+            "the first must equal the second-to-last dim of the second"
+        ) from None
+
+
+def einsum(equation: str, *operands) -> Tensor:
+    """Einstein summation (``torch.einsum``): e.g. ``einsum("ij,jk->ik", a, b)``."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    eq = equation.replace(" ", "")
+    if "..." in eq:
+        raise NotImplementedError("einsum: ellipsis ('...') is not supported; name every axis")
+    lhs, arrow, out = eq.partition("->")
+    inputs = lhs.split(",")
+    if not arrow:
+        letters = "".join(inputs)
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    if len(inputs) != len(operands):
+        raise ValueError(
+            f"einsum(): the equation names {len(inputs)} operands but {len(operands)} were given"
+        )
+    for s, t in zip(inputs, operands):
+        if len(s) != t.ndim:
+            raise RuntimeError(
+                f"einsum(): the subscript {s!r} has {len(s)} letters for an operand of shape "
+                f"{tuple(t.shape)}"
+            )
+        if len(set(s)) != len(s):
+            raise NotImplementedError(
+                f"einsum(): repeated letters within one operand ({s!r}) are not supported"
+            )
+    return Einsum(inputs, out)(*operands)

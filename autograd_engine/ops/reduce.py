@@ -1,0 +1,315 @@
+"""Reductions: sum, mean, prod, max/min (full, ``amax``, and ``max(dim)`` with indices),
+logsumexp, var/std, argmax/argmin, and ``sum_to_size`` (how the engine undoes broadcasting)."""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+
+from .. import backend
+from ..node import Node
+from ..tensor import Tensor
+from ._util import const, keepdim_shape, norm_dim
+
+
+class Sum(Node):
+    """y = sum of a over ``dims``."""
+
+    def __init__(self, dims, keepdim: bool = False):
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, a):
+        self.in_shape = a.shape
+        return a.sum(axis=self.dims, keepdims=self.keepdim)
+
+    def backward(self, grad):
+        if not self.keepdim:
+            grad = grad.reshape(keepdim_shape(self.in_shape, self.dims))
+        return grad.expand(self.in_shape)
+
+
+class Mean(Node):
+    """y = mean of a over ``dims``."""
+
+    def __init__(self, dims, keepdim: bool = False):
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, a):
+        self.in_shape = a.shape
+        return a.mean(axis=self.dims, keepdims=self.keepdim)
+
+    def backward(self, grad):
+        shape = self.in_shape
+        count = _count(shape, self.dims)
+        if not self.keepdim:
+            grad = grad.reshape(keepdim_shape(shape, self.dims))
+        return grad.expand(shape) / count
+
+
+def _count(shape, dims) -> int:
+    n = 1
+    for i, s in enumerate(shape):
+        if dims is None or i in dims:
+            n *= s
+    return n
+
+
+class Prod(Node):
+    """y = product of a over ``dims`` (all, or one dim)."""
+
+    def __init__(self, dims, keepdim: bool = False):
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, a):
+        self.save_inputs(0)
+        self.save_output()
+        return a.prod(axis=self.dims, keepdims=self.keepdim)
+
+    def backward(self, grad):
+        a, out = self.saved_tensors
+        shape = keepdim_shape(a.shape, self.dims)
+        grad = grad.reshape(shape)
+        x = a.data
+        if not (x == 0).any():
+            return grad * out.reshape(shape) / a
+        # NOTE: with zeros present, the product of the other elements is computed directly
+        # (a constant: second-order gradients through zeros of prod are not supported).
+        return grad * const(_prod_except_self(x, self.dims))
+
+
+def _prod_except_self(x, dims):
+    xp = backend.get_array_module(x)
+    if dims is None or len(dims) != 1:
+        flat = x.reshape(-1)
+        return _prod_except_self(flat, (0,)).reshape(x.shape)
+    axis = dims[0]
+    ones = xp.ones_like(xp.take(x, [0], axis=axis))
+    left = xp.concatenate([ones, xp.cumprod(x, axis=axis)], axis=axis)
+    rev = xp.flip(xp.cumprod(xp.flip(x, axis=axis), axis=axis), axis=axis)
+    right = xp.concatenate([rev, ones], axis=axis)
+    n = x.shape[axis]
+    return xp.take(left, range(n), axis=axis) * xp.take(right, range(1, n + 1), axis=axis)
+
+
+class Amax(Node):
+    """y = max of a over ``dims``; ties share the gradient evenly."""
+
+    reduce = "max"
+
+    def __init__(self, dims, keepdim: bool = False):
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, a):
+        self.save_inputs(0)
+        self.save_output()
+        return getattr(a, self.reduce)(axis=self.dims, keepdims=self.keepdim)
+
+    def backward(self, grad):
+        # NOTE: the gradient is split evenly among tied extremes, as in torch.amax.
+        a, out = self.saved_tensors
+        shape = keepdim_shape(a.shape, self.dims)
+        x = a.data
+        mask = (x == out.data.reshape(shape)).astype(x.dtype)
+        mask /= mask.sum(axis=self.dims, keepdims=True)
+        return grad.reshape(shape) * const(mask)
+
+
+class Amin(Amax):
+    """y = min of a over ``dims``; ties share the gradient evenly."""
+
+    reduce = "min"
+
+
+class MaxDim(Node):
+    """y = max of a along one ``dim``; the gradient goes to the returned index."""
+
+    arg = "argmax"
+
+    def __init__(self, dim: int, keepdim: bool = False):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, a):
+        xp = backend.get_array_module(a)
+        idx = xp.expand_dims(getattr(a, self.arg)(axis=self.dim), self.dim)
+        self.indices = idx if self.keepdim else idx.squeeze(self.dim)
+        self.in_shape = a.shape
+        self.save_for_backward(idx)
+        out = xp.take_along_axis(a, idx, axis=self.dim)
+        return out if self.keepdim else out.squeeze(self.dim)
+
+    def backward(self, grad):
+        (idx,) = self.saved_arrays
+        xp = backend.get_array_module(idx)
+        onehot = xp.zeros(self.in_shape, dtype=grad.data.dtype)
+        xp.put_along_axis(onehot, idx, 1, axis=self.dim)
+        if not self.keepdim:
+            grad = grad.unsqueeze(self.dim)
+        return grad * const(onehot)
+
+
+class MinDim(MaxDim):
+    """y = min of a along one ``dim``; the gradient goes to the returned index."""
+
+    arg = "argmin"
+
+
+class LogSumExp(Node):
+    """y = log(sum(e^a)) over ``dims``, shifted by the max for stability."""
+
+    def __init__(self, dims, keepdim: bool = False):
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, a):
+        self.save_inputs(0)
+        self.save_output()
+        xp = backend.get_array_module(a)
+        m = a.max(axis=self.dims, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(xp.exp(a - m).sum(axis=self.dims, keepdims=True)) + m
+        if not self.keepdim:
+            out = out.reshape(_drop(out.shape, self.dims))
+        return out
+
+    def backward(self, grad):
+        a, out = self.saved_tensors
+        shape = keepdim_shape(a.shape, self.dims)
+        return grad.reshape(shape) * (a - out.reshape(shape)).exp()
+
+
+def _drop(shape, dims):
+    """``shape`` without the reduced ``dims`` (all of them when ``dims`` is None)."""
+    return tuple(s for i, s in enumerate(shape) if dims is not None and i not in dims)
+
+
+def _dims(a: Tensor, dim):
+    return norm_dim(dim, a.ndim)
+
+
+def sum(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Sum over ``dim`` (int, tuple or None for all) (``torch.sum``)."""
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.data.dtype.kind in "bi" and a.data.dtype.itemsize < 8:
+        a = a.long()
+    return Sum(_dims(a, dim), keepdim)(a)
+
+
+def mean(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Mean over ``dim`` (``torch.mean``); needs a floating point tensor, as in PyTorch."""
+    if dtype is not None:
+        a = a.to(dtype)
+    if a.data.dtype.kind != "f":
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be floating point, got "
+            f"{a.dtype}. Convert with .float() first."
+        )
+    return Mean(_dims(a, dim), keepdim)(a)
+
+
+def prod(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Product over all elements or one ``dim`` (``torch.prod``)."""
+    return Prod(_dims(a, dim), keepdim)(a)
+
+
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+
+
+def max(a: Tensor, dim=None, keepdim: bool = False):
+    """``max()`` of all elements (ties share the gradient), ``max(dim)`` -> (values, indices)
+    with the gradient to the index, or ``max(other)`` element-wise (``torch.max``)."""
+    if isinstance(dim, Tensor):
+        from .unary import maximum
+
+        return maximum(a, dim)
+    if dim is None:
+        return Amax(None, False)(a)
+    node = MaxDim(_dims(a, dim)[0], keepdim)
+    values = node(a)
+    return MaxResult(values, const(node.indices))
+
+
+def min(a: Tensor, dim=None, keepdim: bool = False):
+    """Like :func:`max`, for the minimum (``torch.min``)."""
+    if isinstance(dim, Tensor):
+        from .unary import minimum
+
+        return minimum(a, dim)
+    if dim is None:
+        return Amin(None, False)(a)
+    node = MinDim(_dims(a, dim)[0], keepdim)
+    values = node(a)
+    return MinResult(values, const(node.indices))
+
+
+def amax(a: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Max over ``dim`` (all if empty); ties share the gradient evenly (``torch.amax``)."""
+    return Amax(_dims(a, dim) or None, keepdim)(a)
+
+
+def amin(a: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Min over ``dim`` (all if empty); ties share the gradient evenly (``torch.amin``)."""
+    return Amin(_dims(a, dim) or None, keepdim)(a)
+
+
+def argmax(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the max (of the flattened tensor if ``dim`` is None) (``torch.argmax``)."""
+    return _arg("argmax", a, dim, keepdim)
+
+
+def argmin(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    return _arg("argmin", a, dim, keepdim)
+
+
+def _arg(name: str, a: Tensor, dim, keepdim: bool) -> Tensor:
+    x = a.data
+    if dim is None:
+        out = getattr(x.reshape(-1), name)()
+        if keepdim:
+            out = out.reshape((1,) * x.ndim)
+    else:
+        d = _dims(a, dim)[0]
+        out = getattr(x, name)(axis=d)
+        if keepdim:
+            out = backend.get_array_module(x).expand_dims(out, d)
+    return const(backend.get_array_module(x).asarray(out, dtype="int64"))
+
+
+def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(a))) over ``dim``, stable for huge values (``torch.logsumexp``)."""
+    return LogSumExp(_dims(a, dim), keepdim)(a)
+
+
+def _correction(unbiased, correction) -> float:
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(a: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (default 1) (``torch.var``)."""
+    dims = _dims(a, dim)
+    n = _count(a.shape, dims)
+    centered = a - a.mean(dims, keepdim=True)
+    dof = builtins.max(n - _correction(unbiased, correction), 0)
+    return (centered * centered).sum(dims, keepdim=keepdim) / dof
+
+
+def std(a: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Standard deviation: the square root of :func:`var` (``torch.std``)."""
+    return var(a, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def sum_to_size(a: Tensor, shape) -> Tensor:
+    """Sum ``a`` down to ``shape``, undoing broadcasting (``torch.Tensor.sum_to_size``)."""
+    shape = tuple(shape)
+    if a.shape == shape:
+        return a
+    lead = a.ndim - len(shape)
+    if lead < 0:
+        raise RuntimeError(f"sum_to_size: size {shape} is not expandable to {tuple(a.shape)}")
+    kept = tuple(lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1)
+    if not kept:
+        return Sum(tuple(range(lead)), False)(a)
+    out = Sum(tuple(range(lead)) + kept, True)(a)
+    return out.reshape(shape)

@@ -1,0 +1,970 @@
+"""The Tensor: one backend array plus what autograd needs (``grad``, ``requires_grad``,
+``grad_fn``), with PyTorch's methods. Operations live in ``ops/``; this file wires them up."""
+
+from __future__ import annotations
+
+import numbers
+
+from . import backend
+from .backend import Device, get_array_module
+from .grad_mode import state as _grad_state
+
+_as_array = backend.ensure_array
+
+numpy = backend.numpy
+
+float16 = numpy.dtype("float16")
+float32 = numpy.dtype("float32")
+float64 = numpy.dtype("float64")
+int8 = numpy.dtype("int8")
+uint8 = numpy.dtype("uint8")
+int16 = numpy.dtype("int16")
+int32 = numpy.dtype("int32")
+int64 = numpy.dtype("int64")
+bool_ = numpy.dtype("bool")
+half, double, long, int_ = float16, float64, int64, int32
+
+_DTYPE_NAMES = {
+    "float16": float16, "half": float16, "float32": float32, "float": float32,
+    "float64": float64, "double": float64, "int8": int8, "uint8": uint8, "int16": int16,
+    "int32": int32, "int": int32, "int64": int64, "long": int64, "bool": bool_,
+}  # fmt: skip
+
+
+def as_dtype(dtype):
+    """Turn ``ag.float32``, ``"float32"``, ``numpy.float32`` or ``float`` into a NumPy dtype."""
+    if dtype is None:
+        return None
+    if isinstance(dtype, str):
+        try:
+            return _DTYPE_NAMES[dtype]
+        except KeyError:
+            raise TypeError(f"Unknown dtype {dtype!r}; use one of {sorted(_DTYPE_NAMES)}") from None
+    if dtype is float:
+        return float32
+    if dtype is int:
+        return int64
+    if dtype is bool:
+        return bool_
+    return numpy.dtype(dtype)
+
+
+def is_floating_point_dtype(dtype) -> bool:
+    return dtype.kind == "f"
+
+
+def _infer_array(data, dtype, dev: Device):
+    """Array for ``tensor(data)``: Python floats -> float32, ints -> int64, arrays keep dtype."""
+    if isinstance(data, Tensor):
+        data = data.data
+    keeps_dtype = hasattr(data, "dtype") and hasattr(data, "shape")
+    if dtype is not None:
+        return backend.asarray(data, dev, dtype=dtype)
+    if (
+        not keeps_dtype
+        and isinstance(data, (list, tuple))
+        and any(isinstance(x, Tensor) for x in _flat(data))
+    ):
+        data = [x.data if isinstance(x, Tensor) else x for x in data]
+    array = backend.asarray(data, dev)
+    if not keeps_dtype:
+        if array.dtype.kind == "f":
+            array = array.astype(float32, copy=False)
+        elif array.dtype.kind in "iu":
+            array = array.astype(int64, copy=False)
+        elif array.dtype.kind not in "b":
+            raise TypeError(
+                f"tensor(): cannot make a tensor from data of type {type(data).__name__} "
+                f"(NumPy dtype {array.dtype}); pass numbers, nested lists or arrays."
+            )
+    return array
+
+
+def _flat(data):
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _check_requires_grad(dtype, requires_grad: bool) -> None:
+    if requires_grad and dtype.kind != "f":
+        raise RuntimeError(
+            f"Only Tensors of floating point dtype can require gradients, got dtype {dtype}. "
+            "Convert with .float() (or create it with dtype=autograd_engine.float32)."
+        )
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it (``torch.Tensor``).
+
+    ``Tensor(data, requires_grad=False)`` is the class form of :func:`tensor`, with the same
+    dtype rules. Attributes: ``data`` (the NumPy or CuPy array), ``grad`` (a Tensor or None),
+    ``requires_grad``, ``grad_fn`` (the node that made it; None for a leaf), ``shape``,
+    ``dtype``, ``device``.
+
+    Example::
+
+        x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        y = (x @ x).relu().sum()
+        y.backward()
+        x.grad            # dy/dx, a Tensor of shape (2, 2)
+    """
+
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "grad_fn",
+        "_version",
+        "_hooks",
+        "_retains_grad",
+        "__weakref__",
+    )
+    __array_priority__ = 1000  # numpy_array * tensor defers to Tensor.__rmul__
+
+    def __init__(self, data=None, requires_grad: bool = False, *, dtype=None, device=None):
+        if data is None:
+            data = []
+        dev = backend.device(device) if device is not None else _device_of_data(data)
+        array = _infer_array(data, as_dtype(dtype), dev)
+        _check_requires_grad(array.dtype, requires_grad)
+        self.data = array
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.grad_fn = None
+        self._version = 0
+        self._hooks = None
+        self._retains_grad = False
+
+    @classmethod
+    def _make(cls, array) -> Tensor:
+        """Wrap a backend array without copying or checks (the ops' fast path)."""
+        t = object.__new__(Tensor)
+        t.data = array
+        t.grad = None
+        t.requires_grad = False
+        t.grad_fn = None
+        t._version = 0
+        t._hooks = None
+        t._retains_grad = False
+        return t
+
+    # --- attributes -------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self) -> Device:
+        return backend.device_of(self.data)
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def T(self) -> Tensor:
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> Tensor:
+        return self.transpose(-2, -1)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def size(self, dim: int | None = None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def element_size(self) -> int:
+        return self.data.dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def item(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to a Python "
+                f"scalar (shape {tuple(self.shape)}); index it or reduce it first."
+            )
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def numpy(self):
+        """A host NumPy array of the data (shared on the CPU, copied from a GPU)."""
+        return backend.to_device(self.data, backend.CPU)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of a Tensor with {self.data.size} values (shape "
+                f"{tuple(self.shape)}) is ambiguous; use .any() or .all()."
+            )
+        return bool(self.data.reshape(()).item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    # --- operators ----------------------------------------------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __floordiv__(self, other):
+        return _ops.div(self, other, rounding_mode="floor")
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(_ops.operand(other, self), self)
+
+    def __neg__(self):
+        return _ops.Neg()(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __eq__(self, other):
+        return _ops.compare("__eq__", self, other)
+
+    def __ne__(self, other):
+        return _ops.compare("__ne__", self, other)
+
+    def __lt__(self, other):
+        return _ops.compare("__lt__", self, other)
+
+    def __le__(self, other):
+        return _ops.compare("__le__", self, other)
+
+    def __gt__(self, other):
+        return _ops.compare("__gt__", self, other)
+
+    def __ge__(self, other):
+        return _ops.compare("__ge__", self, other)
+
+    def __invert__(self):
+        return Tensor._make(~self.data)
+
+    def __and__(self, other):
+        return _ops.compare("__and__", self, other)
+
+    def __or__(self, other):
+        return _ops.compare("__or__", self, other)
+
+    def __xor__(self, other):
+        return _ops.compare("__xor__", self, other)
+
+    __hash__ = object.__hash__
+
+    # --- methods mirroring torch.Tensor -------------------------------------------------------
+    def add(self, other, alpha=1):
+        return _ops.add(self, other, alpha=alpha)
+
+    def sub(self, other, alpha=1):
+        return _ops.sub(self, other, alpha=alpha)
+
+    def mul(self, other):
+        return _ops.mul(self, other)
+
+    def div(self, other, rounding_mode=None):
+        return _ops.div(self, other, rounding_mode=rounding_mode)
+
+    def pow(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def neg(self):
+        return _ops.Neg()(self)
+
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def log1p(self):
+        return _ops.log1p(self)
+
+    def expm1(self):
+        return _ops.expm1(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def rsqrt(self):
+        return _ops.rsqrt(self)
+
+    def square(self):
+        return _ops.square(self)
+
+    def reciprocal(self):
+        return _ops.reciprocal(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def sign(self):
+        return _ops.sign(self)
+
+    def sin(self):
+        return _ops.sin(self)
+
+    def cos(self):
+        return _ops.cos(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def clamp(self, min=None, max=None):
+        return _ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    def where(self, condition, other):
+        return _ops.where(condition, self, other)
+
+    def softmax(self, dim, dtype=None):
+        return _ops.softmax(self, dim, dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return _ops.log_softmax(self, dim, dtype)
+
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        return _ops.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        return _ops.mean(self, dim, keepdim, dtype=dtype)
+
+    def prod(self, dim=None, keepdim=False):
+        return _ops.prod(self, dim, keepdim)
+
+    def max(self, dim=None, keepdim=False):
+        return _ops.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return _ops.min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return _ops.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return _ops.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _ops.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return _ops.logsumexp(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _ops.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _ops.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The p-norm over ``dim`` (all elements by default)."""
+        if p == 2:
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        if p == float("inf"):
+            return self.abs().amax(dim if dim is not None else (), keepdim)
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor._make(_as_array(self.data.any(axis=dim, keepdims=keepdim)))
+
+    def all(self, dim=None, keepdim=False):
+        return Tensor._make(_as_array(self.data.all(axis=dim, keepdims=keepdim)))
+
+    def isnan(self):
+        return Tensor._make(get_array_module(self.data).isnan(self.data))
+
+    def isfinite(self):
+        return Tensor._make(get_array_module(self.data).isfinite(self.data))
+
+    def sum_to_size(self, *size):
+        return _ops.sum_to_size(self, _ops.shape._shape_arg(size))
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def view(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def view_as(self, other):
+        return _ops.reshape(self, other.shape)
+
+    def reshape_as(self, other):
+        return _ops.reshape(self, other.shape)
+
+    def permute(self, *dims):
+        return _ops.permute(self, *dims)
+
+    def transpose(self, dim0, dim1):
+        return _ops.transpose(self, dim0, dim1)
+
+    def t(self):
+        return _ops.transpose(self, 0, 1) if self.ndim == 2 else self
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim, sizes):
+        return _ops.unflatten(self, dim, sizes)
+
+    def unsqueeze(self, dim):
+        return _ops.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None):
+        return _ops.squeeze(self, dim)
+
+    def expand(self, *sizes):
+        return _ops.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return _ops.expand(self, *other.shape)
+
+    def broadcast_to(self, shape):
+        return _ops.broadcast_to(self, shape)
+
+    def narrow(self, dim, start, length):
+        return _ops.narrow(self, dim, start, length)
+
+    def split(self, split_size, dim=0):
+        return _ops.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return _ops.chunk(self, chunks, dim)
+
+    def flip(self, dims):
+        return _ops.flip(self, dims)
+
+    def repeat(self, *sizes):
+        return _ops.repeat(self, *sizes)
+
+    # --- autograd ---------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``torch.Tensor.backward``).
+
+        Args:
+            gradient: d(loss)/d(self) for a non-scalar ``self``; omit it for a scalar.
+            retain_graph: keep saved values so that backward can run again through the graph
+                (defaults to ``create_graph``).
+            create_graph: record the backward pass, for higher-order gradients.
+            inputs: accumulate only into these leaves.
+        """
+        from .engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, outside the graph."""
+        return Tensor._make(self.data)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. Use .detach() to "
+                "get a tensor outside the graph."
+            )
+        _check_requires_grad(self.data.dtype, requires_grad)
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            if not self.requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if self._retains_grad:
+            return
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            t = ref()
+            if t is not None:
+                g = grad.detach() if not _grad_state.enabled else grad
+                t.grad = g if t.grad is None else t.grad + g
+
+        _add_node_hook(self.grad_fn, keep)
+        self._retains_grad = True
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            hooks = _add_node_hook(self.grad_fn, hook)
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+            hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    # --- conversion ---------------------------------------------------------------------------
+    def to(self, *args, **kwargs) -> Tensor:
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``;
+        differentiable, and returns ``self`` when nothing changes."""
+        dev, dtype = None, None
+        for a in list(args) + [kwargs.get("device"), kwargs.get("dtype")]:
+            if a is None:
+                continue
+            if isinstance(a, Tensor):
+                dev, dtype = a.device, a.dtype
+            elif isinstance(a, (str, Device)):
+                dev = backend.device(a)
+            else:
+                dtype = as_dtype(a)
+        out = self
+        if dev is not None and dev != self.device:
+            out = _ops.to_device(out, dev)
+        if dtype is not None and dtype != out.data.dtype:
+            out = _ops.cast(out, dtype)
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> Tensor:
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, int):
+            device = f"cuda:{device}"
+        return self.to(device)
+
+    def float(self) -> Tensor:
+        return self.to(float32)
+
+    def double(self) -> Tensor:
+        return self.to(float64)
+
+    def half(self) -> Tensor:
+        return self.to(float16)
+
+    def long(self) -> Tensor:
+        return self.to(int64)
+
+    def int(self) -> Tensor:
+        return self.to(int32)
+
+    def bool(self) -> Tensor:
+        return self.to(bool_)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def clone(self) -> Tensor:
+        return _ops.clone(self)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def new_tensor(self, data, dtype=None, requires_grad=False) -> Tensor:
+        return tensor(data, dtype=dtype or self.dtype, device=self.device,
+                      requires_grad=requires_grad)  # fmt: skip
+
+    def new_zeros(self, *size, dtype=None) -> Tensor:
+        return zeros(*size, dtype=dtype or self.dtype, device=self.device)
+
+    def new_ones(self, *size, dtype=None) -> Tensor:
+        return ones(*size, dtype=dtype or self.dtype, device=self.device)
+
+    def new_full(self, size, fill_value, dtype=None) -> Tensor:
+        return full(size, fill_value, dtype=dtype or self.dtype, device=self.device)
+
+    # --- printing -----------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        body = numpy.array2string(
+            self.numpy(), separator=", ", prefix="tensor(", threshold=1000, edgeitems=3
+        )
+        extras = []
+        if self.is_cuda:
+            extras.append(f"device='{self.device}'")
+        if self.data.dtype not in (float32, int64, bool_) or self.data.size == 0:
+            extras.append(f"dtype=autograd_engine.{self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    __str__ = __repr__
+
+
+class RemovableHandle:
+    """Returned by hook registration; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _add_node_hook(node, hook) -> list:
+    hooks = getattr(node, "_hooks", None)
+    if hooks is None:
+        hooks = node._hooks = []
+    hooks.append(hook)
+    return hooks
+
+
+def _device_of_data(data) -> Device:
+    if isinstance(data, Tensor):
+        return data.device
+    return backend.device_of(data)
+
+
+# --- creation functions ------------------------------------------------------------------------
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (``torch.tensor``).
+
+    Python floats (and lists of them) become float32, Python ints int64, bools bool; a NumPy
+    or CuPy array keeps its dtype.
+
+    Example::
+
+        ag.tensor([[1.0, 2.0]], requires_grad=True)
+    """
+    dev = backend.device(device) if device is not None else _device_of_data(data)
+    src = data.data if isinstance(data, Tensor) else data
+    array = _infer_array(src, as_dtype(dtype), dev)
+    if array is src or (getattr(array, "base", None) is not None and array.base is src):
+        array = array.copy()
+    _check_requires_grad(array.dtype, requires_grad)
+    t = Tensor._make(array)
+    t.requires_grad = bool(requires_grad)
+    return t
+
+
+def from_numpy(array) -> Tensor:
+    """A tensor sharing memory with a NumPy array (``torch.from_numpy``)."""
+    if not isinstance(array, numpy.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._make(array)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    dev = backend.device(device) if device is not None else _device_of_data(data)
+    return Tensor._make(_infer_array(data, as_dtype(dtype), dev))
+
+
+def _size(size) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, numbers.Integral) or s < 0:
+            raise ValueError(f"sizes must be non-negative integers, got {tuple(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _new(array, requires_grad: bool) -> Tensor:
+    _check_requires_grad(array.dtype, requires_grad)
+    t = Tensor._make(array)
+    t.requires_grad = bool(requires_grad)
+    return t
+
+
+def _dev(device) -> Device:
+    return backend.device(device)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of zeros of the given size (``torch.zeros``)."""
+    xp = _dev(device).xp
+    return _new(xp.zeros(_size(size), dtype=as_dtype(dtype) or float32), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of ones of the given size (``torch.ones``)."""
+    xp = _dev(device).xp
+    return _new(xp.ones(_size(size), dtype=as_dtype(dtype) or float32), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """An uninitialized tensor (``torch.empty``)."""
+    xp = _dev(device).xp
+    return _new(xp.empty(_size(size), dtype=as_dtype(dtype) or float32), requires_grad)
+
+
+def _fill_dtype(fill_value):
+    if isinstance(fill_value, bool):
+        return bool_
+    if isinstance(fill_value, numbers.Integral):
+        return int64
+    return float32
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor filled with ``fill_value`` (``torch.full``)."""
+    xp = _dev(device).xp
+    dtype = as_dtype(dtype) or _fill_dtype(fill_value)
+    return _new(xp.full(_size((size,)), fill_value, dtype=dtype), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step`` (``torch.arange``)."""
+    if end is None:
+        start, end = 0, start
+    xp = _dev(device).xp
+    is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+    dtype = as_dtype(dtype) or (int64 if is_int else float32)
+    return _new(xp.arange(start, end, step).astype(dtype), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (``torch.linspace``)."""
+    xp = _dev(device).xp
+    return _new(xp.linspace(start, end, steps, dtype=as_dtype(dtype) or float32), requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """The identity matrix (``torch.eye``)."""
+    xp = _dev(device).xp
+    return _new(xp.eye(n, m, dtype=as_dtype(dtype) or float32), requires_grad)
+
+
+def _like(fn, t: Tensor, dtype, device, requires_grad, *args):
+    return fn(
+        *args,
+        dtype=dtype or t.dtype,
+        device=device or t.device,
+        requires_grad=requires_grad,
+    )
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(zeros, t, dtype, device, requires_grad, t.shape)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(ones, t, dtype, device, requires_grad, t.shape)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(empty, t, dtype, device, requires_grad, t.shape)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device,
+                requires_grad=requires_grad)  # fmt: skip
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(rand, t, dtype, device, requires_grad, t.shape)
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(randn, t, dtype, device, requires_grad, t.shape)
+
+
+class Generator:
+    """A random generator for one device, seeded with ``manual_seed`` (``torch.Generator``)."""
+
+    def __init__(self, device="cpu"):
+        self.device = backend.device(device)
+        self._seed = None
+        self.gen = backend.new_generator(self.device)
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = int(seed)
+        self.gen = backend.new_generator(self.device, self._seed)
+        return self
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self) -> dict:
+        return self.gen.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self.gen.bit_generator.state = state
+
+
+def _gen(generator, dev: Device):
+    if generator is None:
+        return backend.generator_for(dev)
+    return generator.gen if isinstance(generator, Generator) else generator
+
+
+def _random_float(method: str, size, generator, dtype, device, requires_grad) -> Tensor:
+    dev = _dev(device)
+    dtype = as_dtype(dtype) or float32
+    if dtype.kind != "f":
+        raise TypeError(f"{method}: expected a floating point dtype, got {dtype}")
+    gen = _gen(generator, dev)
+    work = dtype if dtype in (float32, float64) else float32
+    array = getattr(gen, method)(_size(size), dtype=work)
+    return _new(array.astype(dtype, copy=False), requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform samples on [0, 1) (``torch.rand``)."""
+    return _random_float("random", size, generator, dtype, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal samples (``torch.randn``)."""
+    return _random_float("standard_normal", size, generator, dtype, device, requires_grad)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None) -> Tensor:
+    """Integers uniform on [low, high) (``torch.randint(low=0, high, size)``)."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    dev = _dev(device)
+    array = _gen(generator, dev).integers(low, high, size=_size((size,)))
+    return Tensor._make(array.astype(as_dtype(dtype) or int64, copy=False))
+
+
+def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
+    """A random permutation of 0..n-1 (``torch.randperm``)."""
+    dev = _dev(device)
+    array = _gen(generator, dev).permutation(n)
+    return Tensor._make(array.astype(as_dtype(dtype) or int64, copy=False))
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the default random generator of every device (``torch.manual_seed``)."""
+    backend.manual_seed(seed)
+
+
+def get_array_module_of(t: Tensor):
+    return get_array_module(t.data)
+
+
+from . import ops as _ops  # noqa: E402  (the ops need Tensor defined first)
