@@ -1,0 +1,33 @@
+"""Training helpers that PyTorch leaves to other libraries: ``save``/``load`` of
+checkpoints, ``EarlyStopping``, the learning-rate range test ``lr_find``, random and grid
+``search``, and the metrics ``accuracy`` and ``confusion_matrix``."""
+
+from autograd_engine.training.early_stopping import EarlyStopping
+from autograd_engine.training.lr_finder import LRFindResult, lr_find
+from autograd_engine.training.metrics import accuracy, confusion_matrix
+from autograd_engine.training.search import (
+    SearchResult,
+    choice,
+    loguniform,
+    randint,
+    search,
+    uniform,
+)
+from autograd_engine.training.serialization import CheckpointError, load, save
+
+__all__ = [
+    "CheckpointError",
+    "EarlyStopping",
+    "LRFindResult",
+    "SearchResult",
+    "accuracy",
+    "choice",
+    "confusion_matrix",
+    "load",
+    "loguniform",
+    "lr_find",
+    "randint",
+    "save",
+    "search",
+    "uniform",
+]

@@ -1,0 +1,1 @@
+"""Utilities that mirror ``torch.utils``: ``autograd_engine.utils.data``."""

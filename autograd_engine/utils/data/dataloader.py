@@ -1,0 +1,221 @@
+"""``DataLoader`` and ``default_collate``: batches of samples as Tensors, as in
+``torch.utils.data``."""
+
+from __future__ import annotations
+
+import collections.abc
+import numbers
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from autograd_engine.utils.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+)
+
+__all__ = ["DataLoader", "default_collate"]
+
+
+def _is_tensor(x) -> bool:
+    import autograd_engine as ag
+
+    return isinstance(x, ag.Tensor)
+
+
+def _stack_tensors(batch):
+    import autograd_engine as ag
+
+    arrays = [t.data for t in batch]
+    if all(isinstance(a, np.ndarray) for a in arrays):
+        return ag.from_numpy(np.stack(arrays))
+    xp = ag.backend.get_array_module(arrays[0])
+    return ag.tensor(xp.stack([xp.asarray(a) for a in arrays]), device=batch[0].device)
+
+
+def default_collate(batch):
+    """Merge a list of samples into a batch, keeping the samples' structure.
+
+    Mirrors ``torch.utils.data.default_collate``: Tensors and NumPy arrays are stacked along a
+    new first dimension into a Tensor; Python ints become an int64 Tensor and Python floats a
+    float64 Tensor (PyTorch's dtypes); NumPy scalars keep their dtype; strings stay a list;
+    tuples, lists, named tuples and dicts are collated field by field.
+
+    Example::
+
+        >>> default_collate([(np.zeros(3), 0), (np.ones(3), 1)])
+        [Tensor of shape (2, 3), Tensor([0, 1])]
+    """
+    import autograd_engine as ag
+
+    if not batch:
+        raise ValueError("default_collate got an empty batch")
+    elem = batch[0]
+    if _is_tensor(elem):
+        return _stack_tensors(batch)
+    if isinstance(elem, np.ndarray):
+        if elem.dtype.kind in "OUS":
+            raise TypeError(
+                f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
+                f"lists; found a numpy array of dtype {elem.dtype}"
+            )
+        return ag.from_numpy(np.stack(batch))
+    if isinstance(elem, np.generic):
+        return ag.from_numpy(np.asarray(batch))
+    if isinstance(elem, bool):
+        return ag.from_numpy(np.asarray(batch, dtype=np.bool_))
+    if isinstance(elem, numbers.Integral):
+        return ag.from_numpy(np.asarray(batch, dtype=np.int64))
+    if isinstance(elem, numbers.Real):
+        return ag.from_numpy(np.asarray(batch, dtype=np.float64))
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, collections.abc.Mapping):
+        return {key: default_collate([d[key] for d in batch]) for key in elem}
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):
+        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        size = len(elem)
+        if any(len(s) != size for s in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        return [default_collate(list(s)) for s in zip(*batch)]
+    raise TypeError(
+        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+        f"found {type(elem).__name__}"
+    )
+
+
+def _move(batch, device):
+    if _is_tensor(batch):
+        return batch.to(device)
+    if isinstance(batch, dict):
+        return {k: _move(v, device) for k, v in batch.items()}
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+        return type(batch)(*(_move(v, device) for v in batch))
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_move(v, device) for v in batch)
+    return batch
+
+
+class DataLoader:
+    """Iterate over a dataset in batches.
+
+    Mirrors ``torch.utils.data.DataLoader`` (single process). ``shuffle=True`` visits the
+    data in a new random order each epoch, drawn from ``generator`` (an
+    ``autograd_engine.Generator``) or from the default CPU generator seeded by
+    ``autograd_engine.manual_seed``. ``drop_last`` drops a last, incomplete batch.
+    ``len(loader)`` is the number of batches.
+
+    When ``collate_fn`` is the default and the dataset can fetch whole batches (a
+    ``TensorDataset``, a ``Subset`` of one, or one of ``autograd_engine.datasets`` without a
+    transform), each batch is gathered with one fancy index per array instead of sample by
+    sample.
+
+    Beyond PyTorch: ``device`` (keyword only) moves every batch to that device, e.g.
+    ``DataLoader(ds, batch_size=64, device="cuda")``.
+
+    ``num_workers`` must be 0: there are no worker processes. ``pin_memory`` is accepted and
+    ignored.
+
+    Example::
+
+        >>> loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True,
+        ...                     generator=ag.Generator().manual_seed(0))
+        >>> for xb, yb in loader:
+        ...     ...
+    """
+
+    def __init__(
+        self,
+        dataset,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler: Sampler | None = None,
+        batch_sampler: Sampler | None = None,
+        num_workers: int = 0,
+        collate_fn: Callable | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable | None = None,
+        multiprocessing_context=None,
+        generator=None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        device=None,
+    ):
+        if num_workers != 0:
+            raise ValueError(
+                f"num_workers={num_workers} is not supported: autograd_engine's DataLoader "
+                "loads in the main process; use num_workers=0"
+            )
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError(
+                    "batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                    "sampler, and drop_last"
+                )
+            batch_size = None
+            drop_last = False
+        elif batch_size is None and drop_last:
+            raise ValueError(
+                "batch_size=None option disables auto-batching and is mutually exclusive "
+                "with drop_last"
+            )
+        if sampler is None:
+            sampler = (
+                RandomSampler(dataset, generator=generator)
+                if shuffle
+                else SequentialSampler(dataset)
+            )
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        self.timeout = timeout
+        self.generator = generator
+        self.collate_fn = collate_fn
+        self.device = None if device is None else _device(device)
+
+    @property
+    def _auto_collation(self) -> bool:
+        return self.batch_sampler is not None
+
+    def _index_sampler(self):
+        return self.batch_sampler if self._auto_collation else self.sampler
+
+    def _fetch(self, index):
+        """The batch (or, without auto-batching, the sample) for ``index``."""
+        if not self._auto_collation:
+            sample = self.dataset[index]
+            out = sample if self.collate_fn is None else self.collate_fn(sample)
+        elif self.collate_fn is None and hasattr(self.dataset, "_get_batch"):
+            out = self.dataset._get_batch(np.asarray(index, dtype=np.int64))
+        else:
+            collate = default_collate if self.collate_fn is None else self.collate_fn
+            out = collate([self.dataset[i] for i in index])
+        return out if self.device is None else _move(out, self.device)
+
+    def __iter__(self) -> Iterator:
+        for index in self._index_sampler():
+            yield self._fetch(index)
+
+    def __len__(self) -> int:
+        return len(self._index_sampler())
+
+
+def _device(spec):
+    import autograd_engine as ag
+
+    return ag.device(spec)
