@@ -1,0 +1,114 @@
+"""Adagrad: per-coordinate step sizes from the running sum of squared gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from autograd_engine.backend import get_array_module
+
+from ._functional import check_range
+from .optimizer import Optimizer
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (Duchi et al., 2011); mirrors ``torch.optim.Adagrad``.
+
+    For each parameter with gradient :math:`g` (negated if ``maximize``), at step ``t``::
+
+        g <- g + weight_decay * theta               (if weight_decay != 0)
+        clr = lr / (1 + (t - 1) * lr_decay)
+        s <- s + g * g
+        theta <- theta - clr * g / (sqrt(s) + eps)
+
+    ``s`` starts at ``initial_accumulator_value``. As in PyTorch, the state of every
+    parameter given at construction is created right away (so ``state_dict()`` lists it
+    before the first step); parameters added later get theirs on their first step.
+
+    Args:
+        params (iterable): parameters, ``(name, parameter)`` pairs or param-group dicts.
+        lr (float): learning rate. Default: 1e-2.
+        lr_decay (float): learning rate decay. Default: 0.
+        weight_decay (float): L2 penalty coefficient. Default: 0.
+        initial_accumulator_value (float): starting value of the sum of squares. Default: 0.
+        eps (float): added to the denominator for numerical stability. Default: 1e-10.
+        maximize (bool): maximize the objective instead of minimizing. Default: False.
+
+    State per parameter: ``"step"`` and ``"sum"``.
+
+    Note: a param group's own ``initial_accumulator_value`` is honoured; PyTorch 2.13
+    uses the constructor's value for every group.
+
+    Example::
+
+        >>> opt = optim.Adagrad(model.parameters(), lr=0.1)
+
+    See https://pytorch.org/docs/stable/generated/torch.optim.Adagrad.html
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p, group)
+
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        check_range("learning rate", group["lr"])
+        check_range("lr_decay value", group["lr_decay"])
+        check_range("weight_decay value", group["weight_decay"])
+        check_range("initial_accumulator_value value", group["initial_accumulator_value"])
+        check_range("epsilon value", group["eps"])
+
+    def _init_state(self, p, group: dict[str, Any]) -> None:
+        xp = get_array_module(p.data)
+        state = self.state[p]
+        state["step"] = 0.0
+        state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Perform one optimization step; returns ``closure()`` if a closure is given."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+            weight_decay = group["weight_decay"]
+            for p, grad in self._params_with_grad(group):
+                xp = get_array_module(p.data)
+                state = self.state[p]
+                if len(state) == 0:
+                    self._init_state(p, group)
+                state["step"] += 1
+                step = state["step"]
+
+                if group["maximize"]:
+                    grad = -grad
+                if weight_decay != 0:
+                    grad = grad + weight_decay * p.data
+                clr = lr / (1 + (step - 1) * lr_decay)
+
+                state["sum"] += grad * grad
+                std = xp.sqrt(state["sum"])
+                std += eps
+                update = -clr * grad
+                update /= std
+                p.data += update
+        return loss

@@ -1,0 +1,130 @@
+"""NAdam: Adam with Nesterov momentum and Dozat's momentum-decay schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from autograd_engine.backend import get_array_module
+
+from ._functional import check_betas, check_range, float32, lerp_
+from .optimizer import Optimizer
+
+__all__ = ["NAdam"]
+
+
+class NAdam(Optimizer):
+    r"""NAdam (Dozat, 2016); mirrors ``torch.optim.NAdam``.
+
+    For each parameter with gradient :math:`g` (negated if ``maximize``), at step ``t``::
+
+        theta <- theta * (1 - lr * weight_decay)    if decoupled_weight_decay
+        g <- g + weight_decay * theta               otherwise (if weight_decay != 0)
+        mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
+        P_t = mu_1 * ... * mu_t                     (state "mu_product")
+        m <- beta1 * m + (1 - beta1) * g
+        v <- beta2 * v + (1 - beta2) * g * g
+        d = sqrt(v / (1 - beta2**t)) + eps
+        theta <- theta - lr * (1 - mu_t) / (1 - P_t) * g / d
+                       - lr * mu_{t+1} / (1 - P_t * mu_{t+1}) * m / d
+
+    As in PyTorch, ``mu_product`` is kept in float32 (PyTorch holds it in a float32
+    tensor), so trajectories match PyTorch's to the last bit rather than drifting.
+
+    Args:
+        params (iterable): parameters, ``(name, parameter)`` pairs or param-group dicts.
+        lr (float): learning rate. Default: 2e-3.
+        betas (tuple[float, float]): decay rates of the moment estimates. Default: (0.9, 0.999).
+        eps (float): added to the denominator for numerical stability. Default: 1e-8.
+        weight_decay (float): weight decay coefficient. Default: 0.
+        momentum_decay (float): the momentum-decay constant psi. Default: 4e-3.
+        decoupled_weight_decay (bool): decay the weights directly (as AdamW does; NAdamW)
+            instead of adding an L2 term to the gradient. Default: False.
+        maximize (bool): maximize the objective instead of minimizing. Default: False.
+
+    State per parameter: ``"step"``, ``"mu_product"``, ``"exp_avg"``, ``"exp_avg_sq"``.
+
+    Example::
+
+        >>> opt = optim.NAdam(model.parameters(), lr=2e-3)
+
+    See https://pytorch.org/docs/stable/generated/torch.optim.NAdam.html
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": tuple(betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum_decay": momentum_decay,
+            "decoupled_weight_decay": decoupled_weight_decay,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        check_range("learning rate", group["lr"])
+        check_range("epsilon value", group["eps"])
+        check_betas(group["betas"])
+        check_range("weight_decay value", group["weight_decay"])
+        check_range("momentum_decay value", group["momentum_decay"])
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Perform one optimization step; returns ``closure()`` if a closure is given."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+            beta1, beta2 = group["betas"]
+            momentum_decay = group["momentum_decay"]
+            for p, grad in self._params_with_grad(group):
+                xp = get_array_module(p.data)
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = 0.0
+                    state["mu_product"] = 1.0
+                    state["exp_avg"] = xp.zeros_like(p.data)
+                    state["exp_avg_sq"] = xp.zeros_like(p.data)
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                state["step"] += 1
+                step = state["step"]
+                bias_correction2 = 1 - beta2**step
+
+                if group["maximize"]:
+                    grad = -grad
+                if weight_decay != 0:
+                    if group["decoupled_weight_decay"]:
+                        p.data *= 1 - lr * weight_decay
+                    else:
+                        grad = grad + weight_decay * p.data
+
+                mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+                mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+                mu_product = state["mu_product"] = float32(state["mu_product"] * float32(mu))
+                mu_product_next = mu_product * mu_next
+
+                lerp_(exp_avg, grad, 1 - beta1)
+                exp_avg_sq *= beta2
+                exp_avg_sq += (1 - beta2) * grad * grad
+                denom = exp_avg_sq / bias_correction2
+                xp.sqrt(denom, out=denom)
+                denom += eps
+
+                update = (-lr * (1.0 - mu) / (1.0 - mu_product)) * grad
+                update /= denom
+                p.data += update
+                update = ((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg
+                update /= denom
+                p.data += update
+        return loss

@@ -1,0 +1,340 @@
+"""The ``Optimizer`` base class: parameter groups, per-parameter state, ``zero_grad`` and
+PyTorch-layout state dicts. The update rules live one per module beside it."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from autograd_engine import Tensor
+from autograd_engine.backend import device_of, to_device
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredParameter:
+    """Singleton marking a hyperparameter that every param group must give (PyTorch's)."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+class Optimizer:
+    """Base class of all optimizers; mirrors ``torch.optim.Optimizer``.
+
+    An optimizer holds ``param_groups``, a list of dicts each with a ``"params"`` list and
+    the hyperparameters for those parameters (a group's own values override ``defaults``),
+    and ``state``, a dict keyed by parameter Tensor holding what the update rule keeps
+    between steps (``"step"``, ``"exp_avg"``, ...). Moment buffers are backend arrays
+    (NumPy or CuPy, on the parameter's device, in its dtype); ``"step"`` is a Python float
+    with the value PyTorch keeps in its 0-d ``step`` tensor.
+
+    Args:
+        params: an iterable of Tensors, of ``(name, Tensor)`` pairs (``named_parameters()``),
+            or of dicts defining parameter groups.
+        defaults: the default hyperparameters, used for every group that does not set its own.
+
+    Subclasses implement :meth:`step` and, to validate hyperparameters in every group
+    (constructor arguments, ``add_param_group`` and ``load_state_dict``), ``_validate_group``.
+
+    Example::
+
+        >>> opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> opt.zero_grad()
+        >>> loss_fn(model(x), y).backward()
+        >>> opt.step()
+
+    Differences from PyTorch: the implementation-selection flags (``foreach``, ``fused``,
+    ``capturable``, ``differentiable``) are not taken, since there is one implementation;
+    hyperparameters are Python numbers (no Tensor ``lr``); step hooks are not provided;
+    ``state_dict()`` returns copies (a snapshot that later steps do not change) and
+    ``load_state_dict()`` checks the whole state dict before changing anything.
+    """
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        self._validate_group(defaults)
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                "dicts, but got a Tensor (wrap it in a list: [tensor])"
+            )
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for param_group in param_groups:
+            self.add_param_group(param_group)
+
+    def __repr__(self) -> str:
+        lines = [self.__class__.__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+        return "\n".join(lines) + "\n)"
+
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        """Raise ValueError naming any bad hyperparameter in ``group``; subclasses extend."""
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a parameter group to ``param_groups``; mirrors ``Optimizer.add_param_group``.
+
+        Useful when fine-tuning: unfreeze layers and hand them to the optimizer, with their
+        own hyperparameters if wanted. Keys the group omits take the optimizer's defaults.
+
+        Args:
+            param_group (dict): ``{"params": [...], "lr": ..., ...}``.
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError("param_group must have a 'params' entry")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list instead."
+            )
+        else:
+            params = list(params)
+
+        tensors, names = [], []
+        for param in params:
+            if isinstance(param, tuple):
+                names.append(param[0])
+                tensors.append(param[1])
+            else:
+                tensors.append(param)
+        param_group["params"] = tensors
+        if names:
+            if len(names) != len(tensors):
+                raise ValueError(
+                    "all optimizer params should be with/without names. "
+                    "Some param names are missing"
+                )
+            param_group["param_names"] = names
+
+        for param in tensors:
+            if not isinstance(param, Tensor):
+                raise TypeError(
+                    "optimizer can only optimize Tensors, but one of the params is "
+                    + type(param).__name__
+                )
+            if not (param.is_leaf or param.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(
+                    "parameter group didn't specify a value of required optimization "
+                    f"parameter {name}"
+                )
+            param_group.setdefault(name, default)
+        self._validate_group(param_group)
+
+        ids = [id(p) for p in tensors]
+        if len(ids) != len(set(ids)):
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; "
+                "in future, this will cause an error; "
+                "see github.com/pytorch/pytorch/issues/40967 for more information",
+                stacklevel=3,
+            )
+        existing = set()
+        for group in self.param_groups:
+            existing.update(id(p) for p in group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError(
+                    "all optimizer param groups should be with/without names. "
+                    f"cannot add param group {which} to the optimizer"
+                )
+        if not existing.isdisjoint(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all optimized Tensors; mirrors ``Optimizer.zero_grad``.
+
+        Args:
+            set_to_none (bool): set each ``.grad`` to ``None`` (default) instead of filling
+                it with zeros. Optimizers skip a parameter whose grad is ``None`` but do take
+                a step (weight decay, momentum) for one whose grad is zero.
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.data[...] = 0
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Perform one optimization step (update every parameter that has a grad).
+
+        Args:
+            closure (callable, optional): re-evaluates the model and returns the loss;
+                called with grad enabled, and its result is returned.
+        """
+        raise NotImplementedError
+
+    @staticmethod
+    def _evaluate(closure: Callable[[], Any] | None) -> Any:
+        if closure is None:
+            return None
+        from autograd_engine import enable_grad
+
+        with enable_grad():
+            return closure()
+
+    @staticmethod
+    def _params_with_grad(group: dict[str, Any]):
+        """``(param, grad array)`` for each parameter of ``group`` that has a grad."""
+        for p in group["params"]:
+            if p.grad is not None:
+                yield p, p.grad.data
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state as a dict with PyTorch's layout.
+
+        ``"state"`` maps a parameter's index (its position counting through all groups in
+        order) to its state dict; ``"param_groups"`` is a list of the groups'
+        hyperparameters with ``"params"`` replaced by the list of indices. Arrays are
+        copies, so the dict is a snapshot that later steps do not change.
+
+        Example::
+
+            >>> sd = opt.state_dict()
+            >>> sd["param_groups"][0]["params"]
+            [0, 1, 2, 3]
+        """
+        index_of: dict[int, int] = {}
+        start = 0
+        param_groups = []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            for i, p in enumerate(group["params"], start):
+                index_of.setdefault(id(p), i)
+            packed["params"] = [index_of[id(p)] for p in group["params"]]
+            start += len(packed["params"])
+            param_groups.append(packed)
+        state = {
+            index_of[id(p)]: {k: _copy_value(v) for k, v in s.items()}
+            for p, s in self.state.items()
+            if id(p) in index_of
+        }
+        return {"state": state, "param_groups": param_groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a state dict made by :meth:`state_dict`; mirrors ``Optimizer.load_state_dict``.
+
+        The saved groups are matched with this optimizer's groups by position, and the
+        saved parameter indices with its parameters in order. Arrays are copied onto each
+        parameter's device, floating-point ones in its dtype. Everything is checked first
+        (group count and sizes, unknown parameter indices, state shapes, hyperparameter
+        values), so a bad state dict raises ValueError and leaves the optimizer unchanged.
+
+        When resuming with a learning-rate scheduler, create the scheduler first, then load
+        the optimizer's state (loading it after would be overwritten by the scheduler).
+        """
+        groups = self.param_groups
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
+            raise ValueError(
+                "loaded state dict has a different number of parameter groups: it has "
+                f"{len(saved_groups)}, the optimizer has {len(groups)}"
+            )
+        for i, (group, saved) in enumerate(zip(groups, saved_groups)):
+            if len(group["params"]) != len(saved["params"]):
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't match the size "
+                    f"of optimizer's group: group {i} has {len(saved['params'])} parameters in "
+                    f"the state dict and {len(group['params'])} in the optimizer"
+                )
+        id_map = {}
+        for group, saved in zip(groups, saved_groups):
+            id_map.update(zip(saved["params"], group["params"]))
+
+        state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for index, saved_state in state_dict["state"].items():
+            if index not in id_map:
+                raise ValueError(
+                    f"loaded state dict has state for parameter index {index!r}, which no "
+                    f"parameter group lists (its groups list indices {sorted(id_map)})"
+                )
+            param = id_map[index]
+            for key, value in saved_state.items():
+                shape = getattr(value, "shape", None)
+                if shape is not None and key != "step" and tuple(shape) != tuple(param.shape):
+                    raise ValueError(
+                        f"loaded state dict has state {key!r} of shape {tuple(shape)} for "
+                        f"parameter index {index}, but that parameter has shape "
+                        f"{tuple(param.shape)}: was the state dict saved for another model?"
+                    )
+            state[param] = {k: _cast_value(v, param, k) for k, v in saved_state.items()}
+
+        new_groups = []
+        for group, saved in zip(groups, saved_groups):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+            for name, default in self.defaults.items():
+                saved.setdefault(name, group.get(name, default))
+            self._validate_group(saved)
+            new_groups.append(saved)
+        self.state = state
+        self.param_groups = new_groups
+
+
+def _is_array(value) -> bool:
+    return hasattr(value, "__array_namespace__") or type(value).__module__.split(".")[0] in (
+        "numpy",
+        "cupy",
+    )
+
+
+def _copy_value(value):
+    """Deep-copy a state value: arrays are copied on their device, containers recursively."""
+    if isinstance(value, Tensor):
+        return value.data.copy()
+    if _is_array(value) and hasattr(value, "copy"):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _copy_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy_value(v) for v in value)
+    return value
+
+
+def _cast_value(value, param: Tensor, key):
+    """A copy of a loaded state value on ``param``'s device (and dtype, if floating point).
+
+    ``"step"`` keeps its type, as in PyTorch (it is a counter, not a moment of the param).
+    """
+    if isinstance(value, Tensor):
+        value = value.data
+    if _is_array(value) and hasattr(value, "shape"):
+        if key == "step":
+            return _copy_value(value)
+        array = to_device(value, device_of(param.data))
+        if array.dtype.kind == "f":
+            return array.astype(param.data.dtype, copy=True)
+        return array.copy()
+    if isinstance(value, dict):
+        return {k: _cast_value(v, param, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_value(v, param, None) for v in value)
+    return value
