@@ -12,10 +12,14 @@ from autograd_engine.datasets.vision import VisionDataset, find_file
 
 __all__ = ["CIFAR10", "load_pickle_batch"]
 
-# The only globals a CIFAR batch needs: what NumPy's pickling of an ndarray refers to.
+# The only globals a CIFAR batch needs: what NumPy's pickling of an ndarray refers to, and
+# the bytes constructor that Python 3 writes for protocol 2.
 _ALLOWED = {
     ("numpy.core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("_codecs", "encode"),
     ("numpy", "ndarray"),
     ("numpy", "dtype"),
 }
