@@ -6,6 +6,7 @@ from . import tensor as _tensor  # first: the Tensor class, then the ops built o
 from .backend import Device
 from .backend import device as device
 from .engine import backward, grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .node import Node
 from .ops import (

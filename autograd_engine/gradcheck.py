@@ -1,0 +1,186 @@
+"""Finite-difference checks of analytic gradients: ``gradcheck`` and ``gradgradcheck`` with
+``torch.autograd.gradcheck``'s semantics and defaults."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+
+from . import backend
+from .engine import grad as _grad
+from .grad_mode import enable_grad, no_grad
+from .tensor import Tensor
+
+
+class GradcheckError(RuntimeError):
+    """Raised by :func:`gradcheck` when analytic and numerical gradients disagree."""
+
+
+def _as_tuple(x) -> tuple:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _outputs(func, inputs) -> tuple[Tensor, ...]:
+    return tuple(o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor))
+
+
+def _numerical_jacobian(func, inputs, i: int, eps: float) -> list:
+    """Columns d(out)/d(inputs[i][k]) by central differences, one list per output."""
+    x = inputs[i]
+    xp = backend.get_array_module(x.data)
+    if not x.data.flags.c_contiguous:
+        x.data = xp.ascontiguousarray(x.data)
+    flat = x.data.reshape(-1)  # a view: writes go into x.data
+    columns = None
+    with no_grad():
+        for k in range(flat.size):
+            orig = flat[k].item()
+            flat[k] = orig + eps
+            plus = [o.data.astype("float64").reshape(-1) for o in _outputs(func, inputs)]
+            flat[k] = orig - eps
+            minus = [o.data.astype("float64").reshape(-1) for o in _outputs(func, inputs)]
+            flat[k] = orig
+            cols = [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
+            if columns is None:
+                columns = [[] for _ in cols]
+            for out_cols, c in zip(columns, cols):
+                out_cols.append(c)
+    if columns is None:
+        return []
+    return [xp.stack(c, axis=1) if c else None for c in columns]  # (n_out, n_in)
+
+
+def _analytical_jacobian(func, inputs, i: int, outputs) -> list:
+    """Rows d(out[j])/d(inputs[i]) by one vector-Jacobian product per output element."""
+    x = inputs[i]
+    jacobians = []
+    for o in outputs:
+        xp = backend.get_array_module(o.data)
+        rows = []
+        for j in range(o.data.size):
+            onehot = xp.zeros(o.data.size, dtype=o.data.dtype)
+            onehot[j] = 1
+            if not o.requires_grad:
+                rows.append(xp.zeros(x.data.size))
+                continue
+            (g,) = _grad(
+                o,
+                x,
+                grad_outputs=Tensor._make(onehot.reshape(o.data.shape)),
+                retain_graph=True,
+                allow_unused=True,
+            )
+            rows.append(xp.zeros(x.data.size) if g is None else g.data.reshape(-1).astype("f8"))
+        jacobians.append(xp.stack(rows, axis=0) if rows else xp.zeros((0, x.data.size)))
+    return jacobians
+
+
+def gradcheck(
+    func: Callable,
+    inputs,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check the analytic gradients of ``func`` at ``inputs`` against central finite
+    differences (``torch.autograd.gradcheck``).
+
+    Every input that requires grad is perturbed element by element; the numerical and analytic
+    Jacobians must satisfy ``|analytic - numerical| <= atol + rtol * |numerical|``. Use float64
+    inputs: in float32 the finite differences are too coarse (a warning says so).
+
+    Args:
+        func: a function of tensors returning a tensor or a tuple of tensors.
+        inputs: a tensor or tuple of tensors (and other arguments, passed through).
+        eps, atol, rtol: the perturbation and tolerances (PyTorch's defaults).
+        raise_exception: raise :class:`GradcheckError` on mismatch instead of returning False.
+
+    Example::
+
+        x = ag.randn(3, dtype=ag.float64, requires_grad=True)
+        assert ag.gradcheck(lambda t: (t * t).sin(), (x,))
+    """
+    inputs = _as_tuple(inputs)
+    differentiable = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not differentiable:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient")
+    for i in differentiable:
+        if inputs[i].dtype.itemsize < 8:
+            warnings.warn(
+                f"gradcheck: input {i} is {inputs[i].dtype}, not float64; finite differences "
+                "in single precision are unreliable. Use .double() inputs.",
+                stacklevel=2,
+            )
+    with enable_grad():
+        outputs = _outputs(func, inputs)
+        for i in differentiable:
+            analytic = _analytical_jacobian(func, inputs, i, outputs)
+            numeric = _numerical_jacobian(func, inputs, i, eps)
+            for k, (a, n) in enumerate(zip(analytic, numeric)):
+                if n is None:
+                    continue
+                xp = backend.get_array_module(n)
+                if not bool(xp.all(xp.abs(a - n) <= atol + rtol * xp.abs(n))):
+                    msg = (
+                        f"Jacobian mismatch for output {k} with respect to input {i},\n"
+                        f"numerical:{backend.to_device(n, backend.CPU)}\n"
+                        f"analytical:{backend.to_device(a, backend.CPU)}\n"
+                    )
+                    if raise_exception:
+                        raise GradcheckError(msg)
+                    return False
+    return True
+
+
+def gradgradcheck(
+    func: Callable,
+    inputs,
+    grad_outputs: Sequence[Tensor] | None = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check second derivatives: gradcheck of the vector-Jacobian product of ``func``
+    (``torch.autograd.gradgradcheck``). ``grad_outputs`` default to fixed random tensors that
+    require grad, so the check covers them too."""
+    inputs = _as_tuple(inputs)
+    with enable_grad():
+        outputs = _outputs(func, inputs)
+    if grad_outputs is None:
+        gen = backend.new_generator(backend.CPU, 0)
+        grad_outputs = []
+        for o in outputs:
+            v = gen.standard_normal(o.data.shape)
+            v = backend.asarray(v, o.device, dtype=o.data.dtype)
+            g = Tensor._make(v)
+            g.requires_grad = True
+            grad_outputs.append(g)
+    grad_outputs = tuple(grad_outputs)
+    n_in = len(inputs)
+    diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+
+    def first_order(*args):
+        ins, gos = args[:n_in], args[n_in:]
+        with enable_grad():  # also while gradcheck perturbs inputs under no_grad
+            outs = _outputs(func, ins)
+            grads = _grad(
+                outs,
+                [ins[i] for i in diff],
+                grad_outputs=list(gos),
+                create_graph=True,
+                allow_unused=True,
+            )
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(
+        first_order,
+        inputs + grad_outputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+    )
