@@ -201,6 +201,12 @@ class MultiStepLR(LRScheduler):
             for group in self.optimizer.param_groups
         ]
 
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a state dict made by :meth:`state_dict`."""
+        super().load_state_dict(state_dict)
+        # A checkpoint file hands ``milestones`` back as a plain dict.
+        self.milestones = Counter(self.milestones)
+
     def _get_closed_form_lr(self) -> list[float]:
         milestones = sorted(self.milestones.elements())
         return [
