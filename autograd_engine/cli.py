@@ -1,0 +1,428 @@
+"""The command line: ``python -m autograd_engine train | lr-find | search`` (also installed
+as ``autograd-engine``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["main", "build_parser"]
+
+DATASETS = ["digits", "mnist", "fashion-mnist", "cifar10"]
+OPTIMIZERS = [
+    "sgd",
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "rmsprop",
+    "adam",
+    "adamw",
+    "nadam",
+    "adamax",
+]
+SCHEDULERS = ["none", "step", "exponential", "power", "plateau", "onecycle", "cosine"]
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be a fraction in [0, 1), got {text}")
+    return value
+
+
+def _device(text: str) -> str:
+    kind, _, num = text.partition(":")
+    if kind not in ("cpu", "cuda") or (num and (kind == "cpu" or not num.isdigit())):
+        raise argparse.ArgumentTypeError(f"must be cpu, cuda or cuda:N, got {text!r}")
+    return text
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """The options shared by train, lr-find and search: data, model, optimizer."""
+    data = p.add_argument_group("data")
+    data.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default="digits",
+        help="digits is bundled; the others are read from --data-dir (default: digits)",
+    )
+    data.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="folder holding the MNIST/Fashion-MNIST IDX files or CIFAR-10 batches",
+    )
+    data.add_argument(
+        "--val-split",
+        type=_fraction,
+        default=0.1,
+        metavar="FRACTION",
+        help="fraction of the training data held out as a validation (dev) set; "
+        "0 turns it off (default: 0.1)",
+    )
+    data.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=32,
+        metavar="N",
+        help="training batch size (default: 32)",
+    )
+    data.add_argument(
+        "--eval-batch-size", type=_positive_int, default=1024, metavar="N", help=argparse.SUPPRESS
+    )
+    data.add_argument(
+        "--augment",
+        action="store_true",
+        help="random shifts (RandomCrop with padding), plus flips on cifar10; training data only",
+    )
+    data.add_argument(
+        "--noise",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="SIGMA",
+        help="add Gaussian pixel noise to training images (default: 0)",
+    )
+
+    model = p.add_argument_group("model")
+    model.add_argument("--model", choices=["mlp", "cnn"], default="mlp", help="(default: mlp)")
+    model.add_argument(
+        "--hidden",
+        type=_positive_int,
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="hidden layer widths (default: 128 for mlp, 128 for the cnn's head)",
+    )
+    model.add_argument(
+        "--dropout",
+        type=_fraction,
+        default=0.0,
+        metavar="P",
+        help="dropout probability after each hidden layer (default: 0)",
+    )
+    model.add_argument("--batchnorm", action="store_true", help="batch normalization layers")
+    model.add_argument(
+        "--init", choices=["he", "xavier"], default="he", help="weight initialization (default: he)"
+    )
+
+    opt = p.add_argument_group("optimization")
+    opt.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="(default: adam)")
+    opt.add_argument(
+        "--lr",
+        type=_positive_float,
+        default=None,
+        help="learning rate (default: 1e-3 for adam; per optimizer otherwise)",
+    )
+    opt.add_argument(
+        "--weight-decay",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="W",
+        help="L2 weight decay on weights, not biases or norms (default: 0)",
+    )
+    opt.add_argument(
+        "--l1",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="W",
+        help="L1 penalty on weights, not biases or norms (default: 0)",
+    )
+    opt.add_argument(
+        "--clip-grad-norm",
+        type=_positive_float,
+        default=None,
+        metavar="MAX",
+        help="clip the gradients' global L2 norm to MAX",
+    )
+    opt.add_argument(
+        "--clip-grad-value",
+        type=_positive_float,
+        default=None,
+        metavar="MAX",
+        help="clip each gradient entry to [-MAX, MAX]",
+    )
+
+    run = p.add_argument_group("run")
+    run.add_argument("--device", type=_device, default="cpu", help="cpu or cuda (default: cpu)")
+    run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no per-epoch lines")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograd_engine",
+        description="Train and tune classifiers with autograd_engine.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    train = sub.add_parser("train", help="train a model and report test accuracy",
+                           description="Train a model, report validation and test accuracy, "
+                           "and write a JSON log and plots to --out.")  # fmt: skip
+    _add_run_options(train)
+    loop = train.add_argument_group("training loop")
+    loop.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        help="epochs (default: 30; with --overfit-batch, steps: 200)",
+    )
+    loop.add_argument(
+        "--scheduler",
+        choices=SCHEDULERS,
+        default="none",
+        help="learning-rate schedule (default: none)",
+    )
+    loop.add_argument(
+        "--gamma",
+        type=_positive_float,
+        default=None,
+        help="decay factor of step (0.1), exponential (0.9) and plateau (0.1)",
+    )
+    loop.add_argument(
+        "--step-size",
+        type=_positive_int,
+        default=None,
+        metavar="EPOCHS",
+        help="epochs between decays for --scheduler step (default: epochs/3)",
+    )
+    loop.add_argument(
+        "--power-r",
+        type=_positive_float,
+        default=10.0,
+        metavar="R",
+        help="power schedule lr0 * (1 + epoch/R)^-C (default: R=10)",
+    )
+    loop.add_argument(
+        "--power-c", type=_positive_float, default=1.0, metavar="C", help="(default: 1)"
+    )
+    loop.add_argument(
+        "--plateau-patience",
+        type=_non_negative_int,
+        default=3,
+        metavar="EPOCHS",
+        help="epochs without improvement before plateau decays (default: 3)",
+    )
+    loop.add_argument(
+        "--early-stopping",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="stop after N epochs without a better validation loss, and restore the best weights",
+    )
+    loop.add_argument(
+        "--overfit-batch",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="train on one batch of N samples to check the model can drive the loss to ~0",
+    )
+    loop.add_argument(
+        "--plot-grads",
+        action="store_true",
+        help="plot per-layer weight and gradient magnitudes (grads.png)",
+    )
+    files = train.add_argument_group("files")
+    files.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        help="save a checkpoint here after every epoch and on Ctrl-C",
+    )
+    files.add_argument("--resume", metavar="PATH", help="continue the run saved in PATH")
+    files.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="folder for log.json and curves.png (default: runs/DATASET-MODEL)",
+    )
+    train.set_defaults(func=_train)
+
+    lrf = sub.add_parser("lr-find", help="learning-rate range test",
+                         description="Raise the learning rate exponentially over --steps "
+                         "batches, plot the loss, and suggest a rate.")  # fmt: skip
+    _add_run_options(lrf)
+    lrf.add_argument("--start-lr", type=_positive_float, default=1e-7)
+    lrf.add_argument("--end-lr", type=_positive_float, default=10.0)
+    lrf.add_argument("--steps", type=_positive_int, default=100)
+    lrf.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="folder for lr_find.png and lr_find.json (default: runs/lr-find)",
+    )
+    lrf.set_defaults(func=_lr_find, overfit_batch=None, resume=None)
+
+    srch = sub.add_parser("search", help="random or grid hyperparameter search",
+                          description="Train one model per trial and pick the best on the "
+                          "validation set.",
+                          epilog="Examples of --param: lr=loguniform:1e-4:1e-1 (add :N for N "
+                          "grid points), dropout=uniform:0:0.5, hidden=choice:64,128,256, "
+                          "optimizer=adam,nadam (a plain list is a choice), "
+                          "batch_size=randint:16:129")  # fmt: skip
+    _add_run_options(srch)
+    srch.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=SPEC",
+        required=True,
+        help="a dimension of the search space (repeat the option)",
+    )
+    srch.add_argument("--strategy", choices=["random", "grid"], default="random")
+    srch.add_argument(
+        "--trials",
+        type=_positive_int,
+        default=None,
+        help="random: the number of trials (default: 10); grid: a cap",
+    )
+    srch.add_argument("--metric", choices=["val_loss", "val_acc"], default="val_loss")
+    srch.add_argument("--epochs", type=_positive_int, default=10, help="epochs per trial")
+    srch.add_argument("--scheduler", choices=SCHEDULERS, default="none")
+    srch.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="folder for search.json and search.csv (default: runs/search)",
+    )
+    srch.set_defaults(func=_search, overfit_batch=None, resume=None, checkpoint=None,
+                      early_stopping=None, plot_grads=False, gamma=None, step_size=None,
+                      power_r=10.0, power_c=1.0, plateau_patience=3)  # fmt: skip
+    return parser
+
+
+def _finish_defaults(args) -> None:
+    if args.hidden is None:
+        args.hidden = [128]
+    if getattr(args, "out", None) is None:
+        args.out = {
+            "train": f"runs/{args.dataset}-{args.model}",
+            "lr-find": "runs/lr-find",
+            "search": "runs/search",
+        }[args.command]
+
+
+def _train(args, parser):
+    from autograd_engine.training._loop import train
+
+    if args.overfit_batch and args.resume:
+        parser.error("--overfit-batch cannot be combined with --resume")
+    if args.overfit_batch and args.early_stopping:
+        parser.error("--overfit-batch has no validation set, so no --early-stopping")
+    log = train(args)
+    return 130 if log["interrupted"] else 0
+
+
+def _lr_find(args, parser):
+    from autograd_engine.training._commands import lr_find_command
+
+    if args.start_lr >= args.end_lr:
+        parser.error(f"--start-lr {args.start_lr} must be below --end-lr {args.end_lr}")
+    lr_find_command(args)
+    return 0
+
+
+def _parse_value(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_space(params: list[str], parser, valid: set[str]) -> dict:
+    """``NAME=SPEC`` strings into a search space (see the search command's epilog)."""
+    from autograd_engine.training.search import choice, loguniform, randint, uniform
+
+    space = {}
+    for item in params:
+        name, sep, spec = item.partition("=")
+        name = name.strip().lstrip("-").replace("-", "_")
+        if not sep or not spec:
+            parser.error(f"--param {item!r}: expected NAME=SPEC, e.g. lr=loguniform:1e-4:1e-1")
+        if name not in valid:
+            parser.error(f"--param {item!r}: {name!r} is not a training option; "
+                         f"choose from {', '.join(sorted(valid))}")  # fmt: skip
+        kind, _, rest = spec.partition(":")
+        try:
+            if kind in ("uniform", "loguniform"):
+                parts = rest.split(":")
+                if len(parts) not in (2, 3):
+                    raise ValueError("expected LOW:HIGH or LOW:HIGH:N")
+                num = int(parts[2]) if len(parts) == 3 else None
+                cls = uniform if kind == "uniform" else loguniform
+                space[name] = cls(float(parts[0]), float(parts[1]), num=num)
+            elif kind == "randint":
+                low, high = rest.split(":")
+                space[name] = randint(int(low), int(high))
+            elif kind == "choice":
+                space[name] = choice([_parse_value(v) for v in rest.split(",")])
+            else:
+                space[name] = choice([_parse_value(v) for v in spec.split(",")])
+        except ValueError as exc:
+            parser.error(f"--param {item!r}: {exc}")
+    return space
+
+
+_SEARCHABLE = {
+    "lr", "hidden", "dropout", "weight_decay", "l1", "batch_size", "optimizer", "batchnorm",
+    "init", "epochs", "scheduler", "clip_grad_norm", "clip_grad_value", "noise", "augment",
+}  # fmt: skip
+
+
+def _search(args, parser):
+    from autograd_engine.training._commands import search_command
+
+    space = parse_space(args.param, parser, _SEARCHABLE)
+    if args.strategy == "random" and args.trials is None:
+        args.trials = 10
+    try:
+        search_command(args, space)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 failed, 2 bad usage,
+    130 interrupted)."""
+    from autograd_engine.training._build import RunError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _finish_defaults(args)
+    sub = parser._subparsers._group_actions[0].choices[args.command]
+    try:
+        return args.func(args, sub)
+    except RunError as exc:
+        print(f"{sub.prog}: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print(f"{sub.prog}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,441 @@
+"""The training command's loop: epochs with a progress bar, validation, schedulers, early
+stopping, checkpoints after every epoch and on Ctrl-C, and an exact ``--resume``.
+
+Exact resume: each epoch reseeds the shuffling generator and the default generators
+(dropout, augmentation) from ``(seed, epoch)``, so an epoch's randomness does not depend on
+what ran before it. A checkpoint taken mid-epoch (Ctrl-C) also stores the batch count, the
+running sums and the CPU generator's state; resuming replays the epoch's order up to there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+import autograd_engine as ag
+from autograd_engine.training._build import (
+    RunError,
+    build_data,
+    build_model,
+    build_optimizer,
+    build_scheduler,
+    decayed_parameters,
+    resolve_device,
+)
+from autograd_engine.training.early_stopping import EarlyStopping
+from autograd_engine.training.serialization import load, save
+from autograd_engine.utils.data import DataLoader
+
+__all__ = ["Trainer", "train", "evaluate", "Printer", "config_of", "write_json"]
+
+# Options that define a run: --resume refuses a checkpoint written with other values.
+IDENTITY = (
+    "dataset", "model", "hidden", "dropout", "batchnorm", "init", "optimizer", "lr",
+    "weight_decay", "l1", "scheduler", "gamma", "step_size", "power_r", "power_c",
+    "batch_size", "val_split", "seed", "augment", "noise", "overfit_batch",
+    "clip_grad_norm", "clip_grad_value",
+)  # fmt: skip
+
+
+def epoch_seeds(seed: int, epoch: int) -> tuple[int, int]:
+    """Seeds for epoch ``epoch``'s shuffling and for its dropout/augmentation draws."""
+    a, b = np.random.SeedSequence([seed, epoch]).generate_state(2)
+    return int(a), int(b)
+
+
+def evaluate(model, loader, loss_fn) -> dict:
+    """Mean loss and accuracy of ``model`` over ``loader`` (eval mode, no grad)."""
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    with ag.no_grad():
+        for x, y in loader:
+            out = model(x)
+            n = int(y.shape[0])
+            total_loss += float(loss_fn(out, y).item()) * n
+            correct += int((out.argmax(dim=1) == y).sum().item())
+            count += n
+    return {"loss": total_loss / count, "accuracy": correct / count, "correct": correct,
+            "total": count}  # fmt: skip
+
+
+def _rms(array) -> float:
+    xp = ag.backend.get_array_module(array)
+    return float(xp.sqrt(xp.mean(xp.square(array.astype(xp.float64)))))
+
+
+class GradStats:
+    """Per-layer weight and gradient RMS, sampled every ``every`` steps (--plot-grads)."""
+
+    def __init__(self, model, every: int):
+        self.params = {n: p for n, p in model.named_parameters() if p.ndim > 1}
+        self.every = max(1, every)
+        self.data = {
+            "step": [],
+            "weight": {n: [] for n in self.params},
+            "grad": {n: [] for n in self.params},
+        }
+
+    def record(self, step: int) -> None:
+        if step % self.every:
+            return
+        self.data["step"].append(step)
+        for n, p in self.params.items():
+            self.data["weight"][n].append(_rms(p.data))
+            self.data["grad"][n].append(0.0 if p.grad is None else _rms(p.grad.data))
+
+    def summary(self) -> list[str]:
+        lines = []
+        for n, grads in self.data["grad"].items():
+            if not grads:
+                continue
+            first, last = grads[0], grads[-1]
+            flag = ""
+            if last < 1e-7:
+                flag = "  <- dead or vanishing"
+            elif first > 0 and last / first > 1e3:
+                flag = "  <- exploding"
+            lines.append(f"  {n:<20} gradient RMS {first:.2e} -> {last:.2e}{flag}")
+        return lines
+
+
+class _Interrupt:
+    """Turns the first Ctrl-C into a flag checked between batches (so a checkpoint never
+    holds a half-applied step); a second Ctrl-C interrupts at once."""
+
+    def __init__(self):
+        self.requested = False
+
+    @contextmanager
+    def installed(self):
+        try:
+            previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave Ctrl-C alone
+            yield self
+            return
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+
+class Printer:
+    """Prints lines (through tqdm, so a live bar is not broken) unless quiet."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+
+    def __call__(self, line: str = "") -> None:
+        if not self.quiet:
+            from tqdm import tqdm
+
+            tqdm.write(line, file=sys.stdout)
+
+
+def config_of(args) -> dict:
+    """The command's options as a JSON-friendly dict."""
+    return {
+        k: (list(v) if isinstance(v, tuple) else v)
+        for k, v in sorted(vars(args).items())
+        if k not in ("func", "command")
+    }
+
+
+def write_json(path: str, doc: dict) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=2, default=lambda o: o.item() if hasattr(o, "item") else str(o))
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def _epoch_line(r: dict, epochs: int) -> str:
+    width = len(str(epochs))
+    line = f"epoch {r['epoch']:>{width}}/{epochs}  train loss {r['train_loss']:.4f} "
+    line += f"acc {100 * r['train_acc']:6.2f}%"
+    if r["val_loss"] is not None:
+        line += f"  val loss {r['val_loss']:.4f} acc {100 * r['val_acc']:6.2f}%"
+    return line + f"  lr {r['lr']:.2e}  {r['seconds']:.1f}s"
+
+
+class Trainer:
+    """One run of the ``train`` command, built from its parsed options."""
+
+    def __init__(self, args, on_batch=None):
+        import nn
+
+        self.args = args
+        self.on_batch = on_batch  # on_batch(epoch, batches_done): a hook for tests
+        self.print = Printer(args.quiet)
+        self.device = resolve_device(args.device)
+        self.overfit = bool(args.overfit_batch)
+        self.epochs = args.epochs if args.epochs is not None else (200 if self.overfit else 30)
+        ag.manual_seed(args.seed)
+        self.data = build_data(args, self.device)
+        self.model = build_model(args, self.data.in_shape, self.data.num_classes)
+        self.model.to(self.device)
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.optimizer = build_optimizer(args, self.model)
+        self.steps_per_epoch = len(self.data.train)
+        self.scheduler, self.per_batch = build_scheduler(
+            args, self.optimizer, self.steps_per_epoch, self.epochs
+        )
+        self.stopper = None
+        if args.early_stopping:
+            if self.data.val is None:
+                raise RunError("--early-stopping needs a validation set: use --val-split > 0")
+            self.stopper = EarlyStopping(patience=args.early_stopping)
+        self.grads = None
+        if args.plot_grads:
+            self.grads = GradStats(self.model, max(1, self.steps_per_epoch // 10))
+        self.penalized = decayed_parameters(self.model)[0]
+        self.history: list[dict] = []
+        self.epoch, self.batch, self.partial, self.stopped = 0, 0, None, False
+        self.interrupted = False
+        self.title = f"{args.dataset} {args.model}, {args.optimizer}"
+
+    # --- checkpoints ----------------------------------------------------------------------
+    def state(self) -> dict:
+        s = self.scheduler
+        return {
+            "config": config_of(self.args),
+            "epoch": self.epoch,
+            "batch": self.batch,
+            "partial": self.partial,
+            "stopped": self.stopped,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if s is None else s.state_dict(),
+            "early_stopping": None if self.stopper is None else self.stopper.state_dict(),
+            "grad_stats": None if self.grads is None else self.grads.data,
+            "history": self.history,
+        }
+
+    def save_checkpoint(self) -> None:
+        if self.args.checkpoint:
+            save(self.state(), self.args.checkpoint)
+
+    def resume(self, path: str) -> None:
+        try:
+            ckpt = load(path)
+        except (FileNotFoundError, RuntimeError) as exc:
+            raise RunError(f"--resume: {exc}", code=1) from exc
+        if not isinstance(ckpt, dict) or "config" not in ckpt or "model" not in ckpt:
+            raise RunError(f"--resume {path}: not a checkpoint of the training command", code=1)
+        diffs = []
+        for key in IDENTITY:
+            ours, theirs = getattr(self.args, key, None), ckpt["config"].get(key)
+            if (list(ours) if isinstance(ours, tuple) else ours) != theirs:
+                diffs.append(f"--{key.replace('_', '-')} {theirs!r} (this command: {ours!r})")
+        if diffs:
+            raise RunError(
+                f"--resume {path}: the checkpoint was written by a run with other options: "
+                + "; ".join(diffs)
+                + ". Resume with the same options, or start a new run without --resume."
+            )
+        self.model.load_state_dict(ckpt["model"])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        if self.scheduler is not None and ckpt["scheduler"] is not None:
+            self.scheduler.load_state_dict(ckpt["scheduler"])
+        if self.stopper is not None and ckpt["early_stopping"] is not None:
+            self.stopper.load_state_dict(ckpt["early_stopping"])
+        if self.grads is not None and ckpt["grad_stats"] is not None:
+            self.grads.data = ckpt["grad_stats"]
+        self.history = ckpt["history"]
+        self.epoch, self.batch = ckpt["epoch"], ckpt["batch"]
+        self.partial, self.stopped = ckpt["partial"], ckpt["stopped"]
+        self.print(f"resumed {path} at epoch {self.epoch + 1}, batch {self.batch}")
+
+    # --- training -------------------------------------------------------------------------
+    def train_step(self, x, y) -> tuple[float, int, int]:
+        import nn
+
+        args = self.args
+        out = self.model(x)
+        loss = self.loss_fn(out, y)
+        objective = loss
+        if args.l1:
+            objective = objective + args.l1 * sum(p.abs().sum() for p in self.penalized)
+        self.optimizer.zero_grad()
+        objective.backward()
+        if args.clip_grad_value:
+            nn.utils.clip_grad_value_(self.model.parameters(), args.clip_grad_value)
+        if args.clip_grad_norm:
+            nn.utils.clip_grad_norm_(self.model.parameters(), args.clip_grad_norm)
+        if self.grads is not None:
+            self.grads.record(self.epoch * self.steps_per_epoch + self.batch)
+        self.optimizer.step()
+        if self.per_batch:
+            self.scheduler.step()
+        correct = int((out.argmax(dim=1) == y).sum().item())
+        return float(loss.item()), correct, int(y.shape[0])
+
+    def train_epoch(self, interrupt: _Interrupt) -> dict | None:
+        """One epoch from ``self.batch`` on; the epoch's record, or None if interrupted."""
+        from tqdm import tqdm
+
+        loader = self.data.train
+        shuffle_seed, draw_seed = epoch_seeds(self.args.seed, self.epoch)
+        self.data.loader_generator.manual_seed(shuffle_seed)
+        ag.manual_seed(draw_seed)
+        self.model.train()
+        batches = iter(loader.batch_sampler)
+        if self.batch:  # resuming mid-epoch: replay the order, restore sums and draws
+            for _ in range(self.batch):
+                next(batches)
+            if self.partial["rng"] is not None:
+                ag.backend.set_generator_state(ag.device("cpu"), self.partial["rng"])
+        else:
+            lr = self.optimizer.param_groups[0]["lr"]
+            self.partial = {"loss_sum": 0.0, "correct": 0, "count": 0, "lr": lr, "rng": None}
+        p = self.partial
+        t0 = time.perf_counter()
+        bar = tqdm(total=self.steps_per_epoch, initial=self.batch, leave=False, unit="batch",
+                   desc=f"epoch {self.epoch + 1}/{self.epochs}", file=sys.stderr,
+                   disable=self.args.quiet or not sys.stderr.isatty())  # fmt: skip
+        with bar:
+            for index in batches:
+                loss, correct, n = self.train_step(*loader._fetch(index))
+                p["loss_sum"] += loss * n
+                p["correct"] += correct
+                p["count"] += n
+                self.batch += 1
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+                if self.on_batch is not None:
+                    self.on_batch(self.epoch, self.batch)
+                if interrupt.requested and self.batch < self.steps_per_epoch:
+                    if self.device.type == "cpu":
+                        p["rng"] = ag.backend.generator_state(ag.device("cpu"))
+                    return None
+        record = {
+            "epoch": self.epoch + 1,
+            "train_loss": p["loss_sum"] / p["count"],
+            "train_acc": p["correct"] / p["count"],
+            "val_loss": None,
+            "val_acc": None,
+            "lr": p["lr"],
+        }
+        if self.data.val is not None:
+            val = evaluate(self.model, self.data.val, self.loss_fn)
+            record["val_loss"], record["val_acc"] = val["loss"], val["accuracy"]
+        record["seconds"] = round(time.perf_counter() - t0, 3)
+        return record
+
+    def end_epoch(self, record: dict) -> None:
+        self.history.append(record)
+        self.epoch, self.batch, self.partial = self.epoch + 1, 0, None
+        every = max(1, self.epochs // 10) if self.overfit else 1
+        if self.epoch % every == 0 or self.epoch == self.epochs:
+            self.print(_epoch_line(record, self.epochs))
+        if self.scheduler is not None and not self.per_batch:
+            if self.args.scheduler == "plateau":
+                has_val = record["val_loss"] is not None
+                self.scheduler.step(record["val_loss"] if has_val else record["train_loss"])
+            else:
+                self.scheduler.step()
+        if self.stopper is not None and self.stopper.step(record["val_loss"], self.model):
+            self.stopped = True
+            self.print(
+                f"early stopping: no better validation loss for {self.stopper.patience} epochs; "
+                f"restored the weights of epoch {self.stopper.best_epoch + 1} "
+                f"(val loss {self.stopper.best:.4f})"
+            )
+        self.save_checkpoint()
+
+    def run(self) -> dict:
+        """Train to ``epochs`` (or an early stop / Ctrl-C); evaluate; write outputs."""
+        args, data = self.args, self.data
+        if args.resume:
+            self.resume(args.resume)
+        n_params = sum(p.numel() for p in self.model.parameters())
+        sizes = f"{len(data.train.dataset)} training samples"
+        if data.val is not None:
+            sizes += f", {len(data.val.dataset)} validation"
+        self.print(f"{self.title}: {sizes}, {len(data.test.dataset)} test; "
+                   f"{n_params:,} parameters; device {self.device}")  # fmt: skip
+        interrupt = _Interrupt()
+        start = time.perf_counter()
+        with interrupt.installed():
+            while self.epoch < self.epochs and not self.stopped:
+                record = self.train_epoch(interrupt)
+                if record is None:
+                    self.interrupted = True
+                    self.save_checkpoint()
+                    break
+                self.end_epoch(record)
+                if interrupt.requested:
+                    self.interrupted = True
+                    break
+        seconds = time.perf_counter() - start
+        if self.stopper is not None and not self.interrupted and not self.stopped:
+            if self.stopper.restore(self.model):
+                self.print(f"restored the weights of the best epoch, {self.stopper.best_epoch + 1}")
+        log = {"config": config_of(args), "device": str(self.device), "history": self.history,
+               "interrupted": self.interrupted, "seconds": round(seconds, 3)}  # fmt: skip
+        self.report(log, seconds)
+        if args.out:
+            self.write_outputs(log)
+        return log
+
+    def report(self, log: dict, seconds: float) -> None:
+        args = self.args
+        if self.interrupted:
+            if args.checkpoint:
+                self.print(f"interrupted: checkpoint saved to {args.checkpoint} "
+                           f"(continue with --resume {args.checkpoint})")  # fmt: skip
+            else:
+                self.print("interrupted (no --checkpoint given, so nothing was saved)")
+        elif self.overfit:
+            batch = self.data.train.dataset
+            final = evaluate(self.model, DataLoader(batch, len(batch)), self.loss_fn)
+            log["overfit"] = final
+            self.print(
+                f"overfit-batch: loss {final['loss']:.2e}, accuracy "
+                f"{100 * final['accuracy']:.1f}% on the {final['total']} samples after "
+                f"{self.epochs} steps"
+            )
+        else:
+            test = evaluate(self.model, self.data.test, self.loss_fn)
+            log["test"] = test
+            self.print(
+                f"test accuracy: {100 * test['accuracy']:.2f}% ({test['correct']}/"
+                f"{test['total']}), test loss {test['loss']:.4f}; trained in {seconds:.1f}s"
+            )
+        if self.grads is not None:
+            self.print("per-layer gradient RMS, first -> last sample (plot: grads.png):")
+            for line in self.grads.summary():
+                self.print(line)
+
+    def write_outputs(self, log: dict) -> None:
+        from autograd_engine.training import _plots
+
+        out = self.args.out
+        os.makedirs(out, exist_ok=True)
+        files = {"log": os.path.join(out, "log.json")}
+        if log["history"]:
+            path = os.path.join(out, "curves.png")
+            files["curves"] = _plots.plot_curves(log["history"], path, self.title, log.get("test"))
+        if self.grads is not None:
+            log["grad_stats"] = self.grads.data
+            if self.grads.data["step"]:
+                path = os.path.join(out, "grads.png")
+                files["grads"] = _plots.plot_grads(self.grads.data, path, self.title)
+        log["files"] = files
+        write_json(files["log"], log)
+        self.print("wrote " + ", ".join(files.values()))
+
+
+def train(args, *, on_batch=None) -> dict:
+    """Run the ``train`` command with parsed ``args``; returns the log."""
+    return Trainer(args, on_batch=on_batch).run()
