@@ -32,6 +32,21 @@ def operand(x, like: Tensor) -> Tensor:
     return Tensor._make(array)
 
 
+def binary(a, b) -> tuple[Tensor, Tensor]:
+    """The operands of a binary op as tensors of a common kind: an integer or bool tensor meets
+    a float one as that float dtype (PyTorch's promotion; NumPy would pick float64)."""
+    if not isinstance(a, Tensor):
+        a = operand(a, b)
+    b = operand(b, a)
+    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if ka != kb:
+        if kb == "f" and ka in "iub":
+            a = a.to(b.data.dtype)
+        elif ka == "f" and kb in "iub":
+            b = b.to(a.data.dtype)
+    return a, b
+
+
 def norm_dim(dim, ndim: int) -> tuple[int, ...] | None:
     """``dim`` (None, int or sequence) as a sorted tuple of non-negative axes."""
     if dim is None:

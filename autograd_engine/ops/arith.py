@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import backend
 from ..node import Node
 from ..tensor import Tensor
-from ._util import const, operand
+from ._util import binary, const, operand
 
 
 class Constant(Node):
@@ -135,9 +135,7 @@ class Clone(Node):
 
 def add(a, b, alpha=1) -> Tensor:
     """a + alpha * b (``torch.add``)."""
-    if not isinstance(a, Tensor):
-        a = operand(a, b)
-    b = operand(b, a)
+    a, b = binary(a, b)
     if alpha != 1:
         b = mul(b, alpha)
     return Add()(a, b)
@@ -145,9 +143,7 @@ def add(a, b, alpha=1) -> Tensor:
 
 def sub(a, b, alpha=1) -> Tensor:
     """a - alpha * b (``torch.sub``)."""
-    if not isinstance(a, Tensor):
-        a = operand(a, b)
-    b = operand(b, a)
+    a, b = binary(a, b)
     if alpha != 1:
         b = mul(b, alpha)
     return Sub()(a, b)
@@ -155,19 +151,15 @@ def sub(a, b, alpha=1) -> Tensor:
 
 def mul(a, b) -> Tensor:
     """a * b (``torch.mul``)."""
-    if not isinstance(a, Tensor):
-        a = operand(a, b)
-    return Mul()(a, operand(b, a))
+    return Mul()(*binary(a, b))
 
 
 def div(a, b, rounding_mode=None) -> Tensor:
     """a / b (``torch.div``); with ``rounding_mode`` ('trunc' or 'floor') no gradient."""
-    if not isinstance(a, Tensor):
-        a = operand(a, b)
-    b = operand(b, a)
+    a, b = binary(a, b)
     if rounding_mode is None:
-        if a.data.dtype.kind != "f" and b.data.dtype.kind != "f":
-            a = a.float()
+        if a.data.dtype.kind != "f":  # true division of integers gives float32, as in PyTorch
+            a, b = a.float(), b.float()
         return Div()(a, b)
     xp = backend.get_array_module(a.data)
     if rounding_mode == "floor":
@@ -183,9 +175,7 @@ def neg(a: Tensor) -> Tensor:
 
 def pow(a, b) -> Tensor:
     """a ** b (``torch.pow``), for a tensor or scalar exponent."""
-    if not isinstance(a, Tensor):
-        a = operand(a, b)
-    return Pow()(a, operand(b, a))
+    return Pow()(*binary(a, b))
 
 
 def cast(a: Tensor, dtype) -> Tensor:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import backend
 from ..node import Node
 from ..tensor import Tensor
-from ._util import const, operand
+from ._util import binary, const, operand
 
 
 class Exp(Node):
@@ -256,22 +256,18 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:
 
 
 def maximum(a, b) -> Tensor:
-    if not isinstance(a, Tensor):
-        a = operand(a, b)
-    return Maximum()(a, operand(b, a))
+    return Maximum()(*binary(a, b))
 
 
 def minimum(a, b) -> Tensor:
-    if not isinstance(a, Tensor):
-        a = operand(a, b)
-    return Minimum()(a, operand(b, a))
+    return Minimum()(*binary(a, b))
 
 
 def where(condition, input, other) -> Tensor:
     """``input`` where ``condition`` is true, else ``other`` (``torch.where``)."""
     if not isinstance(input, Tensor):
         input = operand(input, other if isinstance(other, Tensor) else operand(0.0, condition))
-    other = operand(other, input)
+    input, other = binary(input, other)
     cond = condition.data if isinstance(condition, Tensor) else condition
     xp = backend.get_array_module(input.data)
     cond = xp.asarray(cond, dtype=bool)
