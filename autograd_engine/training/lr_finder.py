@@ -61,7 +61,7 @@ def lr_find(
     steps: int = 100,
     *,
     optimizer_kwargs: dict | None = None,
-    smooth: float = 0.98,
+    smooth: float = 0.95,
     diverge_threshold: float = 4.0,
     device=None,
     plot: str | None = None,
@@ -70,13 +70,14 @@ def lr_find(
 
     Trains ``model`` for up to ``steps`` batches from ``loader`` (cycling through it) with
     ``optimizer_cls(model.parameters(), lr=..., **optimizer_kwargs)``, the rate growing
-    exponentially from ``start_lr`` to ``end_lr``. The loss is smoothed with an exponential
-    moving average (``smooth``, bias-corrected); the test stops early once it exceeds
-    ``diverge_threshold`` times the best loss, or is not finite. The model's weights (its
-    ``state_dict``) are restored afterwards, so the test leaves it untouched.
+    exponentially from ``start_lr`` to ``end_lr``. The loss is smoothed with a bias-corrected
+    exponential moving average (``smooth``; 0.95 as in torch-lr-finder); the test stops early
+    once it exceeds ``diverge_threshold`` times the best loss, or is not finite. The model's
+    weights (its ``state_dict``) are restored afterwards, so the test leaves it untouched.
 
-    The suggested rate is where the smoothed loss falls fastest (the steepest negative slope
-    against log lr), a common pick; one tenth of the rate at the minimum loss is another.
+    The suggested rate is where the smoothed loss falls fastest against log lr, measured
+    over windows of a tenth of the steps before the minimum (a common pick; one tenth of the
+    rate at the minimum is another).
 
     Args:
         model: an ``nn.Module``.
@@ -150,20 +151,22 @@ def _cycle(loader):
 
 
 def _suggest(lrs: list[float], losses: list[float]) -> float | None:
-    """The rate where the smoothed loss falls fastest, ignoring the diverging tail."""
+    """The rate where the smoothed loss falls fastest before its minimum.
+
+    The slope is measured over a window of about a tenth of the steps (so one noisy batch
+    cannot win), and the rate in the middle of the steepest window is returned.
+    """
     finite = [i for i, v in enumerate(losses) if math.isfinite(v)]
-    if len(finite) < 3:
+    if len(finite) < 4:
         return None
-    last = finite[-1]
-    best_i = min(finite, key=lambda i: losses[i])
-    # The steepest descent happens before the minimum; look only there (skip the noisy start).
-    stop = max(best_i, 2)
-    start = min(len(lrs) // 10, stop - 2)
+    best = min(finite, key=lambda i: losses[i])
+    if best < 2:
+        return None
+    width = max(1, min(len(lrs) // 10, best // 2))
     slopes = []
-    for i in range(start + 1, min(stop, last) + 1):
-        dlog = math.log(lrs[i]) - math.log(lrs[i - 1])
-        slopes.append(((losses[i] - losses[i - 1]) / dlog, i))
-    if not slopes:
-        return lrs[best_i] / 10
-    _, i = min(slopes)
-    return lrs[i]
+    for i in range(0, best - width + 1):
+        j = i + width
+        slope = (losses[j] - losses[i]) / (math.log(lrs[j]) - math.log(lrs[i]))
+        slopes.append((slope, i + width // 2))
+    _, mid = min(slopes)
+    return lrs[mid]
