@@ -105,10 +105,11 @@ class Adagrad(Optimizer):
                     grad = grad + weight_decay * p.data
                 clr = lr / (1 + (step - 1) * lr_decay)
 
-                state["sum"] += grad * grad
+                scratch = xp.multiply(grad, grad)
+                state["sum"] += scratch
                 std = xp.sqrt(state["sum"])
                 std += eps
-                update = -clr * grad
-                update /= std
-                p.data += update
+                xp.multiply(grad, -clr, out=scratch)
+                scratch /= std
+                p.data += scratch
         return loss

@@ -109,7 +109,9 @@ class Adam(Optimizer):
 
                 lerp_(exp_avg, grad, 1 - beta1)
                 exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * grad * grad
+                scratch = xp.multiply(grad, 1 - beta2)
+                scratch *= grad
+                exp_avg_sq += scratch
 
                 step_size = lr / (1 - beta1**step)
                 bias_correction2_sqrt = (1 - beta2**step) ** 0.5
@@ -120,9 +122,9 @@ class Adam(Optimizer):
                     denom = xp.sqrt(exp_avg_sq)
                 denom /= bias_correction2_sqrt
                 denom += eps
-                update = -step_size * exp_avg
-                update /= denom
-                p.data += update
+                xp.multiply(exp_avg, -step_size, out=scratch)
+                scratch /= denom
+                p.data += scratch
         return loss
 
 

@@ -89,12 +89,12 @@ class Adamax(Optimizer):
 
                 lerp_(exp_avg, grad, 1 - beta1)
                 exp_inf *= beta2
-                norm = xp.abs(grad)
-                norm += eps
-                xp.maximum(exp_inf, norm, out=exp_inf)
+                scratch = xp.abs(grad)
+                scratch += eps
+                xp.maximum(exp_inf, scratch, out=exp_inf)
 
                 clr = lr / (1 - beta1 ** state["step"])
-                update = -clr * exp_avg
-                update /= exp_inf
-                p.data += update
+                xp.multiply(exp_avg, -clr, out=scratch)
+                scratch /= exp_inf
+                p.data += scratch
         return loss

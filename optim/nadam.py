@@ -116,15 +116,17 @@ class NAdam(Optimizer):
 
                 lerp_(exp_avg, grad, 1 - beta1)
                 exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * grad * grad
+                scratch = xp.multiply(grad, 1 - beta2)
+                scratch *= grad
+                exp_avg_sq += scratch
                 denom = exp_avg_sq / bias_correction2
                 xp.sqrt(denom, out=denom)
                 denom += eps
 
-                update = (-lr * (1.0 - mu) / (1.0 - mu_product)) * grad
-                update /= denom
-                p.data += update
-                update = ((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg
-                update /= denom
-                p.data += update
+                xp.multiply(grad, -lr * (1.0 - mu) / (1.0 - mu_product), out=scratch)
+                scratch /= denom
+                p.data += scratch
+                xp.multiply(exp_avg, (-lr * mu_next) / (1.0 - mu_product_next), out=scratch)
+                scratch /= denom
+                p.data += scratch
         return loss

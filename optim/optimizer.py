@@ -202,10 +202,16 @@ class Optimizer:
 
     @staticmethod
     def _params_with_grad(group: dict[str, Any]):
-        """``(param, grad array)`` for each parameter of ``group`` that has a grad."""
+        """``(param, grad array)`` for each parameter of ``group`` that has a grad.
+
+        Once the caller has updated a parameter (when it asks for the next one), its version
+        counter is bumped, as PyTorch's in-place update bumps it: a backward through a graph
+        that saved the old value then raises instead of silently using the new one.
+        """
         for p in group["params"]:
             if p.grad is not None:
                 yield p, p.grad.data
+                p._version += 1
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state as a dict with PyTorch's layout.

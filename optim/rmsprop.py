@@ -104,7 +104,9 @@ class RMSprop(Optimizer):
 
                 square_avg = state["square_avg"]
                 square_avg *= alpha
-                square_avg += (1 - alpha) * grad * grad
+                scratch = xp.multiply(grad, 1 - alpha)
+                scratch *= grad
+                square_avg += scratch
                 if group["centered"]:
                     grad_avg = state["grad_avg"]
                     lerp_(grad_avg, grad, 1 - alpha)
@@ -117,10 +119,12 @@ class RMSprop(Optimizer):
                 if momentum > 0:
                     buf = state["momentum_buffer"]
                     buf *= momentum
-                    buf += grad / avg
-                    p.data -= lr * buf
+                    xp.divide(grad, avg, out=scratch)
+                    buf += scratch
+                    xp.multiply(buf, lr, out=scratch)
+                    p.data -= scratch
                 else:
-                    update = -lr * grad
-                    update /= avg
-                    p.data += update
+                    xp.multiply(grad, -lr, out=scratch)
+                    scratch /= avg
+                    p.data += scratch
         return loss

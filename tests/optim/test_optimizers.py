@@ -49,6 +49,17 @@ def test_step_updates_in_place_and_leaves_grad_alone(name):
     assert not np.array_equal(p.data, [1.0, -2.0, 3.0])
 
 
+def test_backward_after_step_through_a_stale_graph_raises():
+    """As in PyTorch: the step changes a value the graph saved, so backward refuses."""
+    p = _param()
+    opt = optim.SGD([p], lr=0.1)
+    loss = (p * p).sum()
+    p.grad = ag.tensor(np.ones(3))
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()
+
+
 def test_sgd_step_by_hand():
     p = _param()
     opt = optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=0.01)
