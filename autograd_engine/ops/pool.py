@@ -1,0 +1,352 @@
+"""Pooling: ``max_pool2d``, ``avg_pool2d`` and ``adaptive_avg_pool2d``. Each pool node's backward
+is its adjoint node (``MaxPool2dGrad``, ``AvgPool2dGrad``), whose backward is the pool again."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from .. import backend
+from ..node import Node
+from ..tensor import Tensor
+from ._util import const
+from .conv import Geometry, check_input, ntuple, pad_plane, window_slice, windows
+
+
+def _lowest(dtype):
+    """The padding value of max pooling: -inf, or the smallest integer of an integer dtype."""
+    return -math.inf if dtype.kind == "f" else backend.numpy.iinfo(dtype).min
+
+
+def _first_max(view):
+    """Max over each window of ``view`` (N, C, kh, kw, oh, ow) and the flat kernel position of
+    the first maximum; a NaN counts as the maximum (PyTorch's rule)."""
+    xp = backend.get_array_module(view)
+    kh, kw = view.shape[2:4]
+    best = view[:, :, 0, 0].copy()
+    index = xp.zeros(best.shape, dtype="int8" if kh * kw < 128 else "int32")
+    for k in range(1, kh * kw):
+        v = view[:, :, k // kw, k % kw]
+        take = v > best
+        if v.dtype.kind == "f":
+            take |= xp.isnan(v)
+        xp.copyto(best, v, where=take)
+        xp.copyto(index, k, where=take)
+    return best, index
+
+
+def _take(view, index):
+    """The element of each window of ``view`` at the kernel position ``index``."""
+    xp = backend.get_array_module(view)
+    kh, kw = view.shape[2:4]
+    out = view[:, :, 0, 0].copy()
+    for k in range(1, kh * kw):
+        xp.copyto(out, view[:, :, k // kw, k % kw], where=index == k)
+    return out
+
+
+class MaxPool2d(Node):
+    """y[n, c, p, q] = max_{i, j} x_pad[n, c, p*sh + i*dh, q*sw + j*dw] (padded with -inf);
+    with ``indices`` given, y takes the element at those kernel positions instead."""
+
+    def __init__(self, kernel, geom: Geometry, out_hw, indices=None):
+        self.kernel, self.geom, self.out_hw, self.indices = kernel, geom, out_hw, indices
+
+    def forward(self, x):
+        self.in_hw = x.shape[2:]
+        xpad = pad_plane(x, self.geom.pads, _lowest(x.dtype))
+        view = windows(xpad, self.kernel, self.geom.stride, self.geom.dilation, self.out_hw)
+        index = self.indices
+        if index is None:
+            out, index = _first_max(view)
+        else:
+            out = _take(view, index)
+        self.save_for_backward(index)
+        return out
+
+    def backward(self, grad):
+        # NOTE: the whole gradient goes to the first maximum of each window, as in PyTorch.
+        (index,) = self.saved_arrays
+        return MaxPool2dGrad(self.kernel, self.geom, self.out_hw, index, self.in_hw)(grad)
+
+
+class MaxPool2dGrad(Node):
+    """gx[n, c, p*sh + i*dh, q*sw + j*dw] += g[n, c, p, q] where (i, j) is the window's saved
+    maximum position (the adjoint of ``MaxPool2d``)."""
+
+    def __init__(self, kernel, geom: Geometry, out_hw, indices, in_hw):
+        self.kernel, self.geom, self.out_hw = kernel, geom, out_hw
+        self.indices, self.in_hw = indices, tuple(in_hw)
+
+    def forward(self, g):
+        xp = backend.get_array_module(g)
+        (kh, kw), (top, bottom, left, right), (h, w) = self.kernel, self.geom.pads, self.in_hw
+        n, c = g.shape[:2]
+        out = xp.zeros((n, c, h + top + bottom, w + left + right), dtype=g.dtype)
+        zero = g.dtype.type(0)
+        for k in range(kh * kw):
+            at = window_slice(k // kw, k % kw, self.geom.stride, self.geom.dilation, self.out_hw)
+            out[at] += xp.where(self.indices == k, g, zero)
+        if top or bottom or left or right:
+            out = out[:, :, top : top + h, left : left + w]
+        return out
+
+    def backward(self, grad):
+        return MaxPool2d(self.kernel, self.geom, self.out_hw, self.indices)(grad)
+
+
+def _box_sum(xpad, kernel, geom: Geometry, out_hw):
+    """Sum of every window of ``xpad``, rows first then columns (kh + kw strided adds)."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, geom.stride, geom.dilation, out_hw
+    rows = xpad[:, :, 0 : sh * (oh - 1) + 1 : sh, :].copy()
+    for i in range(1, kh):
+        rows += xpad[:, :, i * dh : i * dh + sh * (oh - 1) + 1 : sh, :]
+    out = rows[..., 0 : sw * (ow - 1) + 1 : sw].copy()
+    for j in range(1, kw):
+        out += rows[..., j * dw : j * dw + sw * (ow - 1) + 1 : sw]
+    return out
+
+
+def _box_spread(g, kernel, geom: Geometry, in_hw):
+    """The adjoint of ``_box_sum``: each value added over its whole window, padding cropped."""
+    xp = backend.get_array_module(g)
+    (kh, kw), (sh, sw), (dh, dw) = kernel, geom.stride, geom.dilation
+    (top, bottom, left, right), (h, w) = geom.pads, in_hw
+    n, c, oh, ow = g.shape
+    rows = xp.zeros((n, c, oh, w + left + right), dtype=g.dtype)
+    for j in range(kw):
+        rows[..., j * dw : j * dw + sw * (ow - 1) + 1 : sw] += g
+    out = xp.zeros((n, c, h + top + bottom, w + left + right), dtype=g.dtype)
+    for i in range(kh):
+        out[:, :, i * dh : i * dh + sh * (oh - 1) + 1 : sh, :] += rows
+    if top or bottom or left or right:
+        out = out[:, :, top : top + h, left : left + w]
+    return out
+
+
+class AvgPool2d(Node):
+    """y[n, c, p, q] = sum_{i, j} x_pad[n, c, p*sh + i, q*sw + j] * scale[p, q] (zero padding;
+    ``scale`` is 1 / the divisor of each window)."""
+
+    def __init__(self, kernel, geom: Geometry, out_hw, scale):
+        self.kernel, self.geom, self.out_hw, self.scale = kernel, geom, out_hw, scale
+
+    def forward(self, x):
+        self.in_hw = x.shape[2:]
+        xp = backend.get_array_module(x)
+        out = _box_sum(pad_plane(x, self.geom.pads), self.kernel, self.geom, self.out_hw)
+        out *= xp.asarray(self.scale, dtype=x.dtype)
+        return out
+
+    def backward(self, grad):
+        return AvgPool2dGrad(self.kernel, self.geom, self.scale, self.in_hw)(grad)
+
+
+class AvgPool2dGrad(Node):
+    """gx[n, c, p*sh + i, q*sw + j] += g[n, c, p, q] * scale[p, q] (the adjoint of
+    ``AvgPool2d``)."""
+
+    def __init__(self, kernel, geom: Geometry, scale, in_hw):
+        self.kernel, self.geom, self.scale, self.in_hw = kernel, geom, scale, tuple(in_hw)
+
+    def forward(self, g):
+        xp = backend.get_array_module(g)
+        self.out_hw = g.shape[2:]
+        return _box_spread(g * xp.asarray(self.scale, dtype=g.dtype), self.kernel, self.geom,
+                           self.in_hw)  # fmt: skip
+
+    def backward(self, grad):
+        return AvgPool2d(self.kernel, self.geom, self.out_hw, self.scale)(grad)
+
+
+# --- geometry and checks ---------------------------------------------------------------------
+def _pool_out(size, k, s, p, d, ceil_mode) -> int:
+    """PyTorch's ``pooling_output_shape``: ceil mode may add a window that starts inside."""
+    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _pool_args(op, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """Parse and check the arguments; returns (kernel, geometry, output size)."""
+    kernel = ntuple(kernel_size, 2, "kernel_size", op)
+    stride = kernel if stride is None or stride == [] or stride == () else stride
+    stride = ntuple(stride, 2, "stride", op)
+    padding = ntuple(padding, 2, "padding", op)
+    dilation = ntuple(dilation, 2, "dilation", op)
+    if min(kernel) <= 0:
+        raise RuntimeError(f"{op}: kernel_size must be greater than zero, but got {kernel}")
+    if min(stride) <= 0:
+        raise RuntimeError(f"{op}: stride must be greater than zero, but got {stride}")
+    if min(dilation) <= 0:
+        raise RuntimeError(f"{op}: dilation must be greater than zero, but got {dilation}")
+    for k, p, d in zip(kernel, padding, dilation):
+        if p < 0 or p > ((k - 1) * d + 1) // 2:
+            raise RuntimeError(
+                f"{op}: pad should be at most half of effective kernel size, but got "
+                f"padding={padding}, kernel_size={kernel} and dilation={dilation}"
+            )
+    h, w = x.shape[2:]
+    out_hw = tuple(
+        _pool_out(n, k, s, p, d, ceil_mode)
+        for n, k, s, p, d in zip((h, w), kernel, stride, padding, dilation)
+    )
+    if min(out_hw) < 1:
+        raise RuntimeError(
+            f"{op}: given input of shape {tuple(x.shape)}, the calculated output size "
+            f"{out_hw} is too small; use a smaller kernel_size or more padding"
+        )
+    extra = [
+        max(0, (o - 1) * s + d * (k - 1) + 1 - n - p)
+        for o, s, d, k, n, p in zip(out_hw, stride, dilation, kernel, (h, w), padding)
+    ]
+    pads = (padding[0], extra[0], padding[1], extra[1])
+    return kernel, Geometry(stride, pads, dilation), out_hw
+
+
+def _batched(op, input):
+    unbatched = check_input(op, input, 4, "C, H, W")
+    if min(input.shape[-3:]) < 1:
+        raise RuntimeError(f"{op}: expected a non-empty input, but got shape {tuple(input.shape)}")
+    return (input.unsqueeze(0) if unbatched else input), unbatched
+
+
+def _flat_indices(index, kernel, geom: Geometry, in_hw):
+    """PyTorch's ``return_indices``: the flat position of each maximum in the input plane."""
+    xp = backend.get_array_module(index)
+    kw = kernel[1]
+    oh, ow = index.shape[2:]
+    index = index.astype("int64")
+    rows = (
+        xp.arange(oh, dtype="int64")[:, None] * geom.stride[0]
+        - geom.pads[0]
+        + (index // kw) * geom.dilation[0]
+    )
+    cols = xp.arange(ow, dtype="int64") * geom.stride[1] - geom.pads[2]
+    cols = cols + (index % kw) * geom.dilation[1]
+    return rows * in_hw[1] + cols
+
+
+# --- functions ---------------------------------------------------------------------------------
+def max_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """2-D max pooling over (N, C, H, W) or (C, H, W) input (``torch.nn.functional.max_pool2d``).
+
+    ``stride`` defaults to ``kernel_size``; ``padding`` (at most half the kernel) pads with
+    -inf. The gradient of each window goes to its first maximum. With ``return_indices`` also
+    returns the flat index (into H*W) of each maximum, as an int64 tensor.
+
+    Example::
+
+        y = max_pool2d(x, 2)               # (64, 8, 28, 28) -> (64, 8, 14, 14)
+    """
+    op = "max_pool2d"
+    x, unbatched = _batched(op, input)
+    kernel, geom, out_hw = _pool_args(op, x, kernel_size, stride, padding, dilation, ceil_mode)
+    node = MaxPool2d(kernel, geom, out_hw)
+    out = node(x)
+    if unbatched:
+        out = out.squeeze(0)
+    if not return_indices:
+        return out
+    (index,) = node.saved_arrays
+    flat = _flat_indices(index, kernel, geom, x.shape[2:])
+    return out, const(flat[0] if unbatched else flat)
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """2-D average pooling over (N, C, H, W) or (C, H, W) input
+    (``torch.nn.functional.avg_pool2d``).
+
+    Zero ``padding`` (at most half the kernel) counts in the divisor when
+    ``count_include_pad``; windows that ``ceil_mode`` lets run past the padded input never count
+    the overhang. ``divisor_override`` replaces the divisor.
+    """
+    op = "avg_pool2d"
+    x, unbatched = _batched(op, input)
+    kernel, geom, out_hw = _pool_args(op, x, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None:
+        if not isinstance(divisor_override, numbers.Number) or divisor_override == 0:
+            raise RuntimeError(f"{op}: divisor must be not zero (got {divisor_override!r})")
+        scale = backend.numpy.full(out_hw, 1.0 / divisor_override)
+    else:
+        counts = []
+        for ax in range(2):
+            o = backend.numpy.arange(out_hw[ax])
+            size, k, p = x.shape[2 + ax], kernel[ax], geom.pads[2 * ax]
+            start = o * geom.stride[ax] - p
+            end = backend.numpy.minimum(start + k, size + p)
+            if count_include_pad:
+                counts.append(end - start)
+            else:
+                counts.append(backend.numpy.minimum(end, size) - backend.numpy.maximum(start, 0))
+        scale = 1.0 / backend.numpy.multiply.outer(counts[0], counts[1])
+    out = AvgPool2d(kernel, geom, out_hw, scale)(x)
+    return out.squeeze(0) if unbatched else out
+
+
+def _adaptive_matrix(size: int, out: int, xp, dtype):
+    """(out, size): row i averages PyTorch's adaptive window [floor(i*size/out),
+    ceil((i+1)*size/out))."""
+    m = backend.numpy.zeros((out, size))
+    for i in range(out):  # out is small: one row of the pooling matrix per output position
+        start, end = (i * size) // out, -((-(i + 1) * size) // out)
+        m[i, start:end] = 1.0 / (end - start)
+    return const(xp.asarray(m, dtype=dtype))
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed ``output_size`` (an int, or a pair whose None entries keep the
+    input size) over (N, C, H, W) or (C, H, W) input (``torch.nn.functional.adaptive_avg_pool2d``).
+
+    Window i along an axis of length L spans [floor(i*L/out), ceil((i+1)*L/out)).
+    """
+    op = "adaptive_avg_pool2d"
+    x, unbatched = _batched(op, input)
+    if isinstance(output_size, numbers.Integral):
+        output_size = (output_size, output_size)
+    if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
+        raise ValueError(
+            f"{op}: output_size must be an int or a pair of ints (or None), got {output_size!r}"
+        )
+    h, w = x.shape[2:]
+    oh, ow = (s if o is None else int(o) for o, s in zip(output_size, (h, w)))
+    if oh < 1 or ow < 1:
+        raise RuntimeError(f"{op}: output_size must be positive, got {(oh, ow)}")
+    if (oh, ow) == (1, 1):
+        out = x.mean((2, 3), keepdim=True)
+    elif h % oh == 0 and w % ow == 0:
+        out = avg_pool2d(x, (h // oh, w // ow))
+    else:  # windows of different sizes: the pooling is separable, two small matmuls
+        xp = backend.get_array_module(x.data)
+        rows = _adaptive_matrix(h, oh, xp, x.dtype)
+        cols = _adaptive_matrix(w, ow, xp, x.dtype)
+        out = rows @ x @ cols.mT
+    return out.squeeze(0) if unbatched else out
+
+
+__all__ = [
+    "MaxPool2d",
+    "MaxPool2dGrad",
+    "AvgPool2d",
+    "AvgPool2dGrad",
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "max_pool2d",
+]
