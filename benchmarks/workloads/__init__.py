@@ -1,0 +1,12 @@
+"""The workload groups, in table order; each module's ``rows(ctx)`` builds its timed rows."""
+
+from benchmarks.workloads import cnn, matmul, memory, mlp, optimizer, per_op
+
+GROUPS = {
+    "per-op": per_op,
+    "mlp": mlp,
+    "cnn": cnn,
+    "optim": optimizer,
+    "matmul": matmul,
+    "memory": memory,
+}
