@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import numbers
 
 from autograd_engine.backend import get_array_module
 
@@ -27,8 +28,17 @@ def float32(value: float) -> float:
     return array.array("f", [value])[0]
 
 
+def _check_number(name: str, value) -> None:
+    if not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"Invalid {name}: expected a real number, but got {type(value).__name__} "
+            "(hyperparameters are Python numbers here; Tensor values are not supported)"
+        )
+
+
 def check_range(name: str, value, low: float = 0.0) -> None:
     """PyTorch's ``Invalid <name>: <value>`` ValueError unless ``value >= low`` (NaN fails)."""
+    _check_number(name, value)
     if not low <= value:
         raise ValueError(f"Invalid {name}: {value}")
 
@@ -38,5 +48,6 @@ def check_betas(betas) -> None:
     if len(betas) != 2:
         raise ValueError(f"betas must be a pair (beta1, beta2), but got {betas!r}")
     for i, beta in enumerate(betas):
+        _check_number(f"beta parameter at index {i}", beta)
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")

@@ -1,5 +1,6 @@
-"""Shared fixtures for the optim tests: a small MLP problem with hand-written NumPy gradients
-(so optimizer trajectories do not depend on the engine's backward) and a torch oracle."""
+"""Shared fixtures for the optim tests: a small MLP problem with hand-written NumPy gradients,
+so optimizer trajectories do not depend on the engine's backward. (The ``torch`` oracle and
+``device`` fixtures come from tests/conftest.py.)"""
 
 from __future__ import annotations
 
@@ -43,12 +44,12 @@ class MLPProblem:
         dz1 = da1 * (z1 > 0)
         return [self.x.T @ dz1, dz1.sum(0), a1.T @ dout, dout.sum(0)]
 
-    def ag_params(self):
-        return [ag.tensor(a.copy(), requires_grad=True) for a in self.init]
+    def ag_params(self, device=None):
+        return [ag.tensor(a.copy(), device=device, requires_grad=True) for a in self.init]
 
     def set_ag_grads(self, params) -> None:
-        for p, g in zip(params, self.grads([p.data for p in params])):
-            p.grad = ag.tensor(g)
+        for p, g in zip(params, self.grads([p.numpy() for p in params])):
+            p.grad = ag.tensor(g, device=p.device)
 
 
 @pytest.fixture
@@ -60,13 +61,3 @@ def mlp():
 def mlp_problem():
     """The MLPProblem class itself, for tests that need another dtype or seed."""
     return MLPProblem
-
-
-def torch_or_skip():
-    return pytest.importorskip("torch")
-
-
-@pytest.fixture
-def torch():
-    """PyTorch, the optional oracle: tests using this fixture skip where it is missing."""
-    return torch_or_skip()

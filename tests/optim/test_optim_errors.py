@@ -66,6 +66,13 @@ def test_bad_hyperparameter(name, kwargs, message):
         getattr(optim, name)([_param()], **kwargs)
 
 
+def test_hyperparameters_must_be_numbers():
+    with pytest.raises(TypeError, match="Invalid learning rate: expected a real number, but got"):
+        optim.SGD([_param()], lr=ag.tensor(0.1))
+    with pytest.raises(TypeError, match="Invalid beta parameter at index 1: expected a real"):
+        optim.Adam([_param()], betas=(0.9, "0.999"))
+
+
 def test_param_group_values_are_validated_too():
     with pytest.raises(ValueError, match=r"^Invalid learning rate: -1$"):
         optim.SGD([{"params": [_param()], "lr": -1}], lr=0.1)

@@ -207,3 +207,29 @@ def test_load_rejects_bad_hyperparameters(mlp):
     with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.5"):
         opt.load_state_dict(sd)
     assert opt.param_groups[1]["betas"] == (0.9, 0.999)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), STATEFUL, ids=IDS)
+def test_runs_on_every_device_with_state_on_the_param_device(device, mlp, name, kwargs):
+    """The same update code on NumPy and CuPy: the trajectory on ``device`` follows the CPU
+    one, state lives on the parameter's device, and state dicts move between devices."""
+    from autograd_engine.backend import get_array_module
+
+    cpu_params, params = mlp.ag_params(), mlp.ag_params(device)
+    cpu_opt = getattr(optim, name)(cpu_params, **kwargs)
+    opt = getattr(optim, name)(params, **kwargs)
+    _train(mlp, cpu_params, cpu_opt, 10)
+    _train(mlp, params, opt, 10)
+    for p, q in zip(params, cpu_params):
+        np.testing.assert_allclose(p.numpy(), q.data, rtol=1e-10, atol=1e-14)
+        for value in opt.state[p].values():
+            if hasattr(value, "shape"):
+                assert get_array_module(value) is get_array_module(p.data)
+
+    moved = mlp.ag_params(device)
+    opt_moved = getattr(optim, name)(moved, **kwargs)
+    opt_moved.load_state_dict(cpu_opt.state_dict())  # host arrays onto the device
+    for p in moved:
+        for value in opt_moved.state[p].values():
+            if hasattr(value, "shape"):
+                assert get_array_module(value) is get_array_module(p.data)
