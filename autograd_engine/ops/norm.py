@@ -1,0 +1,264 @@
+"""Normalization: ``batch_norm``, ``layer_norm`` and ``group_norm`` as fused nodes (statistics,
+normalization and the affine map in one forward; backward in Tensor ops) sharing one base."""
+
+from __future__ import annotations
+
+import numbers
+
+from .. import backend
+from ..grad_mode import is_grad_enabled, no_grad
+from ..node import Node
+from ..tensor import Tensor
+from ._util import const
+
+
+class _Normalization(Node):
+    """x viewed as ``view`` is normalized over ``axes`` (by its own statistics, or by the
+    constant ``running`` ones), then scaled by ``weight`` and shifted by ``bias`` (each broadcast
+    as ``affine``)."""
+
+    keeps_var = False
+
+    def __init__(self, view, axes, affine, eps, has_weight, has_bias, running=None):
+        self.view, self.axes, self.affine, self.eps = view, axes, affine, eps
+        self.has_weight, self.has_bias, self.running = has_weight, has_bias, running
+
+    def forward(self, x, *params):
+        xp = backend.get_array_module(x)
+        xv = x.reshape(self.view)
+        if self.running is None:
+            mean = xv.mean(axis=self.axes, keepdims=True)
+            out = xv - mean
+            var = (out * out).mean(axis=self.axes, keepdims=True)
+        else:
+            mean, var = (xp.asarray(a, dtype=x.dtype).reshape(self.affine) for a in self.running)
+            out = xv - mean
+        invstd = 1 / xp.sqrt(var + self.eps)
+        out *= invstd
+        out = out.reshape(x.shape)
+        if self.has_weight:
+            out *= params[0].reshape(self.affine)
+        if self.has_bias:
+            out += params[-1].reshape(self.affine)
+        if self.keeps_var:
+            self.batch_var = var  # read once by batch_norm for the running statistics
+        if self.has_weight:
+            self.save_inputs(0, 1)
+        else:
+            self.save_inputs(0)
+        self.save_for_backward(mean, invstd)
+        return out
+
+    def _statistics(self, x: Tensor):
+        """(mean, 1/std) as tensors: saved constants, or under create_graph, recomputed from
+        ``x`` with Tensor ops so that the gradient they enter is itself differentiable."""
+        mean, invstd = self.saved_arrays
+        if self.running is not None or not is_grad_enabled():
+            return const(mean), const(invstd)
+        xv = x.reshape(self.view)
+        mean = xv.mean(self.axes, keepdim=True)
+        centered = xv - mean
+        return mean, ((centered * centered).mean(self.axes, keepdim=True) + self.eps).rsqrt()
+
+    def backward(self, grad):
+        saved = self.saved_tensors
+        x = saved[0]
+        mean, invstd = self._statistics(x)
+        xhat = (x.reshape(self.view) - mean) * invstd
+        gy = grad * saved[1].reshape(self.affine) if self.has_weight else grad
+        gy = gy.reshape(self.view)
+        need = self.needs_input_grad
+        gx = None
+        if need[0]:
+            if self.running is None:
+                # d(xhat)/dx through the mean and the variance of the normalized axes
+                gy = gy - gy.mean(self.axes, keepdim=True)
+                gy = gy - xhat * (gy * xhat).mean(self.axes, keepdim=True)
+            gx = (gy * invstd).reshape(x.shape)
+        grads = [gx]
+        lead = x.ndim - len(self.affine)  # the affine shape lines up with x's trailing dims
+        summed = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(self.affine) if s == 1)
+        if self.has_weight:
+            gw = (grad * xhat.reshape(x.shape)).sum(summed) if need[1] else None
+            grads.append(None if gw is None else gw.reshape(saved[1].shape))
+        if self.has_bias:
+            gb = grad.sum(summed) if need[-1] else None
+            grads.append(None if gb is None else gb.reshape(self.in_shapes[-1]))
+        return tuple(grads)
+
+
+class BatchNorm(_Normalization):
+    """y = (x - mean_c) / sqrt(var_c + eps) * w_c + b_c, statistics over all dims but the
+    channel dim 1 (the batch's, or the running ones in evaluation)."""
+
+    keeps_var = True
+
+
+class LayerNorm(_Normalization):
+    """y = (x - mean) / sqrt(var + eps) * w + b, statistics over the trailing
+    ``normalized_shape`` dims, w and b of that shape."""
+
+
+class GroupNorm(_Normalization):
+    """y = (x - mean_g) / sqrt(var_g + eps) * w_c + b_c, statistics per sample over each group
+    of C/G channels and all spatial dims."""
+
+
+# --- checks ----------------------------------------------------------------------------------
+def _check_input(op: str, x, min_dims: int, layout: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): input must be a Tensor, got {type(x).__name__}")
+    if x.ndim < min_dims:
+        raise RuntimeError(
+            f"{op}: expected an input of at least {min_dims} dims {layout}, but got input of "
+            f"shape {tuple(x.shape)}"
+        )
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            f"{op}: expected a floating point input, got dtype {x.dtype}; convert it with "
+            ".float() first"
+        )
+
+
+def _check_param(op: str, x: Tensor, p, name: str, shape: tuple) -> None:
+    if p is None:
+        return
+    if not isinstance(p, Tensor):
+        raise TypeError(f"{op}(): {name} must be a Tensor or None, got {type(p).__name__}")
+    if tuple(p.shape) != tuple(shape):
+        raise RuntimeError(
+            f"{op}: expected {name} of shape {tuple(shape)} for input of shape "
+            f"{tuple(x.shape)}, but got {name} of shape {tuple(p.shape)}"
+        )
+    if p.dtype != x.dtype:
+        raise RuntimeError(
+            f"{op}: input dtype {x.dtype} and {name} dtype {p.dtype} should be the same; "
+            "convert one with .to(dtype)"
+        )
+    if p.device != x.device:
+        raise RuntimeError(
+            f"{op}: expected input and {name} on the same device, but input is on {x.device} "
+            f"and {name} on {p.device}; move them with .to(device)"
+        )
+
+
+def _apply(cls, x, weight, bias, view, axes, affine, eps, running=None):
+    node = cls(view, axes, affine, eps, weight is not None, bias is not None, running)
+    inputs = [x] + [p for p in (weight, bias) if p is not None]
+    return node, node(*inputs)
+
+
+# --- functions ---------------------------------------------------------------------------------
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalization over (N, C, *) input (``torch.nn.functional.batch_norm``).
+
+    In training, normalizes by the batch's per-channel mean and biased variance and, when the
+    running statistics are given, updates them in place:
+    ``running = (1 - momentum) * running + momentum * batch`` with the unbiased batch variance.
+    In evaluation, normalizes by ``running_mean`` and ``running_var``.
+    """
+    op = "batch_norm"
+    _check_input(op, input, 2, "(N, C, *)")
+    c = input.shape[1]
+    for p, name in ((running_mean, "running_mean"), (running_var, "running_var")):
+        _check_param(op, input, p, name, (c,))
+    _check_param(op, input, weight, "weight", (c,))
+    _check_param(op, input, bias, "bias", (c,))
+    if not isinstance(momentum, numbers.Real):
+        raise TypeError(f"{op}(): momentum must be a float, got {type(momentum).__name__}")
+    count = input.numel() // max(c, 1)
+    affine = (1, c) + (1,) * (input.ndim - 2)
+    axes = (0,) + tuple(range(2, input.ndim))
+    if not training:
+        if running_mean is None or running_var is None:
+            raise RuntimeError(
+                f"{op}: running_mean and running_var must be defined in evaluation mode "
+                "(training=False); pass them, or training=True to use the batch statistics"
+            )
+        running = (running_mean.data, running_var.data)
+        return _apply(BatchNorm, input, weight, bias, input.shape, axes, affine, eps, running)[1]
+    if count <= 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input of shape "
+            f"{tuple(input.shape)}"
+        )
+    node, out = _apply(BatchNorm, input, weight, bias, input.shape, axes, affine, eps)
+    mean, _ = node.saved_arrays
+    unbiased = node.batch_var * (count / (count - 1))
+    del node.batch_var
+    with no_grad():
+        for stat, batch in ((running_mean, mean), (running_var, unbiased)):
+            if stat is not None:
+                stat.data *= 1 - momentum
+                stat.data += (momentum * batch).reshape(c).astype(stat.data.dtype, copy=False)
+    return out
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Layer normalization over the trailing ``normalized_shape`` dims
+    (``torch.nn.functional.layer_norm``); ``weight`` and ``bias`` have that shape."""
+    op = "layer_norm"
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (normalized_shape,)
+    shape = tuple(int(s) for s in normalized_shape)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): input must be a Tensor, got {type(input).__name__}")
+    k = len(shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k :]) != shape:
+        raise RuntimeError(
+            f"{op}: given normalized_shape={shape}, expected input with shape (*, "
+            f"{', '.join(map(str, shape))}), but got input of shape {tuple(input.shape)}"
+        )
+    _check_input(op, input, k, "(*, normalized_shape)")
+    _check_param(op, input, weight, "weight", shape)
+    _check_param(op, input, bias, "bias", shape)
+    axes = tuple(range(input.ndim - k, input.ndim))
+    return _apply(LayerNorm, input, weight, bias, input.shape, axes, shape, eps)[1]
+
+
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Group normalization over (N, C, *) input: each sample's C channels split into
+    ``num_groups`` groups normalized separately, then a per-channel affine map
+    (``torch.nn.functional.group_norm``)."""
+    op = "group_norm"
+    _check_input(op, input, 2, "(N, C, *)")
+    n, c = input.shape[:2]
+    if not isinstance(num_groups, numbers.Integral) or num_groups <= 0 or c % num_groups:
+        raise RuntimeError(
+            f"{op}: expected the number of channels of the input to be divisible by num_groups, "
+            f"but got input of shape {tuple(input.shape)} and num_groups={num_groups}"
+        )
+    _check_param(op, input, weight, "weight", (c,))
+    _check_param(op, input, bias, "bias", (c,))
+    if input.numel() // max(n * num_groups, 1) <= 1:
+        raise ValueError(
+            f"Expected more than 1 value per group, got input of shape {tuple(input.shape)} "
+            f"and num_groups={num_groups}"
+        )
+    view = (n, num_groups, -1)
+    affine = (1, c) + (1,) * (input.ndim - 2)
+    return _apply(GroupNorm, input, weight, bias, view, (2,), affine, eps)[1]
+
+
+__all__ = ["BatchNorm", "LayerNorm", "GroupNorm", "batch_norm", "layer_norm", "group_norm"]
