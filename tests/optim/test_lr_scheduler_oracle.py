@@ -301,6 +301,30 @@ def test_initial_lr_is_recorded_and_base_lrs_read_from_it():
     assert [g["initial_lr"] for g in opt.param_groups] == [0.1, 0.5]
 
 
+@pytest.mark.parametrize(
+    "case", ["StepLR", "ExponentialLR", "CosineAnnealingLR", "PolynomialLR", "LinearLR"]
+)
+def test_constructing_with_last_epoch_matches_torch(torch, case):
+    """Resuming by ``last_epoch=k`` (PyTorch's older recipe) takes the same branches."""
+    name, kwargs, _ = CASES[case]
+    make = {
+        "StepLR": lambda s, o: s.StepLR(o, step_size=7, gamma=0.5, last_epoch=10),
+        "ExponentialLR": lambda s, o: s.ExponentialLR(o, gamma=0.9, last_epoch=10),
+        "CosineAnnealingLR": lambda s, o: s.CosineAnnealingLR(o, T_max=30, last_epoch=10),
+        "PolynomialLR": lambda s, o: s.PolynomialLR(o, total_iters=40, last_epoch=10),
+        "LinearLR": lambda s, o: s.LinearLR(o, 0.2, total_iters=20, last_epoch=10),
+    }[case]
+
+    def factory(s, o):
+        for group in o.param_groups:
+            group["initial_lr"] = group["lr"] * 2
+        return make(s, o)
+
+    ours = _record(*_ours(name, kwargs, factory), 60)
+    theirs = _record(*_theirs(torch, name, kwargs, factory), 60)
+    np.testing.assert_array_equal(ours, theirs)
+
+
 def test_resuming_with_last_epoch_needs_initial_lr():
     opt = optim.SGD([ag.zeros(1, requires_grad=True)], lr=0.1)
     with pytest.raises(KeyError, match=r"'initial_lr' is not specified in param_groups\[0\]"):
