@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from autograd_engine import Tensor
+from autograd_engine import Tensor, enable_grad
 from autograd_engine.backend import device_of, to_device
 
 __all__ = ["Optimizer", "required"]
@@ -195,8 +195,6 @@ class Optimizer:
     def _evaluate(closure: Callable[[], Any] | None) -> Any:
         if closure is None:
             return None
-        from autograd_engine import enable_grad
-
         with enable_grad():
             return closure()
 
