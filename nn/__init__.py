@@ -1,0 +1,19 @@
+"""``nn`` (``torch.nn``): ``Module`` and ``Parameter``, the layers, activations and losses,
+the containers, plus ``nn.functional``, ``nn.init``, ``nn.utils`` and the Keras-style
+``nn.summary``.
+
+Example::
+
+    import autograd_engine as ag
+    import nn
+    import nn.functional as F
+
+    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    loss = F.cross_entropy(model(x), y)
+"""
+
+from . import functional, init, utils
+from .modules import *  # noqa: F403
+from .modules import Module, RemovableHandle
+from .parameter import Buffer, Parameter
+from .summary import ModelSummary, summary

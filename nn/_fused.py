@@ -1,0 +1,145 @@
+"""Fused loss nodes with hand-written backwards, for speed and PyTorch's numerics:
+softmax-cross-entropy on class indices, binary cross-entropy (log clamped at -100) and binary
+cross-entropy on logits (stable for huge logits, exact gradient at 0)."""
+
+from __future__ import annotations
+
+import autograd_engine as ag
+from autograd_engine import backend
+from autograd_engine.node import Node
+from autograd_engine.ops._util import const
+
+__all__ = [
+    "SoftmaxCrossEntropy",
+    "BinaryCrossEntropy",
+    "BinaryCrossEntropyWithLogits",
+    "check_class_targets",
+]
+
+
+def check_class_targets(target, num_classes: int, ignore_index: int):
+    """``(safe, valid)`` arrays for class-index targets: ``valid`` marks the targets that are
+    not ``ignore_index``; ``safe`` has 0 at ignored places. Raises on out-of-range classes."""
+    xp = backend.get_array_module(target)
+    if target.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"expected class-index targets of an integer dtype (int64), got dtype {target.dtype}; "
+            "for class probabilities pass a float target of the input's shape"
+        )
+    valid = target != ignore_index
+    safe = xp.where(valid, target, 0)
+    if safe.size and (bool((safe < 0).any()) or bool((safe >= num_classes).any())):
+        bad = safe[(safe < 0) | (safe >= num_classes)].reshape(-1)[0]
+        raise IndexError(
+            f"Target {int(bad)} is out of bounds (the input has {num_classes} classes)."
+        )
+    return safe, valid
+
+
+class SoftmaxCrossEntropy(Node):
+    """y = -log_softmax(a, dim=1)[target], 0 where target == ignore_index, then reduced:
+    'none', 'sum', or 'mean' over the non-ignored targets."""
+
+    def __init__(self, target, ignore_index: int = -100, reduction: str = "mean"):
+        self.target, self.ignore_index, self.reduction = target, ignore_index, reduction
+
+    def forward(self, a):
+        self.save_inputs(0)
+        xp = backend.get_array_module(a)
+        safe, valid = check_class_targets(self.target, a.shape[1], self.ignore_index)
+        idx = xp.expand_dims(safe, 1)
+        shifted = a - a.max(axis=1, keepdims=True)
+        e = xp.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)
+        picked = xp.take_along_axis(shifted, idx, axis=1) - xp.log(s)
+        mask = valid.astype(a.dtype)
+        loss = -picked.squeeze(1) * mask
+        e /= s  # the softmax, kept for backward
+        count = mask.sum()
+        self.save_for_backward(e, idx, mask, count)
+        if self.reduction == "none":
+            return loss
+        total = loss.sum()
+        if self.reduction == "sum":
+            return total
+        with backend.numpy.errstate(invalid="ignore", divide="ignore"):
+            return total / count  # NOTE: nan when every target is ignored, as in PyTorch
+
+    def backward(self, grad):
+        probs, idx, mask, count = self.saved_arrays
+        if self.reduction == "none":
+            scale = grad.unsqueeze(1)
+        else:
+            scale = grad.reshape((1,) * probs.ndim)
+        weight = mask if self.reduction != "mean" else mask / count
+        weight = backend.get_array_module(probs).expand_dims(weight, 1)
+        if ag.is_grad_enabled():
+            # create_graph: the differentiable form, softmax recomputed from the input.
+            (a,) = self.saved_tensors
+            xp = backend.get_array_module(probs)
+            onehot = xp.zeros_like(probs)
+            xp.put_along_axis(onehot, idx, 1, axis=1)
+            return (a.softmax(1) - const(onehot)) * (scale * const(weight))
+        xp = backend.get_array_module(probs)
+        factor = scale.data * weight
+        out = probs * factor
+        xp.put_along_axis(out, idx, xp.take_along_axis(out, idx, axis=1) - factor, axis=1)
+        return const(out)
+
+
+class BinaryCrossEntropy(Node):
+    """y = -(t log a + (1 - t) log(1 - a)) element-wise, each log clamped at -100 as in
+    PyTorch."""
+
+    def forward(self, a, t):
+        self.save_inputs(0, 1)
+        xp = backend.get_array_module(a)
+        with backend.numpy.errstate(divide="ignore"):
+            log_a = xp.maximum(xp.log(a), -100)
+            log_1ma = xp.maximum(xp.log1p(-a), -100)
+        return -(t * log_a + (1 - t) * log_1ma)
+
+    def backward(self, grad):
+        # NOTE: PyTorch's gradient, (a - t) / max(a (1 - a), 1e-12): finite at a = 0 and 1.
+        a, t = self.saved_tensors
+        need_a, need_t = self.needs_input_grad
+        ga = gt = None
+        if need_a:
+            ga = grad * (a - t) / (a * (1 - a)).clamp(min=1e-12)
+        if need_t:
+            gt = grad * ((1 - a).log() - a.log())
+        return ga, gt
+
+
+class BinaryCrossEntropyWithLogits(Node):
+    """y = (1 - t) a + w (log(1 + e^-|a|) + max(-a, 0)) with w = (p - 1) t + 1 for the
+    positive weight p (w = 1 without one): binary cross-entropy of sigmoid(a), stable."""
+
+    def forward(self, a, t, pos_weight=None):
+        if pos_weight is None:
+            self.save_inputs(0, 1)
+        else:
+            self.save_inputs(0, 1, 2)
+        xp = backend.get_array_module(a)
+        soft = xp.log1p(xp.exp(-xp.abs(a))) + xp.maximum(-a, 0)
+        if pos_weight is None:
+            return (1 - t) * a + soft
+        log_weight = (pos_weight - 1) * t + 1
+        return (1 - t) * a + log_weight * soft
+
+    def backward(self, grad):
+        saved = self.saved_tensors
+        a, t = saved[0], saved[1]
+        pos_weight = saved[2] if len(saved) > 2 else None
+        needs = self.needs_input_grad
+        s = a.sigmoid()
+        if pos_weight is None:
+            ga = grad * (s - t) if needs[0] else None
+            gt = grad * -a if needs[1] else None
+            return ga, gt
+        pt = pos_weight * t
+        ga = grad * ((pt + 1 - t) * s - pt) if needs[0] else None
+        soft = ag.softplus(-a)
+        gt = grad * ((pos_weight - 1) * soft - a) if needs[1] else None
+        gp = grad * t * soft if needs[2] else None
+        return ga, gt, gp

@@ -1,0 +1,308 @@
+"""Normalization layers: ``BatchNorm1d`` and ``BatchNorm2d`` (batch statistics in training,
+running statistics in evaluation), ``LayerNorm`` and ``GroupNorm``."""
+
+from __future__ import annotations
+
+import numbers
+
+import autograd_engine as ag
+
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
+
+
+def _factory(device, dtype) -> dict:
+    return {"device": device, "dtype": dtype if dtype is not None else ag.float32}
+
+
+class _BatchNorm(Module):
+    """Shared by the batch norm layers (``torch.nn.modules.batchnorm._BatchNorm``)."""
+
+    _expected = ()
+    _layout = ""
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        factory = _factory(device, dtype)
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = Parameter(ag.empty(num_features, **factory))
+            if bias:
+                self.bias = Parameter(ag.empty(num_features, **factory))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", ag.zeros(num_features, **factory))
+            self.register_buffer("running_var", ag.ones(num_features, **factory))
+            self.register_buffer("num_batches_tracked", ag.tensor(0, dtype=ag.int64, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, ``num_batches_tracked`` 0."""
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self) -> None:
+        """Reset the running statistics; weight ones, bias zeros."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def _optional_state(self) -> tuple[str, ...]:
+        return ("num_batches_tracked",) if self.track_running_stats else ()
+
+    def _check_input_dim(self, input) -> None:
+        if input.ndim not in self._expected:
+            dims = " or ".join(f"{d}D" for d in self._expected)
+            raise ValueError(
+                f"{self!r}: expected {dims} input {self._layout} (got {input.ndim}D input of "
+                f"shape {tuple(input.shape)})"
+            )
+        if input.shape[1] != self.num_features:
+            raise RuntimeError(
+                f"{self!r}: expected input with {self.num_features} channels (dim 1), got shape "
+                f"{tuple(input.shape)}"
+            )
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:  # cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        if self.training:
+            use_batch_stats = True
+        else:
+            use_batch_stats = self.running_mean is None and self.running_var is None
+        track = not self.training or self.track_running_stats
+        return F.batch_norm(
+            input,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            factor,
+            self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization over ``(N, C)`` or ``(N, C, L)`` input (``torch.nn.BatchNorm1d``).
+
+    In training mode each channel is normalized by the batch's mean and (biased) variance, and
+    the running statistics are updated:
+    ``running = (1 - momentum) * running + momentum * batch_statistic`` with the unbiased
+    batch variance (``momentum=None``: the cumulative average over ``num_batches_tracked``
+    batches). In eval mode the running statistics are used. y = x_hat * weight + bias.
+
+    Args:
+        num_features: C.
+        eps: added to the variance (default 1e-5).
+        momentum: the running statistics' update rate (default 0.1), or ``None``.
+        affine: learn ``weight`` (ones) and ``bias`` (zeros) (default ``True``).
+        track_running_stats: keep running statistics (buffers ``running_mean``,
+            ``running_var``, ``num_batches_tracked``); without them eval mode also uses the
+            batch statistics.
+        bias: learn the bias (keyword-only, default ``True``).
+
+    Example::
+
+        >>> bn = nn.BatchNorm1d(100)
+        >>> bn(ag.randn(20, 100)).shape
+        (20, 100)
+    """
+
+    _expected = (2, 3)
+    _layout = "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization over ``(N, C, H, W)`` input, statistics per channel over N, H and
+    W (``torch.nn.BatchNorm2d``); arguments as in :class:`BatchNorm1d`.
+
+    Example::
+
+        >>> bn = nn.BatchNorm2d(16)
+        >>> bn(ag.randn(8, 16, 5, 5)).shape
+        (8, 16, 5, 5)
+    """
+
+    _expected = (4,)
+    _layout = "(N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Layer normalization over the trailing ``normalized_shape`` dims of each sample
+    (``torch.nn.LayerNorm``). The same in training and evaluation.
+
+    Args:
+        normalized_shape: int or tuple, the trailing shape to normalize over.
+        eps: added to the variance (default 1e-5).
+        elementwise_affine: learn ``weight`` (ones) and ``bias`` (zeros) of that shape.
+        bias: learn the bias (default ``True``).
+
+    Example::
+
+        >>> ln = nn.LayerNorm(64)
+        >>> ln(ag.randn(8, 10, 64)).shape
+        (8, 10, 64)
+    """
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        factory = _factory(device, dtype)
+        if elementwise_affine:
+            self.weight = Parameter(ag.empty(*self.normalized_shape, **factory))
+            if bias:
+                self.bias = Parameter(ag.empty(*self.normalized_shape, **factory))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input):
+        k = len(self.normalized_shape)
+        if input.ndim < k or tuple(input.shape[input.ndim - k :]) != self.normalized_shape:
+            raise RuntimeError(
+                f"{self!r}: expected input of shape (*, "
+                f"{', '.join(map(str, self.normalized_shape))}), got shape {tuple(input.shape)}"
+            )
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
+
+
+class GroupNorm(Module):
+    """Group normalization (``torch.nn.GroupNorm``): each sample's channels are split into
+    ``num_groups`` groups, each normalized over its channels and spatial positions, then a
+    per-channel affine map. Independent of the batch size.
+
+    Args:
+        num_groups: the number of groups (dividing ``num_channels``).
+        num_channels: C of the ``(N, C, *)`` input.
+        eps: added to the variance (default 1e-5).
+        affine: learn per-channel ``weight`` (ones) and ``bias`` (zeros).
+        bias: learn the bias (keyword-only, default ``True``).
+
+    Example::
+
+        >>> gn = nn.GroupNorm(4, 16)
+        >>> gn(ag.randn(2, 16, 8, 8)).shape
+        (2, 16, 8, 8)
+    """
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(
+                f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
+            )
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        factory = _factory(device, dtype)
+        if affine:
+            self.weight = Parameter(ag.empty(num_channels, **factory))
+            if bias:
+                self.bias = Parameter(ag.empty(num_channels, **factory))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input):
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
+            raise RuntimeError(
+                f"{self!r}: expected input of shape (N, {self.num_channels}, *), got shape "
+                f"{tuple(input.shape)}"
+            )
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
