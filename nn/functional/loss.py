@@ -153,7 +153,7 @@ def huber_loss(
 
     def huber(d):
         z = d.abs()
-        return ag.where(z < delta, z * z * 0.5, (z - 0.5 * delta) * delta)
+        return ag.where(z < delta, d * d * 0.5, (z - 0.5 * delta) * delta)
 
     return _pointwise("huber_loss", input, target, None, None, reduction, weight, huber, False)
 
@@ -175,7 +175,7 @@ def smooth_l1_loss(
 
     def smooth(d):
         z = d.abs()
-        return ag.where(z < beta, z * z * (0.5 / beta), z - 0.5 * beta)
+        return ag.where(z < beta, d * d * (0.5 / beta), z - 0.5 * beta)
 
     return _pointwise(
         "smooth_l1_loss", input, target, size_average, reduce, reduction, None, smooth, False

@@ -1,0 +1,250 @@
+"""Gradient-test registry rows for ``nn`` (``NN_SPECS``, loaded by ``registry.py``): the fused
+loss nodes of ``nn/_fused.py`` and the losses and layers composed from engine ops, checked
+against float64 central differences (and at second order where smooth)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from registry import OpSpec
+
+import autograd_engine as ag
+import nn.functional as F
+from nn._fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, SoftmaxCrossEntropy
+
+REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
+
+
+def _target(x, array):
+    return ag.tensor(array, device=x.device)
+
+
+@st.composite
+def class_case(draw, extra_dims: bool = True, ignore: bool = True):
+    """Logits shape (N, C), (N, C, d) or (C,) with int64 class targets, some ignored."""
+    c = draw(st.integers(2, 4))
+    layout = draw(st.sampled_from(["nc", "ncd", "c"] if extra_dims else ["nc", "c"]))
+    n = draw(st.integers(1, 3))
+    shape = {"nc": (n, c), "ncd": (n, c, draw(st.integers(1, 3))), "c": (c,)}[layout]
+    t_shape = shape[:1] + shape[2:] if layout != "c" else ()
+    target = np.asarray(
+        draw(
+            st.lists(
+                st.integers(0, c - 1),
+                min_size=int(np.prod(t_shape)),
+                max_size=int(np.prod(t_shape)),
+            )
+        )  # fmt: skip
+    ).reshape(t_shape)
+    ignore_index = -100
+    if ignore and target.ndim and target.size > 1 and draw(st.booleans()):
+        ignore_index = int(target.reshape(-1)[0])  # ignore one class (others remain)
+        if (target == ignore_index).all():
+            ignore_index = -100
+    return (shape,), {"target": target, "reduction": draw(REDUCTIONS), "ignore_index": ignore_index}
+
+
+@st.composite
+def weighted_case(draw):
+    shapes, kwargs = draw(class_case())
+    c = shapes[0][1] if len(shapes[0]) > 1 else shapes[0][0]
+    kwargs["weight"] = np.array(draw(st.lists(st.floats(0.5, 2.0), min_size=c, max_size=c)))
+    kwargs["label_smoothing"] = draw(st.sampled_from([0.0, 0.1, 0.4]))
+    return shapes, kwargs
+
+
+@st.composite
+def same_shapes(draw, n: int, last_broadcast: bool = False):
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    shapes = (shape,) * n
+    if last_broadcast:
+        shapes += ((shape[-1],),)
+    return shapes, {"reduction": draw(REDUCTIONS)}
+
+
+def _cross_entropy(x, target, reduction, ignore_index, **kw):
+    return F.cross_entropy(
+        x, _target(x, target), reduction=reduction, ignore_index=ignore_index, **kw
+    )
+
+
+def _cross_entropy_weighted(x, target, reduction, ignore_index, weight, label_smoothing):
+    return F.cross_entropy(
+        x,
+        _target(x, target),
+        weight=ag.tensor(weight, device=x.device),
+        reduction=reduction,
+        ignore_index=ignore_index,
+        label_smoothing=label_smoothing,
+    )
+
+
+def _nll(x, target, reduction, ignore_index):
+    return F.nll_loss(x.log_softmax(0 if x.ndim == 1 else 1), _target(x, target),
+                      reduction=reduction, ignore_index=ignore_index)  # fmt: skip
+
+
+@st.composite
+def margin_case(draw):
+    """Scores (N, C) whose hinge terms stay away from the kink at margin - x_y + x_i = 0."""
+    shapes, kwargs = draw(class_case(extra_dims=False, ignore=False))
+    kwargs.pop("ignore_index")
+    kwargs["p"] = draw(st.sampled_from([1, 2]))
+    kwargs["margin"] = draw(st.sampled_from([1.0, 0.5]))
+    return shapes, kwargs
+
+
+def _no_hinge_kink(arrays, **_) -> bool:
+    x = arrays[0]
+    x2 = x.reshape(-1, x.shape[-1])
+    diffs = x2[:, :, None] - x2[:, None, :]
+    return bool(np.all(np.abs(np.abs(diffs) - 1.0) > 1e-2) and np.all(np.abs(diffs - 0.5) > 1e-2)
+                and np.all(np.abs(diffs + 0.5) > 1e-2))  # fmt: skip
+
+
+NN_SPECS: list[OpSpec] = [
+    OpSpec(
+        "nn_cross_entropy_fused",
+        _cross_entropy,
+        (SoftmaxCrossEntropy,),
+        case=class_case(),
+        domain=(-3.0, 3.0),
+    ),
+    OpSpec(
+        "nn_cross_entropy_weighted_smoothed",
+        _cross_entropy_weighted,
+        (),
+        case=weighted_case(),
+        domain=(-3.0, 3.0),
+    ),
+    OpSpec(
+        "nn_cross_entropy_probabilities",
+        lambda x, t, reduction: F.cross_entropy(
+            x, t.softmax(-1), reduction=reduction, label_smoothing=0.2
+        ),  # fmt: skip
+        (),
+        case=st.integers(2, 4).flatmap(
+            lambda c: st.tuples(st.integers(1, 3), REDUCTIONS).map(
+                lambda r: (((r[0], c), (r[0], c)), {"reduction": r[1]})
+            )
+        ),
+    ),
+    OpSpec("nn_nll_loss", _nll, (), case=class_case(), domain=(-3.0, 3.0)),
+    OpSpec(
+        "nn_binary_cross_entropy",
+        lambda x, t, reduction: F.binary_cross_entropy(x, t, reduction=reduction),
+        (BinaryCrossEntropy,),
+        domain=((0.05, 0.95), (0.0, 1.0)),
+        case=same_shapes(2),
+    ),
+    OpSpec(
+        "nn_bce_with_logits",
+        lambda x, t, reduction: F.binary_cross_entropy_with_logits(x, t, reduction=reduction),
+        (BinaryCrossEntropyWithLogits,),
+        domain=((-4.0, 4.0), (0.0, 1.0)),
+        case=same_shapes(2),
+    ),
+    OpSpec(
+        "nn_bce_with_logits_pos_weight",
+        lambda x, t, w, pw, reduction: F.binary_cross_entropy_with_logits(
+            x, t, weight=w, pos_weight=pw, reduction=reduction
+        ),
+        (BinaryCrossEntropyWithLogits,),
+        domain=((-4.0, 4.0), (0.0, 1.0), (0.5, 2.0), (0.5, 3.0)),
+        case=same_shapes(3, last_broadcast=True),
+    ),
+    OpSpec(
+        "nn_multi_margin_loss",
+        lambda x, target, reduction, p, margin: F.multi_margin_loss(
+            x, _target(x, target), p=p, margin=margin, reduction=reduction
+        ),
+        (),
+        case=margin_case(),
+        valid=_no_hinge_kink,
+        second_order=False,
+    ),
+    OpSpec(
+        "nn_kl_div",
+        lambda x, t, reduction, log_target: F.kl_div(
+            x, t.log() if log_target else t, reduction=reduction, log_target=log_target
+        ),
+        (),
+        domain=((-3.0, 0.0), (0.05, 1.0)),
+        case=same_shapes(2).flatmap(
+            lambda r: st.tuples(st.sampled_from(["sum", "batchmean", "none"]), st.booleans()).map(
+                lambda k: (r[0], {"reduction": k[0], "log_target": k[1]})
+            )
+        ),
+    ),
+    OpSpec(
+        "nn_huber_loss",
+        lambda x, t, reduction: F.huber_loss(x, t, reduction=reduction, delta=0.7),
+        (),
+        case=same_shapes(2),
+        valid=lambda a: bool(np.all(np.abs(np.abs(a[0] - a[1]) - 0.7) > 1e-2)),
+    ),
+    OpSpec(
+        "nn_smooth_l1_loss",
+        lambda x, t, reduction: F.smooth_l1_loss(x, t, reduction=reduction, beta=0.7),
+        (),
+        case=same_shapes(2),
+        valid=lambda a: bool(np.all(np.abs(np.abs(a[0] - a[1]) - 0.7) > 1e-2)),
+    ),
+    OpSpec(
+        "nn_mse_l1_loss",
+        lambda x, t, reduction: (
+            F.mse_loss(x, t, reduction=reduction) + F.l1_loss(x, t, reduction=reduction)
+        ),
+        (),
+        case=same_shapes(2),
+        valid=lambda a: bool(np.all(np.abs(a[0] - a[1]) > 1e-2)),
+    ),
+    OpSpec(
+        "nn_linear",
+        F.linear,
+        (),
+        case=st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.booleans()).map(
+            lambda r: (((r[0], r[1]), (r[2], r[1])) + (((r[2],),) if r[3] else ()), {})
+        ),
+    ),
+    OpSpec(
+        "nn_bilinear",
+        F.bilinear,
+        (),
+        case=st.tuples(
+            st.integers(1, 2), st.integers(1, 3), st.integers(1, 3), st.integers(1, 2)
+        ).map(lambda r: (((r[0], r[1]), (r[0], r[2]), (r[3], r[1], r[2]), (r[3],)), {})),
+    ),
+    OpSpec(
+        "nn_prelu",
+        F.prelu,
+        (),
+        case=st.tuples(st.integers(1, 2), st.integers(1, 3), st.booleans()).map(
+            lambda r: (((r[0], r[1], 2), (r[1] if r[2] else 1,)), {})
+        ),
+        kinks=(0.0,),
+    ),
+    OpSpec(
+        "nn_normalize",
+        lambda x, dim: F.normalize(x, dim=dim),
+        (),
+        case=st.lists(st.integers(1, 3), min_size=1, max_size=3).flatmap(
+            lambda s: st.integers(-len(s), len(s) - 1).map(lambda d: ((tuple(s),), {"dim": d}))
+        ),
+        domain=(0.2, 2.0),
+    ),
+    OpSpec(
+        "nn_pad_modes",
+        lambda x, pad, mode: F.pad(x, pad, mode=mode),
+        (),
+        case=st.sampled_from(["reflect", "replicate", "circular"]).flatmap(
+            lambda mode: st.tuples(st.integers(2, 4), st.integers(2, 4)).flatmap(
+                lambda s: st.tuples(
+                    st.integers(0, 1), st.integers(0, 1), st.integers(0, 1), st.integers(0, 1)
+                ).map(  # fmt: skip
+                    lambda p: (((1, s[0], s[1]),), {"pad": p, "mode": mode})
+                )
+            )
+        ),
+    ),
+]
