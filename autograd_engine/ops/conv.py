@@ -260,16 +260,16 @@ def _check_same(op: str, x: Tensor, other: Tensor, what: str) -> None:
         )
 
 
-def _check_positive(op: str, stride, dilation, groups: int) -> None:
+def _check_positive(op: str, stride, dilation) -> None:
     if any(s <= 0 for s in stride):
         raise RuntimeError(f"{op}: non-positive stride is not supported (got stride={stride})")
     if any(d <= 0 for d in dilation):
         raise RuntimeError(f"{op}: dilation should be greater than zero (got dilation={dilation})")
-    if not isinstance(groups, numbers.Integral) or groups <= 0:
-        raise RuntimeError(f"{op}: non-positive groups is not supported (got groups={groups})")
 
 
 def _check_weight(op, x, weight, bias, groups, transposed: bool) -> None:
+    if not isinstance(groups, numbers.Integral) or groups <= 0:
+        raise RuntimeError(f"{op}: non-positive groups is not supported (got groups={groups})")
     w_dims = x.ndim
     if not isinstance(weight, Tensor) or weight.ndim != w_dims:
         what = (
@@ -389,7 +389,7 @@ def conv2d(
     _check_weight(op, x, weight, bias, groups, transposed=False)
     stride = ntuple(stride, 2, "stride", op)
     dilation = ntuple(dilation, 2, "dilation", op)
-    _check_positive(op, stride, dilation, groups)
+    _check_positive(op, stride, dilation)
     pads = _conv_padding(op, padding, weight.shape[2:], stride, dilation)
     out = _conv2d(op, x, weight, bias, stride, pads, dilation, groups)
     return out.squeeze(0) if unbatched else out
@@ -413,7 +413,7 @@ def conv1d(
     _check_weight(op, x, weight, bias, groups, transposed=False)
     (s,) = ntuple(stride, 1, "stride", op)
     (d,) = ntuple(dilation, 1, "dilation", op)
-    _check_positive(op, (s,), (d,), groups)
+    _check_positive(op, (s,), (d,))
     if isinstance(padding, str):
         pads = _conv_padding(op, padding, (1, weight.shape[2]), (1, s), (1, d))
     else:
@@ -474,7 +474,7 @@ def conv_transpose2d(
     _check_weight(op, x, weight, bias, groups, transposed=True)
     stride = ntuple(stride, 2, "stride", op)
     dilation = ntuple(dilation, 2, "dilation", op)
-    _check_positive(op, stride, dilation, groups)
+    _check_positive(op, stride, dilation)
     padding = ntuple(padding, 2, "padding", op)
     output_padding = ntuple(output_padding, 2, "output_padding", op)
     if min(padding) < 0 or min(output_padding) < 0:
@@ -503,7 +503,7 @@ def conv_transpose1d(
     (d,) = ntuple(dilation, 1, "dilation", op)
     (p,) = ntuple(padding, 1, "padding", op)
     (q,) = ntuple(output_padding, 1, "output_padding", op)
-    _check_positive(op, (s,), (d,), groups)
+    _check_positive(op, (s,), (d,))
     if p < 0 or q < 0:
         raise RuntimeError(f"{op}: negative padding is not supported")
     out = _conv_transpose2d(
