@@ -18,31 +18,42 @@ def _lowest(dtype):
     return -math.inf if dtype.kind == "f" else backend.numpy.iinfo(dtype).min
 
 
-def _first_max(view):
-    """Max over each window of ``view`` (N, C, kh, kw, oh, ow) and the flat kernel position of
-    the first maximum; a NaN counts as the maximum (PyTorch's rule)."""
+def _window_max(view):
+    """The max of each window of ``view`` (N, C, kh, kw, oh, ow); NaN propagates."""
     xp = backend.get_array_module(view)
     kh, kw = view.shape[2:4]
     best = view[:, :, 0, 0].copy()
-    index = xp.zeros(best.shape, dtype="int8" if kh * kw < 128 else "int32")
     for k in range(1, kh * kw):
-        v = view[:, :, k // kw, k % kw]
-        take = v > best
-        if v.dtype.kind == "f":
-            take |= xp.isnan(v)
-        xp.copyto(best, v, where=take)
-        xp.copyto(index, k, where=take)
-    return best, index
+        xp.maximum(best, view[:, :, k // kw, k % kw], out=best)
+    return best
+
+
+def _bits(a):
+    """``a`` viewed as integers of its width: equality of bits, so that NaN matches itself."""
+    return a.view(f"int{a.dtype.itemsize * 8}") if a.dtype.kind == "f" else a
+
+
+def _first_max_index(view, out):
+    """The kernel position (row-major) of the first element of each window equal to its max
+    ``out``; the windows are scanned backwards so that the earliest match is written last."""
+    kh, kw = view.shape[2:4]
+    xp = backend.get_array_module(view)
+    index = xp.full(out.shape, kh * kw - 1, dtype="int8" if kh * kw < 128 else "int32")
+    target = _bits(out)
+    for k in range(kh * kw - 2, -1, -1):
+        hit = _bits(view[:, :, k // kw, k % kw]) == target
+        index -= hit * (index - k)  # branch-free: boolean masks in where/copyto are slower
+    return index
 
 
 def _take(view, index):
     """The element of each window of ``view`` at the kernel position ``index``."""
     xp = backend.get_array_module(view)
     kh, kw = view.shape[2:4]
-    out = view[:, :, 0, 0].copy()
+    out = view[:, :, 0, 0]
     for k in range(1, kh * kw):
-        xp.copyto(out, view[:, :, k // kw, k % kw], where=index == k)
-    return out
+        out = xp.where(index == k, view[:, :, k // kw, k % kw], out)
+    return out.copy() if out.base is not None else out
 
 
 class MaxPool2d(Node):
@@ -52,27 +63,31 @@ class MaxPool2d(Node):
     def __init__(self, kernel, geom: Geometry, out_hw, indices=None):
         self.kernel, self.geom, self.out_hw, self.indices = kernel, geom, out_hw, indices
 
+    def windows(self, x):
+        xpad = pad_plane(x, self.geom.pads, _lowest(x.dtype))
+        return windows(xpad, self.kernel, self.geom.stride, self.geom.dilation, self.out_hw)
+
     def forward(self, x):
         self.in_hw = x.shape[2:]
-        xpad = pad_plane(x, self.geom.pads, _lowest(x.dtype))
-        view = windows(xpad, self.kernel, self.geom.stride, self.geom.dilation, self.out_hw)
-        index = self.indices
-        if index is None:
-            out, index = _first_max(view)
-        else:
-            out = _take(view, index)
-        self.save_for_backward(index)
-        return out
+        if self.indices is not None:
+            return _take(self.windows(x), self.indices)
+        self.save_inputs(0)
+        self.save_output()
+        return _window_max(self.windows(x))
 
     def backward(self, grad):
-        # NOTE: the whole gradient goes to the first maximum of each window, as in PyTorch.
-        (index,) = self.saved_arrays
+        # NOTE: the whole gradient of a window goes to its first maximum, as in PyTorch (the
+        # positions are found here, from the saved input and output, not during forward).
+        index = self.indices
+        if index is None:
+            x, out = self.saved_tensors
+            index = _first_max_index(self.windows(x.data), out.data)
         return MaxPool2dGrad(self.kernel, self.geom, self.out_hw, index, self.in_hw)(grad)
 
 
 class MaxPool2dGrad(Node):
-    """gx[n, c, p*sh + i*dh, q*sw + j*dw] += g[n, c, p, q] where (i, j) is the window's saved
-    maximum position (the adjoint of ``MaxPool2d``)."""
+    """gx[n, c, p*sh + i*dh, q*sw + j*dw] += g[n, c, p, q] where (i, j) is the window's
+    maximum position ``indices`` (the adjoint of ``MaxPool2d``)."""
 
     def __init__(self, kernel, geom: Geometry, out_hw, indices, in_hw):
         self.kernel, self.geom, self.out_hw = kernel, geom, out_hw
@@ -81,12 +96,16 @@ class MaxPool2dGrad(Node):
     def forward(self, g):
         xp = backend.get_array_module(g)
         (kh, kw), (top, bottom, left, right), (h, w) = self.kernel, self.geom.pads, self.in_hw
+        stride, dilation = self.geom.stride, self.geom.dilation
+        disjoint = dilation == (1, 1) and stride[0] >= kh and stride[1] >= kw
         n, c = g.shape[:2]
         out = xp.zeros((n, c, h + top + bottom, w + left + right), dtype=g.dtype)
-        zero = g.dtype.type(0)
         for k in range(kh * kw):
-            at = window_slice(k // kw, k % kw, self.geom.stride, self.geom.dilation, self.out_hw)
-            out[at] += xp.where(self.indices == k, g, zero)
+            at = out[window_slice(k // kw, k % kw, stride, dilation, self.out_hw)]
+            if disjoint:  # each input element is in one window at most: write, not add
+                xp.multiply(g, self.indices == k, out=at)
+            else:
+                at += g * (self.indices == k)
         if top or bottom or left or right:
             out = out[:, :, top : top + h, left : left + w]
         return out
@@ -253,13 +272,14 @@ def max_pool2d(
     kernel, geom, out_hw = _pool_args(op, x, kernel_size, stride, padding, dilation, ceil_mode)
     node = MaxPool2d(kernel, geom, out_hw)
     out = node(x)
+    if return_indices:
+        index = _first_max_index(node.windows(x.data), out.data)
+        flat = const(_flat_indices(index, kernel, geom, x.shape[2:]))
     if unbatched:
         out = out.squeeze(0)
     if not return_indices:
         return out
-    (index,) = node.saved_arrays
-    flat = _flat_indices(index, kernel, geom, x.shape[2:])
-    return out, const(flat[0] if unbatched else flat)
+    return out, (flat.squeeze(0) if unbatched else flat)
 
 
 def avg_pool2d(
