@@ -14,12 +14,15 @@ class Context:
     ``xp`` is the reference's array module (NumPy on the CPU, CuPy on the GPU); ``torch`` is
     the PyTorch module or ``None`` (not installed, switched off, or no CUDA build on a GPU
     run). Every workload draws its inputs from ``rng`` as float32 NumPy arrays and copies them
-    to each side, so the three implementations start from identical numbers.
+    to each side, so the three implementations start from identical numbers. ``clock`` is
+    "wall" (``time.perf_counter``) or "process" (the process's CPU time: on a shared machine
+    it leaves out the time other programs hold the cores; CPU runs only).
     """
 
-    def __init__(self, device: str, quick: bool, torch=None, seed: int = 0):
+    def __init__(self, device: str, quick: bool, torch=None, seed: int = 0, clock: str = "wall"):
         self.device = device
         self.quick = quick
+        self.clock = clock
         if device == "cuda":
             import cupy  # noqa: PLC0415  (optional: only a GPU run needs it)
 

@@ -63,13 +63,17 @@ class MemoryRow:
     skip: str = ""
 
 
+CLOCKS = {"wall": time.perf_counter, "process": time.process_time}
+
+
 def _clock(fn: Callable[[], object], n: int, ctx: Context) -> float:
+    clock = CLOCKS[ctx.clock]
     ctx.sync()
-    start = time.perf_counter()
+    start = clock()
     for _ in range(n):
         fn()
     ctx.sync()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def time_row(row: Row, ctx: Context, repeat: int, sample_s: float, warmup: int = 2) -> dict:

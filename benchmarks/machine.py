@@ -66,6 +66,14 @@ def _git() -> str:
         return "unknown"
 
 
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages: other work on the machine skews wall-clock times."""
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def info(ctx, threads_pinned: bool, tf32: bool) -> dict:
     """A JSON-ready description of the machine and the software that produced a run."""
     cores = os.cpu_count()
@@ -86,6 +94,7 @@ def info(ctx, threads_pinned: bool, tf32: bool) -> dict:
         "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "threads_pinned_before_import": threads_pinned,
         "torch_threads": ctx.torch.get_num_threads() if ctx.torch is not None else None,
+        "load_average_start": load_average(),
         "device": ctx.device,
         "tf32": tf32,
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+CLOCK_NAMES = {"wall": "wall clock", "process": "process CPU time"}
+
 
 def fmt_time(seconds: float | None) -> str:
     if seconds is None:
@@ -153,7 +155,10 @@ def header(machine: dict, options: dict) -> str:
         )
         + f", torch {machine['torch_threads']}",
         f"- {options['repeat']} interleaved rounds per row, ~{options['sample_s'] * 1e3:g} ms a "
-        f"sample; medians{' (quick run)' if options['quick'] else ''}",
+        f"sample, {CLOCK_NAMES[options['clock']]}; medians"
+        f"{' (quick run)' if options['quick'] else ''}",
+        f"- load average (1, 5, 15 min) at start {machine['load_average_start']}, "
+        f"at end {machine.get('load_average_end')}",
     ]
     return "\n".join(parts)
 

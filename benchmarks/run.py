@@ -2,7 +2,8 @@
 
 Options: ``--device cpu|cuda``, ``--quick``, ``--json PATH``, ``--markdown PATH``,
 ``--only NAME[,NAME]`` (groups: per-op, mlp, cnn, optim, matmul, memory), ``--repeat N``,
-``--tf32``, ``--no-torch``. BLAS threads are pinned to one before NumPy or PyTorch load.
+``--tf32``, ``--clock wall|process``, ``--no-torch``, ``--no-checks``. BLAS threads are
+pinned to one before NumPy or PyTorch load.
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--tf32", action="store_true", help="allow TF32 matmuls on the GPU (CuPy and PyTorch alike)"
     )
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "process"),
+        default="wall",
+        help="wall time, or the process's CPU time (CPU only; steadier on a shared machine)",
+    )
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument(
         "--no-checks", action="store_true", help="skip the float32 and gradient-agreement checks"
@@ -67,6 +74,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.repeat = 3 if args.quick else 15
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.clock == "process" and args.device == "cuda":
+        parser.error("--clock process measures CPU time; GPU runs use the wall clock")
     return args
 
 
@@ -103,7 +112,7 @@ def _run(args, torch, threads_pinned: bool) -> dict:
     if args.device == "cuda" and not ag.cuda.is_available():
         raise SystemExit("--device cuda needs CuPy and a CUDA GPU; neither is usable here.")
     ag.manual_seed(0)
-    ctx = Context(args.device, args.quick, torch)
+    ctx = Context(args.device, args.quick, torch, clock=args.clock)
     sample_s = 0.002 if args.quick else 0.05
     options = {
         "device": args.device,
@@ -112,6 +121,7 @@ def _run(args, torch, threads_pinned: bool) -> dict:
         "sample_s": sample_s,
         "only": args.only,
         "tf32": args.tf32,
+        "clock": args.clock,
         "ref_name": ctx.ref_name,
     }
     result = {
@@ -130,6 +140,7 @@ def _run(args, torch, threads_pinned: bool) -> dict:
                 continue
             stats = {} if row.skip else harness.time_row(row, ctx, args.repeat, sample_s)
             result["rows"].append(report.timing_record(row, stats, harness.ratios(stats)))
+    result["machine"]["load_average_end"] = machine.load_average()
     if not args.no_checks:
         harness.progress("[checks] float32 and gradient agreement")
         result["checks"] = checks.run(ctx)
