@@ -9,6 +9,9 @@ from autograd_engine import backend
 from autograd_engine.node import Node
 from autograd_engine.ops._util import const
 
+# NOTE: PyTorch's BCE backward clamps x (1 - x) at the float32 constant 1e-12f, in every dtype.
+_EPSILON = float(backend.numpy.float32(1e-12))
+
 __all__ = [
     "SoftmaxCrossEntropy",
     "BinaryCrossEntropy",
@@ -100,12 +103,12 @@ class BinaryCrossEntropy(Node):
         return -(t * log_a + (1 - t) * log_1ma)
 
     def backward(self, grad):
-        # NOTE: PyTorch's gradient, (a - t) / max(a (1 - a), 1e-12): finite at a = 0 and 1.
+        # NOTE: PyTorch's gradient, (a - t) / max(a (1 - a), 1e-12f): finite at a = 0 and 1.
         a, t = self.saved_tensors
         need_a, need_t = self.needs_input_grad
         ga = gt = None
         if need_a:
-            ga = grad * (a - t) / (a * (1 - a)).clamp(min=1e-12)
+            ga = grad * (a - t) / (a * (1 - a)).clamp(min=_EPSILON)
         if need_t:
             gt = grad * ((1 - a).log() - a.log())
         return ga, gt

@@ -34,7 +34,7 @@ def class_case(draw, extra_dims: bool = True, ignore: bool = True):
                 min_size=int(np.prod(t_shape)),
                 max_size=int(np.prod(t_shape)),
             )
-        )  # fmt: skip
+        )
     ).reshape(t_shape)
     ignore_index = -100
     if ignore and target.ndim and target.size > 1 and draw(st.booleans()):
@@ -80,8 +80,12 @@ def _cross_entropy_weighted(x, target, reduction, ignore_index, weight, label_sm
 
 
 def _nll(x, target, reduction, ignore_index):
-    return F.nll_loss(x.log_softmax(0 if x.ndim == 1 else 1), _target(x, target),
-                      reduction=reduction, ignore_index=ignore_index)  # fmt: skip
+    return F.nll_loss(
+        x.log_softmax(0 if x.ndim == 1 else 1),
+        _target(x, target),
+        reduction=reduction,
+        ignore_index=ignore_index,
+    )
 
 
 @st.composite
@@ -98,8 +102,11 @@ def _no_hinge_kink(arrays, **_) -> bool:
     x = arrays[0]
     x2 = x.reshape(-1, x.shape[-1])
     diffs = x2[:, :, None] - x2[:, None, :]
-    return bool(np.all(np.abs(np.abs(diffs) - 1.0) > 1e-2) and np.all(np.abs(diffs - 0.5) > 1e-2)
-                and np.all(np.abs(diffs + 0.5) > 1e-2))  # fmt: skip
+    return bool(
+        np.all(np.abs(np.abs(diffs) - 1.0) > 1e-2)
+        and np.all(np.abs(diffs - 0.5) > 1e-2)
+        and np.all(np.abs(diffs + 0.5) > 1e-2)
+    )
 
 
 NN_SPECS: list[OpSpec] = [
@@ -121,7 +128,7 @@ NN_SPECS: list[OpSpec] = [
         "nn_cross_entropy_probabilities",
         lambda x, t, reduction: F.cross_entropy(
             x, t.softmax(-1), reduction=reduction, label_smoothing=0.2
-        ),  # fmt: skip
+        ),
         (),
         case=st.integers(2, 4).flatmap(
             lambda c: st.tuples(st.integers(1, 3), REDUCTIONS).map(
@@ -241,9 +248,7 @@ NN_SPECS: list[OpSpec] = [
             lambda mode: st.tuples(st.integers(2, 4), st.integers(2, 4)).flatmap(
                 lambda s: st.tuples(
                     st.integers(0, 1), st.integers(0, 1), st.integers(0, 1), st.integers(0, 1)
-                ).map(  # fmt: skip
-                    lambda p: (((1, s[0], s[1]),), {"pad": p, "mode": mode})
-                )
+                ).map(lambda p: (((1, s[0], s[1]),), {"pad": p, "mode": mode}))
             )
         ),
     ),
