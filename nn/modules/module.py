@@ -172,7 +172,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._remove_everywhere(name)
+            self._remove_everywhere(name, keep="_parameters")
             self.register_parameter(name, value)
             return
         if params is not None and name in params:
@@ -187,7 +187,7 @@ class Module:
         if isinstance(value, Module):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._remove_everywhere(name)
+            self._remove_everywhere(name, keep="_modules")
             modules[name] = value
             return
         if modules is not None and name in modules:
@@ -209,17 +209,21 @@ class Module:
                 persistent = value.persistent
             else:
                 persistent = name not in self._non_persistent_buffers_set
-            self._remove_everywhere(name)
+            self._remove_everywhere(name, keep="_buffers")
             self.register_buffer(name, value, persistent)
             return
         object.__setattr__(self, name, value)
 
-    def _remove_everywhere(self, name: str) -> None:
+    def _remove_everywhere(self, name: str, keep: str) -> None:
+        """Forget ``name`` everywhere but in ``keep`` (where it is being reassigned in place,
+        so its position in the registration order stays)."""
         d = self.__dict__
         d.pop(name, None)
         for key in ("_parameters", "_buffers", "_modules"):
-            d[key].pop(name, None)
-        d["_non_persistent_buffers_set"].discard(name)
+            if key != keep:
+                d[key].pop(name, None)
+        if keep != "_buffers":
+            d["_non_persistent_buffers_set"].discard(name)
 
     def __getattr__(self, name: str):
         d = self.__dict__
@@ -729,4 +733,7 @@ def _as_host_or_device(value):
     """A checkpoint value as a backend array without copying where possible."""
     if type(value) in backend.ARRAY_TYPES:
         return value
-    return backend.numpy.asarray(value)
+    array = backend.numpy.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"not numeric data (NumPy dtype {array.dtype})")
+    return array

@@ -96,7 +96,8 @@ def clip_grad_norm_(
     coef = xp.minimum(float(max_norm) / (total.data.astype("float64") + 1e-6), 1.0)
     for g in grads:
         c = backend.to_device(coef, g.device)
-        g.data *= c.astype(g.dtype)
+        with backend.numpy.errstate(invalid="ignore"):  # inf * 0 = nan for a non-finite norm
+            g.data *= c.astype(g.dtype)
         g._version += 1
     return total
 
