@@ -50,16 +50,15 @@ class SoftmaxCrossEntropy(Node):
         self.save_inputs(0)
         xp = backend.get_array_module(a)
         safe, valid = check_class_targets(self.target, a.shape[1], self.ignore_index)
-        idx = xp.expand_dims(safe, 1)
+        at = _class_positions(safe, xp)
         shifted = a - a.max(axis=1, keepdims=True)
         e = xp.exp(shifted)
         s = e.sum(axis=1, keepdims=True)
-        picked = xp.take_along_axis(shifted, idx, axis=1) - xp.log(s)
         mask = valid.astype(a.dtype)
-        loss = -picked.squeeze(1) * mask
+        loss = (xp.log(s).squeeze(1) - shifted[at]) * mask
         e /= s  # the softmax, kept for backward
         count = mask.sum()
-        self.save_for_backward(e, idx, mask, count)
+        self.save_for_backward(e, at, mask, count)
         if self.reduction == "none":
             return loss
         total = loss.sum()
@@ -69,25 +68,33 @@ class SoftmaxCrossEntropy(Node):
             return total / count  # NOTE: nan when every target is ignored, as in PyTorch
 
     def backward(self, grad):
-        probs, idx, mask, count = self.saved_arrays
-        if self.reduction == "none":
-            scale = grad.unsqueeze(1)
-        else:
-            scale = grad.reshape((1,) * probs.ndim)
+        # d/da = (softmax(a) - onehot(target)) * upstream, zero for ignored targets.
+        probs, at, mask, count = self.saved_arrays
+        xp = backend.get_array_module(probs)
         weight = mask if self.reduction != "mean" else mask / count
-        weight = backend.get_array_module(probs).expand_dims(weight, 1)
+        if self.reduction != "none":
+            grad = grad.reshape((1,) * weight.ndim)
+        factor = grad * const(weight)  # the upstream gradient of each sample, shaped like it
         if ag.is_grad_enabled():
             # create_graph: the differentiable form, softmax recomputed from the input.
             (a,) = self.saved_tensors
-            xp = backend.get_array_module(probs)
             onehot = xp.zeros_like(probs)
-            xp.put_along_axis(onehot, idx, 1, axis=1)
-            return (a.softmax(1) - const(onehot)) * (scale * const(weight))
-        xp = backend.get_array_module(probs)
-        factor = scale.data * weight
-        out = probs * factor
-        xp.put_along_axis(out, idx, xp.take_along_axis(out, idx, axis=1) - factor, axis=1)
+            onehot[at] = 1
+            return (a.softmax(1) - const(onehot)) * factor.unsqueeze(1)
+        f = factor.data
+        out = probs * xp.expand_dims(f, 1)
+        out[at] -= f
         return const(out)
+
+
+def _class_positions(safe, xp) -> tuple:
+    """The index of each target's entry in the (N, C, d...) input: (n, safe[n, d...], d...)."""
+    index = []
+    for axis, size in enumerate(safe.shape):
+        shape = [1] * safe.ndim
+        shape[axis] = size
+        index.append(xp.arange(size).reshape(shape))
+    return (index[0], safe, *index[1:])
 
 
 class BinaryCrossEntropy(Node):
