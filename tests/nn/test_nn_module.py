@@ -424,3 +424,16 @@ def test_optimizer_style_update_through_parameters():
             p.data -= 0.1 * p.grad.data
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+def test_state_dict_survives_training_save_and_load(tmp_path):
+    from autograd_engine.training import load, save
+
+    net = Net()
+    net(ag.randn(3, 1, 5, 5))
+    save({"model": net.state_dict(), "epoch": 2}, tmp_path / "net.ckpt")
+    checkpoint = load(tmp_path / "net.ckpt")
+    fresh = Net()
+    fresh.load_state_dict(checkpoint["model"])
+    assert_same_state(fresh, snapshot(net))
+    assert checkpoint["epoch"] == 2
