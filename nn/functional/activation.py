@@ -202,7 +202,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     Example::
 
         >>> F.softmax(ag.tensor([[1.0, 2.0, 3.0]]), dim=1)
-        tensor([[0.09003057, 0.24472848, 0.66524094]])
+        tensor([[0.09003057, 0.24472846, 0.66524094]])
     """
     if dim is None:
         dim = _implicit_dim("softmax", input.ndim)

@@ -242,8 +242,8 @@ def binary_cross_entropy_with_logits(
 
     Example::
 
-        >>> F.binary_cross_entropy_with_logits(ag.tensor([100.0, -100.0]), ag.tensor([1.0, 0.0]))
-        tensor(0.)
+        >>> F.binary_cross_entropy_with_logits(ag.tensor([500.0, -500.0]), ag.tensor([0.0, 1.0]))
+        tensor(500.)
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
@@ -470,7 +470,7 @@ def multi_margin_loss(
     Example::
 
         >>> F.multi_margin_loss(ag.tensor([[0.1, 0.2, 0.4, 0.8]]), ag.tensor([3]))
-        tensor(0.32500002)
+        tensor(0.325)
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)

@@ -336,8 +336,8 @@ class Softmax(_SoftmaxLike):
 
     Example::
 
-        >>> nn.Softmax(dim=1)(ag.randn(2, 3)).sum(1)
-        tensor([1., 1.])
+        >>> nn.Softmax(dim=1)(ag.tensor([[1.0, 1.0]]))
+        tensor([[0.5, 0.5]])
     """
 
     _fn = staticmethod(F.softmax)

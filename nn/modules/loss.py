@@ -242,7 +242,7 @@ class MultiMarginLoss(_WeightedLoss):
 
         >>> svm_loss = nn.MultiMarginLoss()
         >>> svm_loss(ag.tensor([[0.1, 0.2, 0.4, 0.8]]), ag.tensor([3]))
-        tensor(0.32500002)
+        tensor(0.325)
     """
 
     def __init__(
