@@ -13,11 +13,6 @@ from ._util import const
 from .conv import Geometry, check_input, ntuple, pad_plane, window_slice, windows
 
 
-def _lowest(dtype):
-    """The padding value of max pooling: -inf, or the smallest integer of an integer dtype."""
-    return -math.inf if dtype.kind == "f" else backend.numpy.iinfo(dtype).min
-
-
 def _window_max(view):
     """The max of each window of ``view`` (N, C, kh, kw, oh, ow); NaN propagates."""
     xp = backend.get_array_module(view)
@@ -30,7 +25,7 @@ def _window_max(view):
 
 def _bits(a):
     """``a`` viewed as integers of its width: equality of bits, so that NaN matches itself."""
-    return a.view(f"int{a.dtype.itemsize * 8}") if a.dtype.kind == "f" else a
+    return a.view(f"int{a.dtype.itemsize * 8}")
 
 
 def _first_max_index(view, out):
@@ -64,7 +59,7 @@ class MaxPool2d(Node):
         self.kernel, self.geom, self.out_hw, self.indices = kernel, geom, out_hw, indices
 
     def windows(self, x):
-        xpad = pad_plane(x, self.geom.pads, _lowest(x.dtype))
+        xpad = pad_plane(x, self.geom.pads, -math.inf)
         return windows(xpad, self.kernel, self.geom.stride, self.geom.dilation, self.out_hw)
 
     def forward(self, x):
