@@ -19,7 +19,9 @@ def _window_max(view):
     kh, kw = view.shape[2:4]
     best = view[:, :, 0, 0].copy()
     for k in range(1, kh * kw):
-        xp.maximum(best, view[:, :, k // kw, k % kw], out=best)
+        # NOTE: the running max comes second: NumPy returns it on ties (-0.0 vs 0.0), so the
+        # result keeps the bits of the first maximum, which is where the gradient goes.
+        xp.maximum(view[:, :, k // kw, k % kw], best, out=best)
     return best
 
 

@@ -76,6 +76,21 @@ def test_max_pool2d_ties_go_to_the_first_maximum(torch, device, kwargs):
     )
 
 
+def test_max_pool2d_signed_zero_ties_go_to_the_first(torch):
+    a = -np.abs(_randn(1, 2, 4, 4))
+    a[0, 0, 0, 0], a[0, 0, 1, 1] = -0.0, 0.0  # e.g. dropout's 0 * negative, then a ReLU 0
+    a[0, 1, 0, 0], a[0, 1, 1, 1] = 0.0, -0.0
+    _compare(
+        torch,
+        "cpu",
+        lambda x: max_pool2d(x, 2, return_indices=True),
+        lambda t: torch.nn.functional.max_pool2d(t, 2, return_indices=True),
+        a,
+    )
+    out = max_pool2d(ag.tensor(a), 2).numpy()
+    assert np.signbit(out[0, 0, 0, 0]) and not np.signbit(out[0, 1, 0, 0])
+
+
 def test_max_pool2d_propagates_nan(torch):
     a = _randn(1, 1, 4, 4)
     a[0, 0, 1, 0] = np.nan
