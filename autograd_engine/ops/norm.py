@@ -65,11 +65,11 @@ class _Normalization(Node):
         x = saved[0]
         mean, invstd = self._statistics(x)
         xhat = (x.reshape(self.view) - mean) * invstd
-        gy = grad * saved[1].reshape(self.affine) if self.has_weight else grad
-        gy = gy.reshape(self.view)
         need = self.needs_input_grad
         gx = None
         if need[0]:
+            gy = grad * saved[1].reshape(self.affine) if self.has_weight else grad
+            gy = gy.reshape(self.view)
             if self.running is None:
                 # d(xhat)/dx through the mean and the variance of the normalized axes
                 gy = gy - gy.mean(self.axes, keepdim=True)
