@@ -32,7 +32,8 @@ def _bits(a):
 
 def _first_max_index(view, out):
     """The kernel position (row-major) of the first element of each window equal to its max
-    ``out``; the windows are scanned backwards so that the earliest match is written last."""
+    ``out``; the windows are scanned backwards so that the earliest match is written last.
+    A window with several NaNs gives its first NaN (PyTorch's CPU kernel picks the last)."""
     kh, kw = view.shape[2:4]
     xp = backend.get_array_module(view)
     index = xp.full(out.shape, kh * kw - 1, dtype="int8" if kh * kw < 128 else "int32")
