@@ -118,7 +118,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         nargs="+",
         default=None,
         metavar="N",
-        help="hidden layer widths (default: 128 for mlp, 128 for the cnn's head)",
+        help="hidden layer widths (default: 256 for mlp; 128 for the cnn's head)",
     )
     model.add_argument(
         "--dropout",
@@ -172,7 +172,11 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     run = p.add_argument_group("run")
     run.add_argument("--device", type=_device, default="cpu", help="cpu or cuda (default: cpu)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar and no per-epoch lines")
+    run.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no per-epoch lines (results are still printed)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -318,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _finish_defaults(args) -> None:
     if args.hidden is None:
-        args.hidden = [128]
+        args.hidden = [256] if args.model == "mlp" else [128]
     if getattr(args, "out", None) is None:
         args.out = {
             "train": f"runs/{args.dataset}-{args.model}",

@@ -162,15 +162,14 @@ def build_model(args, in_shape: tuple, num_classes: int):
         layers.append(nn.Linear(width, num_classes))
     else:
         channels, size = in_shape[0], in_shape[-1]
+        # Two blocks of conv 3x3 (same padding) -> [batchnorm] -> ReLU -> max-pool 2x2.
         for out_ch in (32, 64):
-            for _ in range(2):
-                layers.append(nn.Conv2d(channels, out_ch, 3, padding=1, bias=not args.batchnorm))
-                if args.batchnorm:
-                    layers.append(nn.BatchNorm2d(out_ch))
-                layers.append(nn.ReLU())
-                channels = out_ch
+            layers.append(nn.Conv2d(channels, out_ch, 3, padding=1, bias=not args.batchnorm))
+            if args.batchnorm:
+                layers.append(nn.BatchNorm2d(out_ch))
+            layers.append(nn.ReLU())
             layers.append(nn.MaxPool2d(2))
-            size //= 2
+            channels, size = out_ch, size // 2
         layers.append(nn.Flatten())
         width = channels * size * size
         for h in hidden:

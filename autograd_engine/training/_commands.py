@@ -71,7 +71,7 @@ def search_command(args, space: dict) -> dict:
             setattr(
                 trial, key, [value] if key == "hidden" and not isinstance(value, list) else value
             )
-        trial.seed, trial.quiet, trial.out = seed, True, None
+        trial.seed, trial.quiet, trial.silent, trial.out = seed, True, True, None
         trial.checkpoint = trial.resume = None
         log = train(trial)
         best = min(log["history"], key=lambda r: r["val_loss"])

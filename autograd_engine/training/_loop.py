@@ -176,7 +176,8 @@ class Trainer:
 
         self.args = args
         self.on_batch = on_batch  # on_batch(epoch, batches_done): a hook for tests
-        self.print = Printer(args.quiet)
+        self.print = Printer(args.quiet)  # progress: per-epoch lines and notes
+        self.result = Printer(getattr(args, "silent", False))  # outcomes, even with --quiet
         self.device = resolve_device(args.device)
         self.overfit = bool(args.overfit_batch)
         self.epochs = args.epochs if args.epochs is not None else (200 if self.overfit else 30)
@@ -392,30 +393,30 @@ class Trainer:
         args = self.args
         if self.interrupted:
             if args.checkpoint:
-                self.print(f"interrupted: checkpoint saved to {args.checkpoint} "
+                self.result(f"interrupted: checkpoint saved to {args.checkpoint} "
                            f"(continue with --resume {args.checkpoint})")  # fmt: skip
             else:
-                self.print("interrupted (no --checkpoint given, so nothing was saved)")
+                self.result("interrupted (no --checkpoint given, so nothing was saved)")
         elif self.overfit:
             batch = self.data.train.dataset
             final = evaluate(self.model, DataLoader(batch, len(batch)), self.loss_fn)
             log["overfit"] = final
-            self.print(
+            self.result(
                 f"overfit-batch: loss {final['loss']:.2e}, accuracy "
                 f"{100 * final['accuracy']:.1f}% on the {final['total']} samples after "
                 f"{self.epochs} steps"
             )
-        else:
+        elif not getattr(args, "silent", False):  # a search trial never looks at the test set
             test = evaluate(self.model, self.data.test, self.loss_fn)
             log["test"] = test
-            self.print(
+            self.result(
                 f"test accuracy: {100 * test['accuracy']:.2f}% ({test['correct']}/"
                 f"{test['total']}), test loss {test['loss']:.4f}; trained in {seconds:.1f}s"
             )
         if self.grads is not None:
-            self.print("per-layer gradient RMS, first -> last sample (plot: grads.png):")
+            self.result("per-layer gradient RMS, first -> last sample (plot: grads.png):")
             for line in self.grads.summary():
-                self.print(line)
+                self.result(line)
 
     def write_outputs(self, log: dict) -> None:
         from autograd_engine.training import _plots
@@ -433,7 +434,7 @@ class Trainer:
                 files["grads"] = _plots.plot_grads(self.grads.data, path, self.title)
         log["files"] = files
         write_json(files["log"], log)
-        self.print("wrote " + ", ".join(files.values()))
+        self.result("wrote " + ", ".join(files.values()))
 
 
 def train(args, *, on_batch=None) -> dict:

@@ -1,12 +1,15 @@
 """The training command: options and errors, outputs, exact resume, Ctrl-C, overfit-batch,
 lr-find and search, and (slow) the accuracy of the default jobs."""
 
+import gzip
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import autograd_engine as ag
@@ -14,12 +17,14 @@ from autograd_engine.cli import _finish_defaults, build_parser, main
 from autograd_engine.training import load
 from autograd_engine.training._loop import train
 
-QUICK = ["--epochs", "2", "--quiet"]
+QUICK = ["--epochs", "2", "--quiet", "--hidden", "32"]
 
 
-def args_for(*argv):
+def args_for(*argv, out=None):
+    """Parsed train options; no files are written unless ``out`` is given."""
     args = build_parser().parse_args(["train", *argv])
     _finish_defaults(args)
+    args.out = None if out is None else str(out)
     return args
 
 
@@ -40,22 +45,29 @@ def test_outputs_log_and_curves(tmp_path, capsys):
 
 
 def test_same_seed_same_run(tmp_path):
-    a = train(args_for(*QUICK, "--dropout", "0.2", "--out", str(tmp_path / "a")))
-    b = train(args_for(*QUICK, "--dropout", "0.2", "--out", str(tmp_path / "b")))
+    a = train(args_for(*QUICK, "--dropout", "0.2"))
+    b = train(args_for(*QUICK, "--dropout", "0.2"))
     assert losses(a["history"]) == losses(b["history"])
-    c = train(args_for(*QUICK, "--seed", "1", "--out", str(tmp_path / "c")))
+    c = train(args_for(*QUICK, "--seed", "1"))
     assert losses(a["history"]) != losses(c["history"])
 
 
-RESUME = ["--dropout", "0.2", "--quiet", "--scheduler", "exponential", "--augment"]
+RESUME = [
+    "--dropout",
+    "0.2",
+    "--quiet",
+    "--scheduler",
+    "exponential",
+    "--augment",
+    "--hidden",
+    "32",
+]
 
 
 def test_resume_continues_the_same_run(tmp_path):
-    straight = train(args_for("--epochs", "4", *RESUME, "--out", str(tmp_path / "s")))
+    straight = train(args_for("--epochs", "4", *RESUME))
     ckpt = str(tmp_path / "run.ckpt")
-    first = train(
-        args_for("--epochs", "2", *RESUME, "--checkpoint", ckpt, "--out", str(tmp_path / "r"))
-    )
+    first = train(args_for("--epochs", "2", *RESUME, "--checkpoint", ckpt))
     assert load(ckpt)["epoch"] == 2
     resumed = train(
         args_for(
@@ -66,8 +78,6 @@ def test_resume_continues_the_same_run(tmp_path):
             ckpt,
             "--checkpoint",
             ckpt,
-            "--out",
-            str(tmp_path / "r"),
         )
     )
     assert losses(first["history"]) == losses(straight["history"])[:2]
@@ -77,7 +87,7 @@ def test_resume_continues_the_same_run(tmp_path):
 
 
 def test_ctrl_c_saves_a_checkpoint_and_resume_is_exact(tmp_path, capsys):
-    straight = train(args_for("--epochs", "3", *RESUME, "--out", str(tmp_path / "s")))
+    straight = train(args_for("--epochs", "3", *RESUME))
     ckpt = str(tmp_path / "run.ckpt")
 
     def press_ctrl_c(epoch, batch):
@@ -85,15 +95,13 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_is_exact(tmp_path, capsys):
             os.kill(os.getpid(), signal.SIGINT)
 
     log = train(
-        args_for("--epochs", "3", *RESUME, "--checkpoint", ckpt, "--out", str(tmp_path / "i")),
+        args_for("--epochs", "3", *RESUME, "--checkpoint", ckpt),
         on_batch=press_ctrl_c,
     )
     assert log["interrupted"] and len(log["history"]) == 1 and "test" not in log
     saved = load(ckpt)
     assert (saved["epoch"], saved["batch"]) == (1, 10)
-    resumed = train(
-        args_for("--epochs", "3", *RESUME, "--resume", ckpt, "--out", str(tmp_path / "i"))
-    )
+    resumed = train(args_for("--epochs", "3", *RESUME, "--resume", ckpt))
     assert losses(resumed["history"]) == losses(straight["history"])
     assert resumed["test"] == straight["test"]
 
@@ -109,17 +117,17 @@ def test_ctrl_c_without_checkpoint_exits_130(tmp_path, monkeypatch, capsys):
         return out
 
     monkeypatch.setattr(_loop.Trainer, "train_step", step_then_ctrl_c)
-    assert main(["train", "--epochs", "3", "--out", str(tmp_path)]) == 130
+    assert main(["train", *QUICK, "--epochs", "3", "--out", str(tmp_path)]) == 130
     assert "interrupted (no --checkpoint given" in capsys.readouterr().out
 
 
 def test_resume_with_other_options_is_refused(tmp_path, capsys):
     ckpt = str(tmp_path / "run.ckpt")
-    train(args_for(*QUICK, "--checkpoint", ckpt, "--out", str(tmp_path)))
+    train(args_for(*QUICK, "--checkpoint", ckpt))
     code = main(["train", *QUICK, "--hidden", "64", "--resume", ckpt, "--out", str(tmp_path)])
     assert code == 2
     err = capsys.readouterr().err
-    assert "other options: --hidden [128] (this command: [64])" in err
+    assert "other options: --hidden [32] (this command: [64])" in err
 
 
 def test_resume_from_a_corrupt_checkpoint_names_the_file(tmp_path, capsys):
@@ -132,7 +140,7 @@ def test_resume_from_a_corrupt_checkpoint_names_the_file(tmp_path, capsys):
 
 def test_early_stopping_stops_and_restores(tmp_path, capsys):
     log = train(
-        args_for("--epochs", "60", "--lr", "0.01", "--early-stopping", "2", "--out", str(tmp_path))
+        args_for("--epochs", "60", "--lr", "0.02", "--hidden", "32", "--early-stopping", "2")
     )
     assert len(log["history"]) < 60
     out = capsys.readouterr().out
@@ -141,7 +149,7 @@ def test_early_stopping_stops_and_restores(tmp_path, capsys):
 
 def test_overfit_batch_drives_the_loss_to_zero(tmp_path, capsys):
     log = train(
-        args_for("--overfit-batch", "32", "--epochs", "150", "--lr", "0.01", "--out", str(tmp_path))
+        args_for("--overfit-batch", "32", "--epochs", "100", "--lr", "0.01", "--hidden", "64")
     )
     assert log["overfit"]["total"] == 32
     assert log["overfit"]["loss"] < 0.01 and log["overfit"]["accuracy"] == 1.0
@@ -165,7 +173,7 @@ def test_plot_grads_and_regularization_options(tmp_path, capsys):
         "--scheduler",
         "onecycle",
     ]
-    log = train(args_for(*argv, "--out", str(tmp_path)))
+    log = train(args_for(*argv, out=tmp_path))
     assert (tmp_path / "grads.png").exists()
     stats = log["grad_stats"]
     assert set(stats["grad"]) == {"1.weight", "3.weight"}
@@ -176,15 +184,13 @@ def test_plot_grads_and_regularization_options(tmp_path, capsys):
     "optimizer", ["sgd", "momentum", "adagrad", "rmsprop", "adamw", "nadam", "adamax"]
 )
 def test_every_optimizer_trains(tmp_path, optimizer):
-    log = train(
-        args_for("--epochs", "1", "--quiet", "--optimizer", optimizer, "--out", str(tmp_path))
-    )
+    log = train(args_for("--epochs", "1", "--quiet", "--optimizer", optimizer))
     assert log["history"][0]["train_loss"] < 2.3
 
 
 @pytest.mark.parametrize("scheduler", ["step", "exponential", "power", "plateau", "cosine"])
 def test_every_scheduler_runs(tmp_path, scheduler):
-    log = train(args_for(*QUICK, "--epochs", "3", "--scheduler", scheduler, "--out", str(tmp_path)))
+    log = train(args_for(*QUICK, "--epochs", "3", "--scheduler", scheduler))
     lrs = [r["lr"] for r in log["history"]]
     assert lrs[0] == 1e-3 and (scheduler == "plateau" or lrs[2] < lrs[0])
 
@@ -240,28 +246,23 @@ def test_missing_dataset_files_name_the_file(tmp_path, capsys):
     assert "'data_batch_1' not found" in err and "cifar-10-python.tar.gz" in err
 
 
+def write_mnist(folder, n_train, n_test):
+    """Tiny MNIST-format files (gzipped IDX) with random images and labels."""
+    rng = np.random.default_rng(0)
+    folder.mkdir()
+    for prefix, n in [("train", n_train), ("t10k", n_test)]:
+        images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+        labels = rng.integers(0, 10, size=n, dtype=np.uint8)
+        for kind, array in [("images-idx3", images), ("labels-idx1", labels)]:
+            header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+            with gzip.open(folder / f"{prefix}-{kind}-ubyte.gz", "wb") as f:
+                f.write(header + array.tobytes())
+
+
 def test_mnist_from_generated_files(tmp_path):
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "data"))
-    try:
-        from test_datasets import make_mnist
-    finally:
-        sys.path.pop(0)
-    make_mnist(tmp_path / "data", n_train=40, n_test=10, compress=True)
-    log = train(
-        args_for(
-            "--dataset",
-            "mnist",
-            "--data-dir",
-            str(tmp_path / "data"),
-            "--model",
-            "cnn",
-            "--batchnorm",
-            "--augment",
-            *QUICK,
-            "--out",
-            str(tmp_path / "out"),
-        )
-    )
+    write_mnist(tmp_path / "data", n_train=40, n_test=10)
+    argv = ["--dataset", "mnist", "--data-dir", str(tmp_path / "data"), "--model", "cnn"]
+    log = train(args_for(*argv, "--batchnorm", "--augment", *QUICK))
     assert log["test"]["total"] == 10 and len(log["history"]) == 2
 
 
@@ -302,6 +303,8 @@ def test_module_entry_point_runs(tmp_path):
         "train",
         "--epochs",
         "1",
+        "--hidden",
+        "32",
         "--out",
         str(tmp_path),
     ]
@@ -312,11 +315,11 @@ def test_module_entry_point_runs(tmp_path):
 
 @pytest.mark.slow
 def test_default_job_reaches_97_percent(tmp_path):
-    log = train(args_for("--quiet", "--out", str(tmp_path)))
+    log = train(args_for("--quiet"))
     assert log["test"]["accuracy"] >= 0.97
 
 
 @pytest.mark.slow
 def test_cnn_reaches_98_percent(tmp_path):
-    log = train(args_for("--model", "cnn", "--quiet", "--out", str(tmp_path)))
+    log = train(args_for("--model", "cnn", "--quiet"))
     assert log["test"]["accuracy"] >= 0.98
