@@ -33,16 +33,16 @@ def operand(x, like: Tensor) -> Tensor:
 
 
 def binary(a, b) -> tuple[Tensor, Tensor]:
-    """The operands of a binary op as tensors of a common kind: an integer or bool tensor meets
-    a float one as that float dtype (PyTorch's promotion; NumPy would pick float64)."""
+    """The operands of a binary op as tensors of a common kind: an integer tensor meets a float
+    one as that float dtype (PyTorch's promotion; NumPy would pick float64)."""
     if not isinstance(a, Tensor):
         a = operand(a, b)
     b = operand(b, a)
     ka, kb = a.data.dtype.kind, b.data.dtype.kind
-    if ka != kb:
-        if kb == "f" and ka in "iub":
+    if ka != kb:  # NOTE: bool needs no cast: NumPy's float32 * bool is already float32
+        if kb == "f" and ka in "iu":
             a = a.to(b.data.dtype)
-        elif ka == "f" and kb in "iub":
+        elif ka == "f" and kb in "iu":
             b = b.to(a.data.dtype)
     return a, b
 
