@@ -1,8 +1,9 @@
 """Small CNN training step: conv 1->8 3x3, ReLU, max-pool 2, flatten, linear to 10, mean
 softmax cross-entropy, SGD; 28x28 inputs at batch 64 (CPU) or 256 (GPU).
 
-The reference is im2col + one BLAS matmul for the convolution, an argmax max-pool and the
-linear layer's two matmuls, forward and backward (the input needs no gradient, so no col2im).
+The reference is im2col + one BLAS matmul for the convolution (columns ordered so that each
+pooling-window position is a contiguous block), the max-pool as a running maximum, and the
+linear layer's matmuls, forward and backward (the input needs no gradient, so no col2im).
 """
 
 from __future__ import annotations
@@ -154,29 +155,34 @@ class Ours:
 
 
 class Reference:
-    """im2col + BLAS. Activations stay channel-major, ``(C, N, H, W)``, so the convolution is
-    one ``(8, 9) @ (9, N*26*26)`` matmul and its weight gradient one more."""
+    """im2col + BLAS, with the im2col columns ordered by pooling-window offset: activations
+    are ``(C, 2, 2, N, 13, 13)``, so the convolution is one ``(8, 9) @ (9, N*26*26)`` matmul
+    and each of a window's four positions is one contiguous block for the max-pool."""
 
     def __init__(self, ctx: Context, problem: Problem):
         xp = self.xp = ctx.xp
-        n = problem.batch
         self.conv_w = ctx.ref(problem.conv_w.reshape(CHANNELS, -1))  # (8, 9)
         self.conv_b = ctx.ref(problem.conv_b)
         self.fc_w = ctx.ref(problem.fc_w.T)  # (1352, 10)
         self.fc_b = ctx.ref(problem.fc_b)
         self.x = ctx.ref(problem.x).transpose(1, 0, 2, 3)  # (1, N, 28, 28) view
         self.y = ctx.ref(problem.y)
-        self.rows = xp.arange(n)
-        self.window = xp.arange(POOL * POOL)
+        self.rows = xp.arange(problem.batch)
         self.last_grads = ()
 
     def im2col(self):
-        """Columns ``(C*KH*KW, N*OH*OW)``: one strided copy per kernel offset (Chainer's)."""
+        """Columns ``(C*KH*KW, 2*2*N*13*13)``: conv output pixel ``(2p + a, 2q + b)`` of image
+        ``n`` is column ``(a, b, n, p, q)``; one strided copy per kernel and window offset."""
         n = self.x.shape[1]
-        cols = self.xp.empty((1, KERNEL, KERNEL, n, CONV_OUT, CONV_OUT), dtype=self.x.dtype)
+        shape = (1, KERNEL, KERNEL, POOL, POOL, n, POOLED, POOLED)
+        cols = self.xp.empty(shape, dtype=self.x.dtype)
         for i in range(KERNEL):
             for j in range(KERNEL):
-                cols[:, i, j] = self.x[:, :, i : i + CONV_OUT, j : j + CONV_OUT]
+                for a in range(POOL):
+                    for b in range(POOL):
+                        rows = slice(i + a, i + a + CONV_OUT, POOL)
+                        columns = slice(j + b, j + b + CONV_OUT, POOL)
+                        cols[:, i, j, a, b] = self.x[:, :, rows, columns]
         return cols.reshape(KERNEL * KERNEL, -1)
 
     def step(self):
@@ -184,14 +190,14 @@ class Reference:
         xp = self.xp
         n = self.x.shape[1]
         cols = self.im2col()
-        h = self.conv_w @ cols  # (8, N*26*26)
+        h = self.conv_w @ cols  # (8, 2*2*N*13*13)
         h += self.conv_b[:, None]
         xp.maximum(h, 0, out=h)
-        # Max-pool 2x2: gather each window's four values last, take the argmax.
-        windows = h.reshape(CHANNELS, n, POOLED, POOL, POOLED, POOL).transpose(0, 1, 2, 4, 3, 5)
-        windows = windows.reshape(CHANNELS, n, POOLED, POOLED, POOL * POOL)
-        arg = windows.argmax(axis=-1)
-        pooled = xp.take_along_axis(windows, arg[..., None], axis=-1)[..., 0]
+        h = h.reshape(CHANNELS, POOL * POOL, n, POOLED, POOLED)
+        # Max-pool 2x2: the running maximum of the window's four positions.
+        pooled = xp.maximum(h[:, 0], h[:, 1])
+        for k in range(2, POOL * POOL):
+            xp.maximum(pooled, h[:, k], out=pooled)
         flat = pooled.transpose(1, 0, 2, 3).reshape(n, FEATURES)  # PyTorch's (N, C*H*W) order
         logits = flat @ self.fc_w
         logits += self.fc_b
@@ -200,11 +206,18 @@ class Reference:
         g_fc_w = flat.T @ g
         g_fc_b = g.sum(axis=0)
         g_flat = g @ self.fc_w.T
-        g_pooled = g_flat.reshape(n, CHANNELS, POOLED, POOLED).transpose(1, 0, 2, 3)
-        g_windows = (self.window == arg[..., None]) * g_pooled[..., None]
-        g_h = g_windows.reshape(CHANNELS, n, POOLED, POOLED, POOL, POOL)
-        g_h = g_h.transpose(0, 1, 2, 4, 3, 5).reshape(CHANNELS, -1)
+        # Pool backward: each window's gradient goes to its first maximum (PyTorch's choice
+        # on ties); ``rest`` is the gradient not yet routed.
+        rest = xp.ascontiguousarray(
+            g_flat.reshape(n, CHANNELS, POOLED, POOLED).transpose(1, 0, 2, 3)
+        )
+        g_h = xp.empty_like(h)
+        for k in range(POOL * POOL - 1):
+            xp.multiply(rest, h[:, k] == pooled, out=g_h[:, k])
+            rest -= g_h[:, k]
+        g_h[:, -1] = rest
         g_h *= h > 0  # NOTE: relu'(0) = 0, as in PyTorch
+        g_h = g_h.reshape(CHANNELS, -1)
         g_conv_w = g_h @ cols.T
         g_conv_b = g_h.sum(axis=1)
 
