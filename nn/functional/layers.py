@@ -43,10 +43,25 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"shape {tuple(weight.shape)}: the input's last dimension must be "
             f"{weight.shape[-1]} (in_features)"
         )
+    _check_dtype("linear", input, weight)
     out = input @ weight.mT if weight.ndim == 2 else input @ weight
     if bias is not None:
         out = out + bias
     return out
+
+
+def _check_dtype(op: str, input: Tensor, weight: Tensor) -> None:
+    """PyTorch refuses to mix dtypes in a layer (NumPy would silently upcast)."""
+    if input.dtype != weight.dtype:
+        hint = (
+            "convert the input with .float() (NumPy arrays are float64) or the model with .double()"
+            if input.dtype.kind == "f"
+            else "convert the input with .float()"
+        )
+        raise RuntimeError(
+            f"{op}: input dtype {input.dtype} and weight dtype {weight.dtype} should be the "
+            f"same; {hint}"
+        )
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -69,6 +84,8 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
             f"bilinear: inputs of shapes {tuple(input1.shape)} and {tuple(input2.shape)} do "
             f"not match a weight of shape {tuple(weight.shape)} (out, in1, in2)"
         )
+    _check_dtype("bilinear", input1, weight)
+    _check_dtype("bilinear", input2, weight)
     lead = input1.shape[:-1]
     x1 = input1.reshape(-1, input1.shape[-1])
     x2 = input2.reshape(-1, input2.shape[-1])

@@ -118,6 +118,15 @@ def test_linear_error_names_both_sizes():
         F.linear(ag.ones(2, 5), lin.weight)
 
 
+def test_linear_refuses_mixed_dtypes_like_torch():
+    lin = nn.Linear(3, 2)
+    with pytest.raises(RuntimeError, match="input dtype float64 and weight dtype float32"):
+        lin(ag.tensor(np.ones((2, 3))))
+    with pytest.raises(RuntimeError, match=r"int64 .* \.float\(\)"):
+        lin(ag.tensor([[1, 2, 3]]))
+    assert lin.double()(ag.tensor(np.ones((2, 3)))).dtype == ag.float64
+
+
 def test_conv2d_error_says_n_c_h_w():
     conv = nn.Conv2d(1, 8, 3)
     with pytest.raises(RuntimeError) as err:
