@@ -1,5 +1,9 @@
 """Optimizer step: Adam over 100 parameter tensors (50 weights 128x128, 50 biases of 128) with
-fixed gradients; the reference is the update written out with in-place array ops."""
+fixed gradients; the reference is the update written out with in-place array ops.
+
+NOTE: on the GPU, PyTorch's default Adam is the multi-tensor (foreach) kernel, which launches
+a few kernels for all 100 tensors; ours and the reference launch about a dozen per tensor.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ def shapes() -> list[tuple[int, ...]]:
 
 
 class Reference:
-    """Adam (PyTorch's form, bias corrections folded into the step size and denominator)."""
+    """Adam in PyTorch's form (bias corrections folded into the step size and denominator),
+    every update in place through one scratch buffer per parameter: no allocation per step."""
 
     def __init__(self, ctx: Context, values, grads):
         xp = self.xp = ctx.xp
@@ -27,6 +32,7 @@ class Reference:
         self.grads = [ctx.ref(g) for g in grads]
         self.exp_avg = [xp.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [xp.zeros_like(p) for p in self.params]
+        self.scratch = [xp.empty_like(p) for p in self.params]
         self.t = 0
 
     def step(self):
@@ -35,15 +41,22 @@ class Reference:
         self.t += 1
         step_size = LR / (1 - beta1**self.t)
         bias_correction2_sqrt = math.sqrt(1 - beta2**self.t)
-        for p, g, m, v in zip(self.params, self.grads, self.exp_avg, self.exp_avg_sq):
+        for p, g, m, v, tmp in zip(
+            self.params, self.grads, self.exp_avg, self.exp_avg_sq, self.scratch
+        ):
             m *= beta1
-            m += (1 - beta1) * g
+            xp.multiply(g, 1 - beta1, out=tmp)
+            m += tmp
             v *= beta2
-            v += (1 - beta2) * g * g
-            denom = xp.sqrt(v)
-            denom /= bias_correction2_sqrt
-            denom += EPS
-            p -= step_size * m / denom
+            xp.multiply(g, g, out=tmp)
+            tmp *= 1 - beta2
+            v += tmp
+            xp.sqrt(v, out=tmp)
+            tmp /= bias_correction2_sqrt
+            tmp += EPS
+            xp.divide(m, tmp, out=tmp)
+            tmp *= -step_size
+            p += tmp
 
 
 def rows(ctx: Context) -> list[Row]:
