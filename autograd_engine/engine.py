@@ -3,10 +3,11 @@ undo broadcasting once, accumulate into leaves (``backward``) or return gradient
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 from .grad_mode import set_grad_enabled
-from .node import Node, _anomaly
+from .node import Node, _anomaly, _refresh_view
 from .tensor import Tensor
 
 
@@ -76,6 +77,11 @@ def run_backward(
     given); otherwise the gradients of ``inputs`` are returned in a dict keyed by ``id``.
     """
     outputs = _as_tuple(outputs)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+    for t in outputs + (inputs or ()):
+        if t._base is not None and t._base.grad_fn is not t._view_fn:
+            _refresh_view(t)  # a view whose base was modified in place since it was made
     grads = _root_grads(outputs, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
@@ -123,22 +129,27 @@ def run_backward(
 
     ready = [node for node in pending if deps[node] == 0]
     check_anomaly = _anomaly.enabled
+    check_nan = check_anomaly and _anomaly.check_nan
     with set_grad_enabled(create_graph):
         while ready:
             node = ready.pop()
             grad = pending.pop(node)
             hooks = getattr(node, "_hooks", None)
             if hooks:
-                for hook in hooks:
-                    new = hook(grad)
-                    if new is not None:
-                        grad = new
+                grad = _run_hooks(hooks, grad)
+            if node._retain is not None:
+                node._retain(grad)
             if node in wanted_nodes:
                 captured[id(wanted_nodes[node])] = grad
-            in_grads = node.backward(grad)
+            try:
+                in_grads = node.backward(grad)
+            except Exception as exc:
+                if check_anomaly:
+                    _add_forward_trace(exc, node)
+                raise
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
-            if check_anomaly:
+            if check_nan:
                 _check_finite(node, in_grads)
             if not retain_graph:
                 node.release()
@@ -158,15 +169,37 @@ def run_backward(
                     _add_leaf_grad(leaf_grads, nxt, g)
 
         for leaf, g in leaf_grads.values():
-            for hook in leaf._hooks or ():
-                new = hook(g)
-                if new is not None:
-                    g = new
-            if wanted_leaves is not None and id(leaf) in wanted_leaves:
+            if wanted_leaves is not None:
+                if id(leaf) not in wanted_leaves:
+                    continue  # not asked for: its hooks do not run (PyTorch's rule)
+                if leaf._hooks:
+                    g = _run_hooks(leaf._hooks, g)
                 captured[id(leaf)] = g
-            if accumulate and (wanted_leaves is None or id(leaf) in wanted_leaves):
+            elif leaf._hooks:
+                g = _run_hooks(leaf._hooks, g)
+            if accumulate:
                 _accumulate(leaf, g, create_graph, grads)
     return captured
+
+
+def _run_hooks(hooks: list, grad: Tensor) -> Tensor:
+    """Call each hook in order on the gradient; a non-None result replaces it."""
+    for hook in tuple(hooks):  # a hook may remove itself
+        new = hook(grad)
+        if new is not None:
+            if not isinstance(new, Tensor):
+                raise TypeError(
+                    f"expected Tensor, but hook '{getattr(hook, '__name__', hook)}' returned "
+                    f"'{type(new).__name__}'; a hook must return None or a Tensor"
+                )
+            if new.data.shape != grad.data.shape:
+                raise RuntimeError(
+                    f"hook '{getattr(hook, '__name__', hook)}' has changed the size of value: "
+                    f"the gradient has shape {tuple(grad.shape)} but the hook returned "
+                    f"{tuple(new.shape)}"
+                )
+            grad = new
+    return grad
 
 
 def _add_leaf_grad(leaf_grads: dict, leaf: Tensor, g: Tensor) -> None:
@@ -211,18 +244,30 @@ def _shared(array) -> bool:
 
 
 def _check_finite(node: Node, grads) -> None:
+    """Anomaly mode: raise if a backward produced NaN or Inf, showing where the node was made."""
     for i, g in enumerate(grads):
-        if g is None:
+        if g is None or g.data.dtype.kind not in "fc":
             continue
         xp = g.device.xp
         if not bool(xp.isfinite(g.data).all()):
-            trace = getattr(node, "_trace", None)
-            where = "".join(trace[-3:]) if trace else "(created before anomaly mode was on)\n"
             kind = "nan" if bool(xp.isnan(g.data).any()) else "inf"
             raise RuntimeError(
-                f"Function '{node.name()}' returned {kind} values in its {i}th output "
-                f"(shape {tuple(g.shape)}). The node was created here:\n{where}"
+                f"Function '{node.name()}' returned {kind} values in its {i}th output.\n"
+                f"Traceback of forward call that caused the error:\n"
+                f"{_anomaly.user_frames(node)}"
             )
+
+
+def _add_forward_trace(exc: BaseException, node: Node) -> None:
+    """Anomaly mode: attach to an error raised in ``node``'s backward where it was created."""
+    note = (
+        f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+        f"{_anomaly.user_frames(node)}"
+    )
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    else:  # pragma: no cover - Python 3.10
+        warnings.warn(note, stacklevel=3)
 
 
 def backward(

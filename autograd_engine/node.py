@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import traceback
 from typing import Any
 
 from . import backend
@@ -38,6 +41,7 @@ class Node:
         "__dict__",
         "__weakref__",
     )
+    _retain = None  # the keeper installed by ``Tensor.retain_grad()``; runs after the hooks
 
     def __init__(self) -> None:
         pass
@@ -64,15 +68,23 @@ class Node:
 
     @property
     def saved_tensors(self) -> tuple[Tensor, ...]:
-        """The saved inputs (in the order given to ``save_inputs``), then the output."""
+        """The saved inputs (in the order given to ``save_inputs``), then the output.
+
+        A saved tensor written in place since it was saved comes back as a stand-in whose use
+        raises PyTorch's in-place error, so backward fails exactly when it reads a changed
+        value (``Mul`` reads its first input only for the gradient of its second).
+        """
         saved = getattr(self, "_saved", None)
         if saved is None:
             self._raise_freed()
         versions = self._saved_versions
-        for t, v in zip(saved, versions):
-            if t._version != v:
-                self._raise_modified(t, v)
+        for i, (t, v) in enumerate(zip(saved, versions)):
+            vc = t._vc  # None: never written, still at version 0
+            if vc is not None and vc[0] != v:
+                saved = saved[:i] + (_Modified(self._modified_error(t, v)),) + saved[i + 1 :]
         if getattr(self, "_save_out", False):
+            if self._out_vc[0] != self._out_version:
+                return (*saved, _Modified(self._modified_error(None, self._out_version)))
             out = Tensor._make(self._out_data)
             out.requires_grad = True
             out.grad_fn = self
@@ -87,13 +99,21 @@ class Node:
             "grad()) if you need to backward through the same graph again."
         )
 
-    def _raise_modified(self, t: Tensor, version: int):
-        raise RuntimeError(
-            f"One of the tensors needed for gradient computation has been modified by an "
-            f"in-place operation: a tensor of shape {tuple(t.shape)} and dtype {t.dtype}, saved "
-            f"by {type(self).__name__}, is at version {t._version}; expected version {version} "
-            "instead. Hint: use .clone() before the in-place operation (or make it out of "
-            "place) so the value backward needs is kept."
+    def _modified_error(self, t: Tensor | None, version: int) -> RuntimeError:
+        """PyTorch's error for a saved tensor (``None``: the saved output) written in place."""
+        if t is None:
+            array, now, origin = self._out_data, self._out_vc[0], f"output 0 of {self.name()}"
+        else:
+            array, now = t.data, t._version
+            origin = f"output 0 of {t.grad_fn.name()}" if t.grad_fn is not None else "a leaf"
+        return RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{array.dtype} tensor of shape {tuple(array.shape)}], which is "
+            f"{origin}, is at version {now}; expected version {version} instead. "
+            f"{self.name()} saved it for its backward. Hint: call .clone() on the tensor before "
+            "the in-place operation (or use the out-of-place op), so that the saved value is "
+            "kept; autograd_engine.set_detect_anomaly(True) shows where "
+            f"{self.name()} was created."
         )
 
     def release(self) -> None:
@@ -124,12 +144,24 @@ class Node:
         if type(out) not in _ARRAY_TYPES:
             out = _as_array(out)
         result = Tensor._make(out)
+        base = out.base
+        if base is not None and inputs:
+            a = inputs[0]
+            if base is a.data or base is a.data.base:
+                # A view (it shares the input's memory): one version counter for both.
+                result._vc = a._counter()
+                root = a._base if a._base is not None else a
+                result._base = root
+                result._view_fn = root.grad_fn
         if not _grad_state.enabled:
             return result
+        requires_grad = False
         for t in inputs:
+            if t._base is not None and t._base.grad_fn is not t._view_fn:
+                _refresh_view(t)  # its base was rebased by an in-place op since it was made
             if t.requires_grad:
-                break
-        else:
+                requires_grad = True
+        if not requires_grad:
             return result
         self.next_edges = tuple(
             t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None) for t in inputs
@@ -139,11 +171,13 @@ class Node:
         saved = getattr(self, "_saved", None)
         if saved is not None:
             saved = self._saved = tuple(inputs[i] for i in saved)
-            self._saved_versions = tuple(t._version for t in saved)
+            self._saved_versions = tuple(0 if t._vc is None else t._vc[0] for t in saved)
         else:
             self._saved = self._saved_versions = ()
         if getattr(self, "_save_out", False):
             self._out_data = out
+            self._out_vc = result._counter()  # the counter, not the tensor: no reference cycle
+            self._out_version = self._out_vc[0]
         if _anomaly.enabled:
             _anomaly.record(self)
         result.requires_grad = True
@@ -175,18 +209,53 @@ class Node:
         return f"<{self.name()}>"
 
 
-class _Anomaly:
-    """Anomaly-mode switch: remembers where each node was made (see ``detect_anomaly``)."""
+class _Modified(Tensor):
+    """What ``saved_tensors`` gives for a saved tensor modified in place: reading its data (or
+    anything computed from it) raises the in-place error."""
 
-    __slots__ = ("enabled",)
+    __slots__ = ("_error",)
+
+    def __init__(self, error: RuntimeError):
+        self._error = error
+        self.requires_grad, self.grad_fn, self._base, self._vc = False, None, None, None
+
+    @property
+    def data(self):
+        raise RuntimeError(*self._error.args)
+
+
+def _refresh_view(t: Tensor) -> None:
+    from .ops.inplace import refresh_view
+
+    refresh_view(t)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+class _Anomaly:
+    """Anomaly-mode switch (see ``anomaly.py``): while on, each recorded node remembers the
+    stack that created it, and backward checks every gradient for NaN and Inf."""
+
+    __slots__ = ("enabled", "check_nan")
 
     def __init__(self):
         self.enabled = False
+        self.check_nan = True
 
     def record(self, node: Node) -> None:
-        import traceback
+        # NOTE: frames only (no source lines, no locals): cheap, and keeps no tensors alive.
+        frames = traceback.walk_stack(sys._getframe(2))
+        node._trace = traceback.StackSummary.extract(frames, lookup_lines=False)
 
-        node._trace = traceback.format_stack()[:-2]
+    @staticmethod
+    def user_frames(node: Node) -> str:
+        """The stack that created ``node``, outermost first, without this package's frames."""
+        trace = getattr(node, "_trace", None)
+        if not trace:
+            return "  (the node was created while anomaly mode was off)\n"
+        frames = [f for f in reversed(trace) if not f.filename.startswith(_PACKAGE_DIR)]
+        return "".join(traceback.StackSummary.from_list(frames).format())
 
 
 _anomaly = _Anomaly()

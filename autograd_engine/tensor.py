@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numbers
+import weakref
 
 from . import backend
 from .backend import Device, get_array_module
@@ -117,11 +118,17 @@ class Tensor:
         "grad",
         "requires_grad",
         "grad_fn",
-        "_version",
+        "_vc",
+        "_base",
+        "_view_fn",
         "_hooks",
         "_retains_grad",
         "__weakref__",
     )
+    # NOTE: ``_vc`` is the version counter, a one-element list bumped by every in-place write
+    # and shared by a view and its base (their memory is shared); it is made on first need
+    # (None means version 0), so most tensors never pay for it. ``_base`` is the tensor a view
+    # looks into, and ``_view_fn`` the base's grad_fn when the view's history was made.
     __array_priority__ = 1000  # numpy_array * tensor defers to Tensor.__rmul__
 
     def __init__(self, data=None, requires_grad: bool = False, *, dtype=None, device=None):
@@ -134,7 +141,8 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
-        self._version = 0
+        self._vc = None
+        self._base = None
         self._hooks = None
         self._retains_grad = False
 
@@ -146,7 +154,8 @@ class Tensor:
         t.grad = None
         t.requires_grad = False
         t.grad_fn = None
-        t._version = 0
+        t._vc = None
+        t._base = None
         t._hooks = None
         t._retains_grad = False
         return t
@@ -186,7 +195,25 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
-        return self._retains_grad
+        """Whether ``retain_grad()`` was called on this non-leaf tensor."""
+        return self._retains_grad is not False
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor (or a view sharing its memory) has seen."""
+        vc = self._vc
+        return 0 if vc is None else vc[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._counter()[0] = value
+
+    def _counter(self) -> list:
+        """The version counter, made on first need."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = [0]
+        return vc
 
     def size(self, dim: int | None = None):
         return self.data.shape if dim is None else self.data.shape[dim]
@@ -298,6 +325,24 @@ class Tensor:
     def __getitem__(self, index):
         return _ops.getitem(self, index)
 
+    def __setitem__(self, index, value) -> None:
+        """``t[index] = value`` in place: slices, ints, index arrays or masks; ``value`` a
+        tensor or scalar broadcast to ``t[index]``. Differentiable w.r.t. both the tensor's
+        history and ``value``."""
+        _inplace.setitem(self, index, value)
+
+    def __iadd__(self, other):
+        return _inplace.add_(self, other)
+
+    def __isub__(self, other):
+        return _inplace.sub_(self, other)
+
+    def __imul__(self, other):
+        return _inplace.mul_(self, other)
+
+    def __itruediv__(self, other):
+        return _inplace.div_(self, other)
+
     def __eq__(self, other):
         return _ops.compare("__eq__", self, other)
 
@@ -345,6 +390,81 @@ class Tensor:
 
     def pow(self, exponent):
         return _ops.pow(self, exponent)
+
+    # --- in-place methods (ops/inplace.py): write into ``data``, bump the version counter ---
+    def add_(self, other, alpha=1) -> Tensor:
+        """``self += alpha * other`` in place (``torch.Tensor.add_``)."""
+        return _inplace.add_(self, other, alpha)
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        """``self -= alpha * other`` in place (``torch.Tensor.sub_``)."""
+        return _inplace.sub_(self, other, alpha)
+
+    def mul_(self, other) -> Tensor:
+        """``self *= other`` in place (``torch.Tensor.mul_``)."""
+        return _inplace.mul_(self, other)
+
+    def div_(self, other, rounding_mode=None) -> Tensor:
+        """``self /= other`` in place (``torch.Tensor.div_``)."""
+        return _inplace.div_(self, other, rounding_mode)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place (``torch.Tensor.zero_``)."""
+        return _inplace.zero_(self)
+
+    def fill_(self, value) -> Tensor:
+        """Fill with a number or a 0-d tensor in place (``torch.Tensor.fill_``)."""
+        return _inplace.fill_(self, value)
+
+    def copy_(self, src, non_blocking: bool = False) -> Tensor:
+        """Copy ``src`` (broadcast, cast, moved across devices) into self
+        (``torch.Tensor.copy_``)."""
+        return _inplace.copy_(self, src)
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        """Clamp into [min, max] in place (``torch.Tensor.clamp_``)."""
+        return _inplace.clamp_(self, min, max)
+
+    clip_ = clamp_
+
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs) -> Tensor:
+        """Fill with samples from U[from, to) (``torch.Tensor.uniform_``); ``from=`` is also
+        accepted as a keyword, and ``generator`` defaults to the device's generator."""
+        from_ = kwargs.pop("from", from_)
+        if kwargs:
+            raise TypeError(f"uniform_() got unexpected keyword arguments {sorted(kwargs)}")
+        return _inplace.uniform_(self, from_, to, generator)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
+        """Fill with samples from N(mean, std^2) (``torch.Tensor.normal_``)."""
+        return _inplace.normal_(self, mean, std, generator)
+
+    def neg_(self) -> Tensor:
+        return _inplace.unary_(self, _ops.neg)
+
+    def exp_(self) -> Tensor:
+        return _inplace.unary_(self, _ops.exp)
+
+    def log_(self) -> Tensor:
+        return _inplace.unary_(self, _ops.log)
+
+    def sqrt_(self) -> Tensor:
+        return _inplace.unary_(self, _ops.sqrt)
+
+    def abs_(self) -> Tensor:
+        return _inplace.unary_(self, _ops.abs)
+
+    def pow_(self, exponent) -> Tensor:
+        return _inplace.unary_(self, lambda a: _ops.pow(a, exponent))
+
+    def relu_(self) -> Tensor:
+        return _inplace.unary_(self, _ops.relu)
+
+    def sigmoid_(self) -> Tensor:
+        return _inplace.unary_(self, _ops.sigmoid)
+
+    def tanh_(self) -> Tensor:
+        return _inplace.unary_(self, _ops.tanh)
 
     def neg(self):
         return _ops.Neg()(self)
@@ -569,8 +689,10 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, outside the graph."""
-        return Tensor._make(self.data)
+        """A new leaf sharing this tensor's data (and version counter), outside the graph."""
+        t = Tensor._make(self.data)
+        t._vc = self._counter()
+        return t
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -588,16 +710,19 @@ class Tensor:
         return self
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        """Keep ``.grad`` for this non-leaf tensor after backward (``torch.Tensor.retain_grad``).
+
+        The retained gradient is the one after this tensor's hooks (whenever they were
+        registered), it accumulates over backward calls like a leaf's, and it follows the
+        tensor through in-place operations (it is the gradient of the latest value).
+        """
         if self.grad_fn is None:
             if not self.requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
-        if self._retains_grad:
+        if self._retains_grad is not False:
             return
-        import weakref
-
-        ref = weakref.ref(self)
+        ref = weakref.ref(self)  # NOTE: weak, so the graph does not keep the tensor alive
 
         def keep(grad):
             t = ref()
@@ -605,12 +730,23 @@ class Tensor:
                 g = grad.detach() if not _grad_state.enabled else grad
                 t.grad = g if t.grad is None else t.grad + g
 
-        _add_node_hook(self.grad_fn, keep)
-        self._retains_grad = True
+        self.grad_fn._retain = keep
+        self._retains_grad = keep
 
     def register_hook(self, hook):
-        """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return
-        replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
+        """Call ``hook(grad)`` each time this tensor's gradient is computed; a non-None return
+        (of the same shape) replaces the gradient (``torch.Tensor.register_hook``).
+
+        Hooks run in registration order, each seeing the previous one's result. On a leaf they
+        run before the gradient is accumulated into ``.grad``; on a non-leaf, before the
+        gradient flows on to its inputs. Returns a handle whose ``remove()`` unregisters it.
+
+        Example::
+
+            h = y.register_hook(lambda g: g.clamp(-1, 1))   # clip y's gradient
+            ...
+            h.remove()
+        """
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
@@ -968,3 +1104,4 @@ def get_array_module_of(t: Tensor):
 
 
 from . import ops as _ops  # noqa: E402  (the ops need Tensor defined first)
+from .ops import inplace as _inplace  # noqa: E402

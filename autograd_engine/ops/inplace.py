@@ -1,0 +1,486 @@
+"""In-place operations (``add_``, ``mul_``, ``copy_``, ``__setitem__``, ...). Outside the graph
+they write into the tensor's array and bump its version; when the graph is recorded they
+compute the out-of-place node, write its result into the same array (so aliases see it) and
+rebase the tensor, and the base of a view, onto the new history (PyTorch's rebase_history)."""
+
+from __future__ import annotations
+
+import numbers
+
+from .. import backend
+from ..grad_mode import enable_grad
+from ..grad_mode import state as _grad_state
+from ..node import Node
+from ..tensor import Tensor, _gen
+from ._util import const, operand
+from .shape import GetItem, _to_index
+
+__all__ = ["IndexPut", "Fill", "Copy"]
+
+_TORCH_NAMES = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
+    "uint8": "Byte", "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool",
+}  # fmt: skip
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+class IndexPut(Node):
+    """y = a with y[index] = v (v broadcast to the shape of a[index])."""
+
+    def __init__(self, index, inplace: bool = False):
+        # NOTE: with ``inplace`` forward writes into ``a`` itself; the in-place ops use it when
+        # ``a`` is the array being modified anyway, so ``y[mask] = 0`` copies nothing.
+        self.index, self.inplace = index, inplace
+
+    def forward(self, a, v):
+        out = a if self.inplace else a.copy()
+        out[self.index] = v
+        return out
+
+    def backward(self, grad):
+        need_a, need_v = self.needs_input_grad
+        ga = gv = None
+        if need_a:
+            mask = backend.get_array_module(grad.data).ones(grad.shape, dtype=grad.dtype)
+            mask[self.index] = 0
+            ga = grad * const(mask)
+        if need_v:
+            gv = grad[self.index]
+            v_shape = self.in_shapes[1]
+            if gv.ndim < len(v_shape):  # v had leading size-1 dims that assignment dropped
+                gv = gv.reshape((1,) * (len(v_shape) - gv.ndim) + tuple(gv.shape))
+        return ga, gv
+
+
+class Fill(Node):
+    """y = a filled with ``value``, or with the 0-d tensor ``v``; no gradient flows to a."""
+
+    def __init__(self, value=None):
+        self.value = value
+
+    def forward(self, a, *v):
+        xp = backend.get_array_module(a)
+        return xp.full(a.shape, v[0] if v else self.value, dtype=a.dtype)
+
+    def backward(self, grad):
+        zeros = const(backend.get_array_module(grad.data).zeros_like(grad.data))
+        ga = zeros if self.needs_input_grad[0] else None
+        if len(self.needs_input_grad) == 1:
+            return ga
+        return ga, (grad.sum() if self.needs_input_grad[1] else None)
+
+
+class Copy(Node):
+    """y = src broadcast to a's shape and cast to a's dtype and device (``a.copy_(src)``)."""
+
+    def forward(self, a, src):
+        self.src_dtype, self.src_device = src.dtype, backend.device_of(src)
+        xp = backend.get_array_module(a)
+        out = xp.empty_like(a)
+        out[...] = backend.to_device(src, backend.device_of(a))
+        return out
+
+    def backward(self, grad):
+        need_a, need_src = self.needs_input_grad
+        ga = gs = None
+        if need_a:
+            ga = const(backend.get_array_module(grad.data).zeros_like(grad.data))
+        if need_src:
+            gs = grad.to(self.src_device, self.src_dtype)
+        return ga, gs
+
+
+# --- the machinery ------------------------------------------------------------------------------
+def _torch_name(dtype) -> str:
+    return _TORCH_NAMES.get(str(dtype), str(dtype))
+
+
+def _check_leaf(t: Tensor) -> None:
+    if t.requires_grad and t.grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    base = t._base
+    if base is not None and base.requires_grad and base.grad_fn is None:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+        )
+
+
+def _check_result(t: Tensor, array) -> None:
+    """The result of an op written into ``t`` must have ``t``'s shape and a castable dtype."""
+    if array.shape != t.data.shape:
+        raise RuntimeError(
+            f"output with shape {tuple(t.shape)} doesn't match the broadcast shape "
+            f"{tuple(array.shape)}"
+        )
+    if _KIND_RANK.get(array.dtype.kind, 3) > _KIND_RANK.get(t.data.dtype.kind, 3):
+        raise RuntimeError(
+            f"result type {_torch_name(array.dtype)} can't be cast to the desired output type "
+            f"{_torch_name(t.data.dtype)}"
+        )
+
+
+def _write_error(t: Tensor, arrays, exc: Exception) -> RuntimeError:
+    """PyTorch's message for a failed in-place write (the fast path's NumPy error)."""
+    if not getattr(t.data.flags, "writeable", True):
+        return RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location (it is an expanded or read-only view). Please clone() the "
+            "tensor before performing the operation."
+        )
+    devices = {str(backend.device_of(a)) for a in (t.data, *arrays) if hasattr(a, "shape")}
+    if len(devices) > 1:
+        return RuntimeError(
+            f"in-place operation: expected all tensors to be on the same device, but found "
+            f"{' and '.join(sorted(devices))}. Move them to one device with .to(device) first."
+        )
+    shapes = [getattr(a, "shape", ()) for a in arrays]
+    try:
+        full = backend.numpy.broadcast_shapes(t.data.shape, *shapes)
+    except ValueError:
+        shown = " and ".join(str(tuple(s)) for s in (t.data.shape, *shapes))
+        return RuntimeError(
+            f"in-place operation: the shapes {shown} are not broadcastable ({exc}); reshape "
+            "the operand so that its sizes match the tensor's."
+        )
+    if full != t.data.shape:
+        return RuntimeError(
+            f"output with shape {tuple(t.shape)} doesn't match the broadcast shape {tuple(full)}"
+        )
+    return RuntimeError(
+        f"result type {_result_name(t.data.dtype, arrays)} can't be cast to the desired output "
+        f"type {_torch_name(t.data.dtype)}"
+    )
+
+
+def _result_name(dtype, arrays) -> str:
+    """The name of the first operand type of a higher kind than ``dtype`` (a Python float is
+    Float and an int Long, as PyTorch's scalars)."""
+    for a in arrays:
+        if isinstance(a, bool):
+            kind, name = "b", "Bool"
+        elif isinstance(a, numbers.Integral):
+            kind, name = "i", "Long"
+        elif isinstance(a, numbers.Number):
+            kind, name = "f", "Float"
+        else:
+            kind, name = a.dtype.kind, _torch_name(a.dtype)
+        if _KIND_RANK.get(kind, 3) > _KIND_RANK.get(dtype.kind, 3):
+            return name
+    return _torch_name(dtype)
+
+
+def _standin(t: Tensor) -> Tensor:
+    """A tensor with ``t``'s array and history: the value ``t`` had before the write."""
+    old = Tensor._make(t.data)
+    old.requires_grad = t.requires_grad
+    old.grad_fn = t.grad_fn
+    return old
+
+
+def _move_retain(t: Tensor, node: Node) -> None:
+    """``retain_grad()`` follows the tensor to its new history (PyTorch's rule)."""
+    keeper = t._retains_grad
+    if keeper:
+        prev = t.grad_fn
+        if prev is not None and prev._retain is keeper:
+            prev._retain = None
+        node._retain = keeper
+
+
+def apply_(t: Tensor, compute, others=(), fast=None, needs_old=None) -> Tensor:
+    """Make ``t``'s value ``compute(t, *others)`` in place and return ``t``.
+
+    ``compute`` builds the result from Tensors with recorded ops (used when the graph is
+    recorded, and outside it when there is no ``fast``); ``fast(array, *arrays)`` writes the
+    result into ``t``'s array directly. ``needs_old``: whether the node's backward reads the
+    old value of ``t`` (None: the node decides, by having saved it).
+    """
+    if _grad_state.enabled:
+        _check_leaf(t)
+        base = t._base
+        if base is not None:
+            if base.grad_fn is not t._view_fn:
+                refresh_view(t)
+            if base.requires_grad and not t.requires_grad:
+                raise RuntimeError(
+                    "A view was created in no_grad mode and is being modified inplace with grad "
+                    "mode enabled. Given that this use case is ambiguous and error-prone, it is "
+                    "forbidden. You can clarify your code by moving both the view and the "
+                    "inplace either both inside the no_grad block (if you don't want the "
+                    "inplace to be tracked) or both outside (if you want the inplace to be "
+                    "tracked)."
+                )
+        if t.requires_grad or any(o.requires_grad for o in others):
+            return _record(t, compute, others, needs_old)
+    if fast is not None:
+        arrays = [o.data if isinstance(o, Tensor) else o for o in others]
+        try:
+            fast(t.data, *arrays)
+        except (TypeError, ValueError) as exc:
+            raise _write_error(t, arrays, exc) from None
+    else:
+        out = compute(t, *others)
+        _check_result(t, out.data)
+        if out.data is not t.data:
+            t.data[...] = out.data
+    t._counter()[0] += 1
+    return t
+
+
+def _record(t: Tensor, compute, others, needs_old) -> Tensor:
+    base = t._base
+    version = t._version
+    old = _standin(t)
+    # NOTE: ``old`` shares t's version counter while the result is computed, so a node deep in
+    # a composite ``compute`` that saved it sees the write and raises in backward; the node on
+    # top gets a private counter (and a copy of the old values when its backward reads them).
+    old._vc = t._counter()
+    out = compute(old, *[old if o is t else o for o in others])
+    if out.grad_fn is None:  # a result that carries no gradient (rounding division, random)
+        out = Copy()(old, out)
+    node = out.grad_fn
+    _check_result(t, out.data)
+    saved_old = any(s is old for s in node._saved)
+    if saved_old or needs_old is False:
+        if saved_old and needs_old is not False:
+            old.data = old.data.copy()
+        old._vc = [version]
+    if out.data is not t.data:
+        t.data[...] = out.data
+    _move_retain(t, node)
+    t.grad_fn = node
+    t.requires_grad = True
+    t._vc[0] += 1  # made above
+    if base is not None:
+        _copy_slices(base, t)
+    return t
+
+
+def _copy_slices(root: Tensor, view: Tensor) -> None:
+    """After an in-place op recorded on ``view``, give its base the history
+    ``root = root_old with root_old[view's positions] = view`` (PyTorch's CopySlices)."""
+    index = view_index(root.data, view.data)
+    out = IndexPut(index, inplace=True)(_standin(root), view)
+    _move_retain(root, out.grad_fn)
+    root.grad_fn = out.grad_fn
+    root.requires_grad = True
+    view._view_fn = root.grad_fn
+
+
+def refresh_view(t: Tensor) -> None:
+    """Give a view whose base was rebased since the view was made the history
+    ``t = root[t's positions]``, so gradients see the base's new history."""
+    root = t._base
+    t._view_fn = root.grad_fn
+    if not root.requires_grad:
+        return
+    with enable_grad():
+        out = GetItem(view_index(root.data, t.data))(root)
+    _move_retain(t, out.grad_fn)
+    t.grad_fn = out.grad_fn
+    t.requires_grad = True
+
+
+def _address(a) -> int:
+    interface = getattr(a, "__cuda_array_interface__", None) or a.__array_interface__
+    return interface["data"][0]
+
+
+def view_index(root, view) -> tuple:
+    """The positions of ``view``'s elements in ``root`` (whose memory it shares), as a tuple of
+    integer arrays of ``view``'s shape, for ``root[index]``.
+
+    NOTE: found from the memory layout: each memory slot of ``root`` is labelled with its
+    C-order position, then read back through ``view``'s offset and strides.
+    """
+    xp = backend.get_array_module(root)
+    if root.size == 0 or view.size == 0:
+        empty = xp.zeros(view.shape, dtype=xp.int64)
+        return (empty,) * root.ndim
+    size = root.itemsize
+    if any(s % size for s in root.strides + view.strides):
+        raise RuntimeError("in-place operation on a view whose strides are not whole elements")
+    start = _address(root)
+    low = start + sum((n - 1) * s for n, s in zip(root.shape, root.strides) if s < 0 and n)
+    high = start + sum((n - 1) * s for n, s in zip(root.shape, root.strides) if s > 0 and n)
+    slots = xp.full((high - low) // size + 1, -1, dtype=xp.int64)
+    as_strided = xp.lib.stride_tricks.as_strided
+
+    def through(a):
+        offset = (_address(a) - low) // size
+        strides = tuple(s // size * slots.itemsize for s in a.strides)
+        return as_strided(slots[offset:], a.shape, strides)
+
+    through(root)[...] = xp.arange(root.size, dtype=xp.int64).reshape(root.shape)
+    flat = through(view).copy()
+    return xp.unravel_index(flat, root.shape)
+
+
+# --- the operations -----------------------------------------------------------------------------
+def _expands_to(shape, target) -> bool:
+    """Whether an operand of ``shape`` broadcasts to exactly ``target`` (leading 1s may go)."""
+    shape = tuple(shape)
+    while len(shape) > len(target) and shape[0] == 1:
+        shape = shape[1:]
+    if len(shape) > len(target):
+        return False
+    return all(s in (1, n) for s, n in zip(shape, target[len(target) - len(shape) :]))
+
+
+def add_(t: Tensor, other, alpha=1) -> Tensor:
+    if not _grad_state.enabled and isinstance(other, numbers.Number):
+        return apply_(t, None, (other * alpha,), _iadd)
+    other = operand(other, t)
+    if alpha != 1:
+        return apply_(t, lambda a, b: a.add(b, alpha=alpha), (other,),
+                      lambda a, b: _iadd(a, b * alpha))  # fmt: skip
+    return apply_(t, lambda a, b: a + b, (other,), _iadd)
+
+
+def sub_(t: Tensor, other, alpha=1) -> Tensor:
+    if not _grad_state.enabled and isinstance(other, numbers.Number):
+        return apply_(t, None, (other * alpha,), _isub)
+    other = operand(other, t)
+    if alpha != 1:
+        return apply_(t, lambda a, b: a.sub(b, alpha=alpha), (other,),
+                      lambda a, b: _isub(a, b * alpha))  # fmt: skip
+    return apply_(t, lambda a, b: a - b, (other,), _isub)
+
+
+def mul_(t: Tensor, other) -> Tensor:
+    if not _grad_state.enabled and isinstance(other, numbers.Number):
+        return apply_(t, None, (other,), _imul)
+    other = operand(other, t)
+    # NOTE: Mul's backward reads the old value of t only for the gradient of ``other``.
+    return apply_(t, lambda a, b: a * b, (other,), _imul, other.requires_grad)
+
+
+def div_(t: Tensor, other, rounding_mode=None) -> Tensor:
+    other = operand(other, t)
+    if rounding_mode is not None:
+        return apply_(t, lambda a, b: a.div(b, rounding_mode=rounding_mode), (other,))
+    if t.data.dtype.kind != "f":  # true division makes floats
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type {_torch_name(t.dtype)}"
+        )
+    # NOTE: as for mul_, the old value of t is read only for the gradient of ``other``.
+    return apply_(t, lambda a, b: a / b, (other,), _idiv, other.requires_grad)
+
+
+def _iadd(a, b):
+    backend.get_array_module(a).add(a, b, out=a)
+
+
+def _isub(a, b):
+    backend.get_array_module(a).subtract(a, b, out=a)
+
+
+def _imul(a, b):
+    backend.get_array_module(a).multiply(a, b, out=a)
+
+
+def _idiv(a, b):
+    backend.get_array_module(a).true_divide(a, b, out=a)
+
+
+def _assign(a, v):
+    a[...] = v
+
+
+def fill_(t: Tensor, value) -> Tensor:
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value.ndim} dimensions."
+            )
+        return apply_(t, lambda a, v: Fill()(a, v), (value,), _assign)
+    return apply_(t, lambda a: Fill(value)(a), (), lambda a: _assign(a, value))
+
+
+def zero_(t: Tensor) -> Tensor:
+    return fill_(t, 0)
+
+
+def copy_(t: Tensor, src) -> Tensor:
+    if not isinstance(src, Tensor):
+        src = operand(src, t)
+    if not _expands_to(src.shape, t.shape):
+        raise RuntimeError(
+            f"copy_: the source of shape {tuple(src.shape)} cannot be broadcast to the "
+            f"destination of shape {tuple(t.shape)}"
+        )
+
+    def fast(a, s):
+        a[...] = backend.to_device(s, backend.device_of(a))
+
+    return apply_(t, lambda a, s: Copy()(a, s), (src,), fast)
+
+
+def clamp_(t: Tensor, min=None, max=None) -> Tensor:
+    if min is None and max is None:
+        raise ValueError("clamp_: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return apply_(t, lambda a: a.clamp(min, max))
+
+    def fast(a):
+        backend.get_array_module(a).clip(a, min, max, out=a)
+
+    return apply_(t, lambda a: a.clamp(min, max), (), fast)
+
+
+def _random_(t: Tensor, draw, generator) -> Tensor:
+    if t.data.dtype.kind != "f":
+        raise TypeError(f"random fill: expected a floating point tensor, got dtype {t.dtype}")
+    gen = _gen(generator, t.device)
+    work = t.data.dtype if t.data.dtype.itemsize >= 4 else backend.numpy.dtype("float32")
+    values = draw(gen, t.data.shape, work).astype(t.data.dtype, copy=False)
+    return apply_(t, lambda a: const(values), (), lambda a: _assign(a, values))
+
+
+def uniform_(t: Tensor, from_=0.0, to=1.0, generator=None) -> Tensor:
+    if from_ > to:
+        raise RuntimeError(
+            f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}"
+        )
+
+    def draw(gen, shape, dtype):
+        return gen.random(shape, dtype=dtype) * dtype.type(to - from_) + dtype.type(from_)
+
+    return _random_(t, draw, generator)
+
+
+def normal_(t: Tensor, mean=0.0, std=1.0, generator=None) -> Tensor:
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+
+    def draw(gen, shape, dtype):
+        return gen.standard_normal(shape, dtype=dtype) * dtype.type(std) + dtype.type(mean)
+
+    return _random_(t, draw, generator)
+
+
+def unary_(t: Tensor, fn) -> Tensor:
+    """``t = fn(t)`` in place for an element-wise op ``fn`` (``relu_``, ``exp_``, ...)."""
+    return apply_(t, fn)
+
+
+def setitem(t: Tensor, index, value) -> None:
+    """``t[index] = value`` for slices, ints, None, Ellipsis, index arrays and masks; the value
+    (a tensor or a scalar) is broadcast to ``t[index]``'s shape and cast to ``t``'s dtype."""
+    xp = backend.get_array_module(t.data)
+    index = _to_index(index, xp)
+    v = value if isinstance(value, Tensor) else operand(value, t)
+    region = t.data[index].shape if v.ndim else ()
+    if v.ndim and not _expands_to(v.shape, region):
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {tuple(v.shape)} cannot be broadcast to "
+            f"indexing result of shape {tuple(region)}"
+        )
+
+    def fast(a, v):
+        a[index] = backend.to_device(v, backend.device_of(a))
+
+    apply_(t, lambda a, v: IndexPut(index, inplace=True)(a, v), (v,), fast, False)
