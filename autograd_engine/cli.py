@@ -324,8 +324,9 @@ def _finish_defaults(args) -> None:
     if args.hidden is None:
         args.hidden = [256] if args.model == "mlp" else [128]
     if getattr(args, "out", None) is None:
+        overfit = "-overfit" if getattr(args, "overfit_batch", None) else ""
         args.out = {
-            "train": f"runs/{args.dataset}-{args.model}",
+            "train": f"runs/{args.dataset}-{args.model}{overfit}",
             "lr-find": "runs/lr-find",
             "search": "runs/search",
         }[args.command]

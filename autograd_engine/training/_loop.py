@@ -73,7 +73,9 @@ class GradStats:
     """Per-layer weight and gradient RMS, sampled every ``every`` steps (--plot-grads)."""
 
     def __init__(self, model, every: int):
-        self.params = {n: p for n, p in model.named_parameters() if p.ndim > 1}
+        self.params = {
+            f"{n} {tuple(p.shape)}": p for n, p in model.named_parameters() if p.ndim > 1
+        }
         self.every = max(1, every)
         self.data = {
             "step": [],
@@ -363,7 +365,9 @@ class Trainer:
         sizes = f"{len(data.train.dataset)} training samples"
         if data.val is not None:
             sizes += f", {len(data.val.dataset)} validation"
-        self.print(f"{self.title}: {sizes}, {len(data.test.dataset)} test; "
+        if not self.overfit:
+            sizes += f", {len(data.test.dataset)} test"
+        self.print(f"{self.title}: {sizes}; "
                    f"{n_params:,} parameters; device {self.device}")  # fmt: skip
         interrupt = _Interrupt()
         start = time.perf_counter()

@@ -176,8 +176,8 @@ def test_plot_grads_and_regularization_options(tmp_path, capsys):
     log = train(args_for(*argv, out=tmp_path))
     assert (tmp_path / "grads.png").exists()
     stats = log["grad_stats"]
-    assert set(stats["grad"]) == {"1.weight", "3.weight"}
-    assert all(v > 0 for v in stats["grad"]["1.weight"])
+    assert set(stats["grad"]) == {"1.weight (32, 64)", "3.weight (10, 32)"}
+    assert all(v > 0 for v in stats["grad"]["1.weight (32, 64)"])
 
 
 @pytest.mark.parametrize(
