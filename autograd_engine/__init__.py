@@ -3,6 +3,12 @@ with PyTorch's API (``torch`` -> ``autograd_engine``)."""
 
 from . import backend, cuda
 from . import tensor as _tensor  # first: the Tensor class, then the ops built on it
+from .anomaly import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
 from .backend import Device
 from .backend import device as device
 from .engine import backward, grad
