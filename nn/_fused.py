@@ -1,6 +1,6 @@
-"""Fused loss nodes with hand-written backwards, for speed and PyTorch's numerics:
-softmax-cross-entropy on class indices, binary cross-entropy (log clamped at -100) and binary
-cross-entropy on logits (stable for huge logits, exact gradient at 0)."""
+"""Fused nodes with hand-written backwards, for speed and PyTorch's numerics: the affine map of
+``Linear``, softmax-cross-entropy on class indices, binary cross-entropy (log clamped at -100)
+and binary cross-entropy on logits (stable for huge logits, exact gradient at 0)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,41 @@ from autograd_engine.ops._util import const
 _EPSILON = float(backend.numpy.float32(1e-12))
 
 __all__ = [
+    "Linear",
     "SoftmaxCrossEntropy",
     "BinaryCrossEntropy",
     "BinaryCrossEntropyWithLogits",
     "check_class_targets",
 ]
+
+
+class Linear(Node):
+    """y = x W^T + b over the last dim of x (W is (out, in), as in PyTorch)."""
+
+    def forward(self, x, w, *bias):
+        self.save_inputs(0, 1)
+        out = x @ w.T
+        if bias:
+            out += bias[0]
+        return out
+
+    def backward(self, grad):
+        # NOTE: one node instead of Permute + MatMul + Add: the weight gradient comes out
+        # contiguous in W's layout (grad^T x), not as a transposed view to copy.
+        x, w = self.saved_tensors
+        need = self.needs_input_grad
+        gx = grad @ w if need[0] else None
+        gw = None
+        if need[1]:
+            g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
+            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+            gw = g2.mT @ x2
+        if len(need) == 2:
+            return gx, gw
+        gb = None
+        if need[2]:
+            gb = grad.sum(tuple(range(grad.ndim - 1))) if grad.ndim > 1 else grad
+        return gx, gw, gb
 
 
 def check_class_targets(target, num_classes: int, ignore_index: int):

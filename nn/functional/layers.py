@@ -12,6 +12,8 @@ from autograd_engine.ops import pad as _constant_pad
 from autograd_engine.ops._util import const
 from autograd_engine.tensor import Tensor
 
+from .._fused import Linear as _Linear
+
 __all__ = [
     "linear",
     "bilinear",
@@ -44,10 +46,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{weight.shape[-1]} (in_features)"
         )
     _check_dtype("linear", input, weight)
-    out = input @ weight.mT if weight.ndim == 2 else input @ weight
-    if bias is not None:
-        out = out + bias
-    return out
+    if weight.ndim != 2 or (bias is not None and tuple(bias.shape) != weight.shape[:1]):
+        got = "None" if bias is None else str(tuple(bias.shape))
+        raise RuntimeError(
+            f"linear: expected a 2-D weight (out_features, in_features) and a bias of shape "
+            f"(out_features,), got weight {tuple(weight.shape)} and bias {got}"
+        )
+    if bias is None:
+        return _Linear()(input, weight)
+    return _Linear()(input, weight, bias)
 
 
 def _check_dtype(op: str, input: Tensor, weight: Tensor) -> None:

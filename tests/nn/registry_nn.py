@@ -10,7 +10,12 @@ from registry import OpSpec
 
 import autograd_engine as ag
 import nn.functional as F
-from nn._fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, SoftmaxCrossEntropy
+from nn._fused import (
+    BinaryCrossEntropy,
+    BinaryCrossEntropyWithLogits,
+    Linear,
+    SoftmaxCrossEntropy,
+)
 
 REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
 
@@ -107,6 +112,17 @@ def _no_hinge_kink(arrays, **_) -> bool:
         and np.all(np.abs(diffs - 0.5) > 1e-2)
         and np.all(np.abs(diffs + 0.5) > 1e-2)
     )
+
+
+@st.composite
+def linear_case(draw):
+    """x of shape (*, in) with 0 to 2 leading dims, W (out, in), and a bias or not."""
+    n_in, n_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    lead = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+    shapes = ((*lead, n_in), (n_out, n_in))
+    if draw(st.booleans()):
+        shapes += ((n_out,),)
+    return shapes, {}
 
 
 NN_SPECS: list[OpSpec] = [
@@ -206,14 +222,7 @@ NN_SPECS: list[OpSpec] = [
         case=same_shapes(2),
         valid=lambda a: bool(np.all(np.abs(a[0] - a[1]) > 1e-2)),
     ),
-    OpSpec(
-        "nn_linear",
-        F.linear,
-        (),
-        case=st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.booleans()).map(
-            lambda r: (((r[0], r[1]), (r[2], r[1])) + (((r[2],),) if r[3] else ()), {})
-        ),
-    ),
+    OpSpec("nn_linear", F.linear, (Linear,), case=linear_case()),
     OpSpec(
         "nn_bilinear",
         F.bilinear,
