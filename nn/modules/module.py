@@ -122,31 +122,44 @@ class Module:
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+        for hook, with_kwargs in list(self._forward_pre_hooks.values()):
+            if with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
         out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
+        for hook, with_kwargs in list(self._forward_hooks.values()):
+            result = hook(self, args, kwargs, out) if with_kwargs else hook(self, args, out)
             if result is not None:
                 out = result
         return out
 
-    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False):
+    def register_forward_pre_hook(
+        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
         """Call ``hook(module, args)`` before each ``forward``
         (``torch.nn.Module.register_forward_pre_hook``).
 
         The hook may return a replacement for the positional inputs (a tuple, or a single
-        value that is wrapped in one). Returns a handle whose ``remove()`` unregisters it.
+        value that is wrapped in one). With ``with_kwargs`` it is called as
+        ``hook(module, args, kwargs)`` and may return ``(args, kwargs)``. ``prepend`` runs it
+        before the hooks already registered. Returns a handle whose ``remove()`` unregisters
+        it.
         """
-        return self._add_hook(self._forward_pre_hooks, hook, prepend)
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
 
-    def register_forward_hook(self, hook: Callable, *, prepend: bool = False):
+    def register_forward_hook(
+        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
         """Call ``hook(module, args, output)`` after each ``forward``
         (``torch.nn.Module.register_forward_hook``).
 
-        The hook may return a replacement output. Returns a handle whose ``remove()``
+        The hook may return a replacement output. With ``with_kwargs`` it is called as
+        ``hook(module, args, kwargs, output)``. Returns a handle whose ``remove()``
         unregisters it.
 
         Example::
@@ -155,12 +168,14 @@ class Module:
             >>> h = model.register_forward_hook(lambda m, args, out: shapes.append(out.shape))
             >>> _ = model(x); h.remove()
         """
-        return self._add_hook(self._forward_hooks, hook, prepend)
+        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
 
     @staticmethod
-    def _add_hook(hooks: OrderedDict, hook: Callable, prepend: bool) -> RemovableHandle:
+    def _add_hook(
+        hooks: OrderedDict, hook: Callable, prepend: bool, with_kwargs: bool
+    ) -> RemovableHandle:
         handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
+        hooks[handle.id] = (hook, with_kwargs)
         if prepend:
             hooks.move_to_end(handle.id, last=False)
         return handle

@@ -227,6 +227,21 @@ def test_forward_hooks_and_handles():
     assert first == ["a", "b"]
 
 
+def test_hooks_with_kwargs():
+    class Scale(nn.Module):
+        def forward(self, x, factor=1.0):
+            return x * factor
+
+    m = Scale()
+    seen = []
+    m.register_forward_pre_hook(lambda mod, args, kwargs: (args, {"factor": 3.0}), with_kwargs=True)
+    m.register_forward_hook(
+        lambda mod, args, kwargs, out: seen.append(kwargs) or out + 1, with_kwargs=True
+    )
+    assert m(ag.ones(2), factor=2.0).numpy().tolist() == [4.0, 4.0]
+    assert seen == [{"factor": 3.0}]
+
+
 def test_repr():
     model = nn.Sequential(
         nn.Conv2d(3, 8, 3, padding=1, bias=False),
