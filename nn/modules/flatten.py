@@ -23,6 +23,13 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input):
+        n = max(input.ndim, 1)
+        for d in (self.start_dim, self.end_dim):
+            if not -n <= d < n:
+                raise IndexError(
+                    f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but "
+                    f"got {d}): {self!r} on input of shape {tuple(input.shape)}"
+                )
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

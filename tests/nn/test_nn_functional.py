@@ -202,6 +202,8 @@ def test_flatten_unflatten_shapes():
     assert nn.Flatten(0, -1)(x).shape == (120,)
     assert nn.Unflatten(1, (3, 4))(ag.randn(2, 12)).shape == (2, 3, 4)
     assert nn.Unflatten(-1, (2, -1))(ag.randn(2, 12)).shape == (2, 2, 6)
+    with pytest.raises(IndexError, match=r"Dimension out of range .* got 1"):
+        nn.Flatten()(ag.ones(4))
     with pytest.raises(RuntimeError, match="don't multiply up"):
         nn.Unflatten(1, (5, 3))(ag.randn(2, 12))
 
