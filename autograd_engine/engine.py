@@ -134,7 +134,7 @@ def run_backward(
         while ready:
             node = ready.pop()
             grad = pending.pop(node)
-            hooks = getattr(node, "_hooks", None)
+            hooks = node._hooks
             if hooks:
                 grad = _run_hooks(hooks, grad)
             if node._retain is not None:
