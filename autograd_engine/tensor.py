@@ -814,7 +814,9 @@ class Tensor:
         return _ops.clone(self)
 
     def contiguous(self) -> Tensor:
-        return self
+        """Self if its array is C-contiguous, else a copy that is (``torch.Tensor.contiguous``;
+        so an in-place op on the result of ``x.T.contiguous()`` leaves ``x`` alone)."""
+        return self if self.data.flags.c_contiguous else _ops.clone(self)
 
     def new_tensor(self, data, dtype=None, requires_grad=False) -> Tensor:
         return tensor(data, dtype=dtype or self.dtype, device=self.device,

@@ -262,6 +262,9 @@ def _copy_slices(root: Tensor, view: Tensor) -> None:
     """After an in-place op recorded on ``view``, give its base the history
     ``root = root_old with root_old[view's positions] = view`` (PyTorch's CopySlices)."""
     index = view_index(root.data, view.data)
+    if index is None:  # ``.data`` was replaced: the two no longer share memory
+        view._base = None
+        return
     out = IndexPut(index, inplace=True)(_standin(root), view)
     _move_retain(root, out.grad_fn)
     root.grad_fn = out.grad_fn
@@ -276,8 +279,12 @@ def refresh_view(t: Tensor) -> None:
     t._view_fn = root.grad_fn
     if not root.requires_grad:
         return
+    index = view_index(root.data, t.data)
+    if index is None:  # ``.data`` was replaced: the two no longer share memory
+        t._base = None
+        return
     with enable_grad():
-        out = GetItem(view_index(root.data, t.data))(root)
+        out = GetItem(index)(root)
     _move_retain(t, out.grad_fn)
     t.grad_fn = out.grad_fn
     t.requires_grad = True
@@ -288,23 +295,35 @@ def _address(a) -> int:
     return interface["data"][0]
 
 
-def view_index(root, view) -> tuple:
+def _extent(a) -> tuple[int, int]:
+    """The lowest and highest byte address of ``a``'s elements."""
+    start = _address(a)
+    low = start + sum((n - 1) * s for n, s in zip(a.shape, a.strides) if s < 0 and n)
+    high = start + sum((n - 1) * s for n, s in zip(a.shape, a.strides) if s > 0 and n)
+    return low, high
+
+
+def view_index(root, view) -> tuple | None:
     """The positions of ``view``'s elements in ``root`` (whose memory it shares), as a tuple of
-    integer arrays of ``view``'s shape, for ``root[index]``.
+    integer arrays of ``view``'s shape, for ``root[index]``; None if ``view`` does not lie in
+    ``root``'s memory (a ``.data`` was replaced since the view was made).
 
     NOTE: found from the memory layout: each memory slot of ``root`` is labelled with its
     C-order position, then read back through ``view``'s offset and strides.
     """
     xp = backend.get_array_module(root)
+    if backend.device_of(root) != backend.device_of(view) or root.dtype != view.dtype:
+        return None
     if root.size == 0 or view.size == 0:
         empty = xp.zeros(view.shape, dtype=xp.int64)
         return (empty,) * root.ndim
     size = root.itemsize
     if any(s % size for s in root.strides + view.strides):
-        raise RuntimeError("in-place operation on a view whose strides are not whole elements")
-    start = _address(root)
-    low = start + sum((n - 1) * s for n, s in zip(root.shape, root.strides) if s < 0 and n)
-    high = start + sum((n - 1) * s for n, s in zip(root.shape, root.strides) if s > 0 and n)
+        return None
+    low, high = _extent(root)
+    view_low, view_high = _extent(view)
+    if view_low < low or view_high > high or (view_low - low) % size:
+        return None
     slots = xp.full((high - low) // size + 1, -1, dtype=xp.int64)
     as_strided = xp.lib.stride_tricks.as_strided
 
@@ -315,6 +334,8 @@ def view_index(root, view) -> tuple:
 
     through(root)[...] = xp.arange(root.size, dtype=xp.int64).reshape(root.shape)
     flat = through(view).copy()
+    if bool((flat < 0).any()):  # a slot between root's elements: not a view of root
+        return None
     return xp.unravel_index(flat, root.shape)
 
 

@@ -350,3 +350,93 @@ def test_gradients_agree_with_pytorch(torch):
     np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-10)
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_augmented_assignment_on_an_index_matches_pytorch(torch):
+    def program(lib, x):
+        y = x * 2
+        y[1:] += 1  # through a view
+        y[[0, 2]] *= 3  # a copy, written back by __setitem__
+        return (y * y).sum()
+
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    tx = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    program(ag, x).backward()
+    program(torch, tx).backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_a_view_whose_base_data_was_replaced_stops_being_a_view():
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    v = y[:2]
+    y.data = np.array([5.0, 6.0, 7.0], dtype=np.float32)  # v keeps the old memory
+    y.mul_(3)
+    (v.sum() + y.sum()).backward()
+    assert v._base is None
+    np.testing.assert_allclose(x.grad.numpy(), [8.0, 8.0, 6.0])
+
+
+_VIEWS = [  # (view, whether it applies to a tensor of that shape)
+    (lambda t: t.T, lambda t: t.ndim == 2),
+    (lambda t: t[1:], lambda t: t.ndim >= 1),
+    (lambda t: t[:, ::2], lambda t: t.ndim == 2),
+    (lambda t: t[0], lambda t: t.ndim >= 2),  # NOTE: t[0] of a 1-d tensor is a copy here
+    (lambda t: t.reshape(-1), lambda t: True),
+    (lambda t: t.unsqueeze(0), lambda t: True),
+    (lambda t: t.narrow(-1, 1, 2), lambda t: t.ndim >= 1 and t.shape[-1] >= 3),
+]
+
+
+def _operand(t, w):
+    return w.reshape(-1)[: t.shape[-1]] if t.ndim else w.sum()
+
+
+_WRITES = [
+    lambda t, w: t.mul_(2.5),
+    lambda t, w: t.add_(_operand(t, w), alpha=-0.5),
+    lambda t, w: t.copy_(_operand(t, w).exp()),
+    lambda t, w: t.zero_(),
+    lambda t, w: t.__setitem__(..., t * w.sum()),  # t is saved, then overwritten: an error
+    lambda t, w: t.clamp_(min=-0.2),
+]
+
+
+def _run(lib, program, xs, ws):
+    x, w = lib.tensor(xs, requires_grad=True), lib.tensor(ws, requires_grad=True)
+    y = x * w
+    for views, write in program:
+        t = y
+        for v in views:
+            view, applies = _VIEWS[v]
+            if applies(t):
+                t = view(t)
+        _WRITES[write](t, w)
+    loss = (y * y.detach() + y.tanh()).sum()
+    try:
+        loss.backward()
+    except RuntimeError as exc:
+        assert "modified by an inplace operation" in str(exc)
+        return None
+    return loss.item(), x.grad.numpy(), w.grad.numpy()
+
+
+def test_random_view_and_inplace_programs_agree_with_pytorch(torch):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    views = st.lists(st.sampled_from(range(len(_VIEWS))), max_size=2)
+    steps = st.tuples(views, st.sampled_from(range(len(_WRITES))))
+
+    @settings(deadline=None)
+    @given(st.lists(steps, min_size=1, max_size=4))
+    def check(program):
+        rng = np.random.default_rng(len(program))
+        xs, ws = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+        ours, theirs = _run(ag, program, xs, ws), _run(torch, program, xs, ws)
+        assert (ours is None) == (theirs is None), (ours, theirs)  # both raise, or neither
+        if ours is not None:
+            for a, b in zip(ours, theirs):
+                np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+    check()
