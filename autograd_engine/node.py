@@ -242,9 +242,14 @@ class _Anomaly:
         self.check_nan = True
 
     def record(self, node: Node) -> None:
-        # NOTE: frames only (no source lines, no locals): cheap, and keeps no tensors alive.
-        frames = traceback.walk_stack(sys._getframe(2))
-        node._trace = traceback.StackSummary.extract(frames, lookup_lines=False)
+        # NOTE: (code, line) pairs only, innermost first: no frames, locals or source lines are
+        # kept (so no tensors stay alive), and the text is made only if an error is reported.
+        trace = []
+        frame = sys._getframe(2)
+        while frame is not None:
+            trace.append((frame.f_code, frame.f_lineno))
+            frame = frame.f_back
+        node._trace = trace
 
     @staticmethod
     def user_frames(node: Node) -> str:
@@ -252,7 +257,11 @@ class _Anomaly:
         trace = node._trace
         if not trace:
             return "  (the node was created while anomaly mode was off)\n"
-        frames = [f for f in reversed(trace) if not f.filename.startswith(_PACKAGE_DIR)]
+        frames = [
+            traceback.FrameSummary(code.co_filename, line, code.co_name)
+            for code, line in reversed(trace)
+            if not code.co_filename.startswith(_PACKAGE_DIR)
+        ]
         return "".join(traceback.StackSummary.from_list(frames).format())
 
 
