@@ -59,8 +59,9 @@ class Fill(Node):
         self.value = value
 
     def forward(self, a, *v):
-        xp = backend.get_array_module(a)
-        return xp.full(a.shape, v[0] if v else self.value, dtype=a.dtype)
+        out = backend.get_array_module(a).empty_like(a)
+        out[...] = v[0] if v else self.value  # a 0-d array or a number, on either backend
+        return out
 
     def backward(self, grad):
         zeros = const(backend.get_array_module(grad.data).zeros_like(grad.data))
