@@ -12,8 +12,8 @@ from .anomaly import (
 from .backend import Device
 from .backend import device as device
 from .engine import backward, grad
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .node import Node
 from .ops import (
     abs,
@@ -26,6 +26,10 @@ from .ops import (
     cat,
     chunk,
     clamp,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
     cos,
     div,
     einsum,
@@ -42,6 +46,7 @@ from .ops import (
     logsumexp,
     matmul,
     max,
+    max_pool2d,
     maximum,
     mean,
     min,
@@ -122,16 +127,25 @@ concat = concatenate = cat
 __version__ = "0.1.0"
 
 
+def save(obj, f) -> None:
+    """Save a tensor, state_dict or checkpoint without pickle (``torch.save``); see
+    :func:`autograd_engine.training.save`."""
+    from .training import save as _save
+
+    _save(obj, f)
+
+
+def load(f, map_location=None):
+    """Load what :func:`save` wrote (``torch.load``); see
+    :func:`autograd_engine.training.load`."""
+    from .training import load as _load
+
+    return _load(f, map_location=map_location)
+
+
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
 
 def numel(t: Tensor) -> int:
     return t.numel()
-
-
-def flatten_(t):  # pragma: no cover - kept out of the public namespace
-    return flatten(t)
-
-
-del flatten_
