@@ -86,7 +86,12 @@ def timing_table(records: list[dict], ref_name: str) -> str:
         spread = f"{fmt_time(ours['min'])}–{fmt_time(ours['max'])}" if ours else "–"
         notes = [r["note"]] if r["note"] else []
         if "gflops" in r:
-            notes.append(", ".join(f"{side} {v:.0f} GFLOP/s" for side, v in r["gflops"].items()))
+            names = {"ref": ref_name}
+            notes.append(
+                ", ".join(
+                    f"{names.get(side, side)} {v:.0f} GFLOP/s" for side, v in r["gflops"].items()
+                )
+            )
         met = {True: "yes", False: "**no**", None: ""}[r["met"]]
         lines.append(
             f"| {r['name']} | {fmt_time(_median(r, 'ours'))}{per if ours else ''} | {spread} "
