@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import autograd_engine as ag
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
@@ -86,6 +88,16 @@ def test_json_has_numbers_and_machine(quick):
         assert key in data["machine"]
     assert data["options"]["quick"] is True
     assert data["rows"] and all("ratios" in r for r in data["rows"])
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not ag.cuda.is_available(), reason="needs CuPy and a CUDA GPU")
+def test_quick_gpu_run(tmp_path):
+    result = run.run_suite(["--quick", "--device", "cuda", "--json", str(tmp_path / "gpu.json")])
+    assert result["machine"]["gpu"]
+    assert result["checks"]["ok"], result["checks"]
+    timed = [r for r in result["rows"] if not r["skip"]]
+    assert timed and all({"ours", "ref"} <= set(r["stats"]) for r in timed)
 
 
 def test_unknown_workload_is_refused(capsys):
