@@ -54,6 +54,7 @@ from .ops import (
     mul,
     narrow,
     neg,
+    norm,
     permute,
     pow,
     prod,

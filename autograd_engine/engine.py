@@ -222,9 +222,18 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, roots: list[Tensor]
             leaf.grad = g
             return
         array = g.data
-        # A gradient array may be shared (Add passes one array to both inputs), a read-only
-        # broadcast view, or the caller's own gradient: copy unless it is a fresh array.
-        if array.base is not None or any(array is r.data for r in roots) or _shared(array):
+        # A gradient array may be shared (Add passes one array to both inputs, maybe through a
+        # view), a read-only broadcast view, or the caller's own gradient: the leaf gets its
+        # own copy then. A fresh array, or a view of one nothing else holds, is kept as is.
+        base = array
+        while base.base is not None:
+            base = base.base
+        if (
+            not getattr(array.flags, "writeable", True)
+            or (array.size > 1 and 0 in array.strides)
+            or any(base is r.data or base is r.data.base for r in roots)
+            or _shared(base)
+        ):
             array = array.copy()
         leaf.grad = Tensor._make(array)
     elif create_graph or leaf.grad.requires_grad:
@@ -234,8 +243,8 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, roots: list[Tensor]
 
 
 def _shared(array) -> bool:
-    # NOTE: the gradients given to leaves in one backward are checked by identity; the set is
-    # cleared at the end of each backward() call (see Tensor.backward).
+    # NOTE: the arrays behind the gradients given to leaves in one backward are checked by
+    # identity; the set is cleared at the end of each backward() call.
     key = id(array)
     if key in _owned:
         return True

@@ -184,10 +184,14 @@ class Node:
 
     def _shape_error(self, inputs, exc) -> Exception:
         shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
+        hint = "check the input shapes against what the operation expects."
+        if "broadcast" in str(exc):
+            hint = (
+                "shapes must be equal or broadcastable (NumPy rules); reshape or unsqueeze "
+                "the inputs so their sizes agree."
+            )
         return RuntimeError(
-            f"{type(self).__name__}: cannot apply to tensors of shapes {shapes}: {exc}. "
-            "Shapes must be equal or broadcastable (NumPy rules); reshape or unsqueeze the "
-            "inputs so their sizes agree."
+            f"{type(self).__name__}: cannot apply to tensors of shapes {shapes}: {exc}; {hint}"
         )
 
     def _device_error(self, inputs, exc) -> Exception:

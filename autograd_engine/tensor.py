@@ -592,14 +592,7 @@ class Tensor:
         return _ops.std(self, dim, unbiased, keepdim, correction=correction)
 
     def norm(self, p=2, dim=None, keepdim=False):
-        """The p-norm over ``dim`` (all elements by default)."""
-        if p == 2:
-            return (self * self).sum(dim, keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim)
-        if p == float("inf"):
-            return self.abs().amax(dim if dim is not None else (), keepdim)
-        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+        return _ops.norm(self, p, dim, keepdim)
 
     def any(self, dim=None, keepdim=False):
         return Tensor._make(_as_array(self.data.any(axis=dim, keepdims=keepdim)))

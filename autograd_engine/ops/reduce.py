@@ -153,6 +153,28 @@ class MinDim(MaxDim):
     arg = "argmin"
 
 
+class Norm(Node):
+    """y = sqrt(sum(a^2)) over ``dims``, the 2-norm."""
+
+    def __init__(self, dims, keepdim: bool = False):
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, a):
+        self.save_inputs(0)
+        self.save_output()
+        xp = backend.get_array_module(a)
+        return xp.sqrt((a * a).sum(axis=self.dims, keepdims=self.keepdim))
+
+    def backward(self, grad):
+        # NOTE: at a zero vector the gradient is 0 (a subgradient), as in PyTorch, not nan.
+        a, out = self.saved_tensors
+        shape = keepdim_shape(a.shape, self.dims)
+        out = out.reshape(shape)
+        nonzero = const(out.data != 0)
+        safe = out + const((out.data == 0).astype(out.data.dtype))
+        return grad.reshape(shape) * nonzero / safe * a
+
+
 class LogSumExp(Node):
     """y = log(sum(e^a)) over ``dims``, shifted by the max for stability."""
 
@@ -278,6 +300,18 @@ def _arg(name: str, a: Tensor, dim, keepdim: bool) -> Tensor:
 def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(a))) over ``dim``, stable for huge values (``torch.logsumexp``)."""
     return LogSumExp(_dims(a, dim), keepdim)(a)
+
+
+def norm(a: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
+    """The p-norm over ``dim`` (all elements by default) (``torch.norm``); the 2-norm has
+    gradient 0 at the zero vector, as in PyTorch."""
+    if p in ("fro", 2):
+        return Norm(_dims(a, dim), keepdim)(a)
+    if p == 1:
+        return a.abs().sum(dim, keepdim)
+    if p == float("inf"):
+        return a.abs().amax(dim if dim is not None else (), keepdim)
+    return (a.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
 
 
 def _correction(unbiased, correction) -> float:

@@ -175,6 +175,10 @@ def _to_index(index, xp):
             out.extend(i.nonzero())  # a mask is its nonzero positions (add.at needs integers)
             continue
         out.append(i)
+    if not any(i is Ellipsis for i in out):
+        # NOTE: a trailing Ellipsis changes nothing but makes NumPy return a 0-d view rather
+        # than a scalar copy when every dim is indexed by an int (t[0] of a 1-d tensor).
+        out.append(Ellipsis)
     return tuple(out)
 
 
@@ -232,7 +236,9 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if a.ndim == 0:
         return reshape(a, 1)
-    s, e = start_dim % a.ndim, end_dim % a.ndim
+    (s,), (e,) = norm_dim(start_dim, a.ndim), norm_dim(end_dim, a.ndim)
+    if s > e:
+        raise RuntimeError(f"flatten() has invalid args: start_dim {start_dim} > end_dim {end_dim}")
     n = 1
     for size in a.shape[s : e + 1]:
         n *= size

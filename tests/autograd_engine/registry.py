@@ -357,7 +357,22 @@ SPECS: list[OpSpec] = [
         tup(unary(min_dims=1).filter(lambda s: s[-1] > 1)),
         unique=True,  # sqrt'(0) is infinite: a constant row has no gradient (nan, as torch)
     ),
-    OpSpec("norm", lambda a: a.norm(), (), tup(unary(min_dims=1)), kinks=(0.0,)),
+    OpSpec(
+        "norm",
+        lambda a, dim, keepdim: a.norm(2, dim, keepdim),
+        (ops.Norm,),
+        tup(unary(min_dims=1)),
+        kinks=(0.0,),
+        kwargs=reduce_kwargs,
+    ),
+    OpSpec(
+        "norm_p",
+        lambda a: a.norm(3, -1) + a.norm(1) + a.norm(float("inf")),
+        (),
+        tup(unary(min_dims=1)),
+        kinks=(0.0,),
+        unique=True,
+    ),  # noqa: E501
     # shapes and indexing
     OpSpec("reshape", lambda a: a.reshape(-1), (ops.Reshape,), tup(unary())),
     OpSpec(

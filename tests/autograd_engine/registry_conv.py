@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from registry import OpSpec
 
 import autograd_engine as ag
-from autograd_engine.ops import conv, norm, pool
+from autograd_engine.ops import conv, pool
+from autograd_engine.ops import normalization as norm
 
 
 @st.composite

@@ -94,6 +94,8 @@ def test_bad_dims_and_sizes():
         ag.stack([ag.ones(2), ag.ones(3)])
     with pytest.raises(ValueError, match="sizes must be non-negative"):
         ag.zeros(-1)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        ag.ones(4).flatten(1)
 
 
 def test_item_and_bool_of_many_elements():

@@ -254,3 +254,34 @@ def test_repeated_integer_indices_accumulate():
     y = ag.tensor([1.0, -2.0, 3.0], requires_grad=True)
     y[y > 0].sum().backward()
     np.testing.assert_allclose(y.grad.numpy(), [1, 0, 1])
+
+
+def test_norm_gradient_at_zero_is_zero_as_in_pytorch():
+    x = ag.zeros(3, requires_grad=True)
+    x.norm().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 0])
+    y = ag.tensor([[3.0, 4.0], [0.0, 0.0]], requires_grad=True)
+    y.norm(dim=1).sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), [[0.6, 0.8], [0, 0]])
+
+
+def test_integer_index_of_a_1d_tensor_is_a_view():
+    x = ag.arange(3.0)
+    v = x[1]
+    assert v.shape == () and np.shares_memory(v.data, x.data)
+
+
+def test_leaf_gradient_views_do_not_alias():
+    # One gradient array reaches a directly and b through a transpose (a view of it).
+    a = ag.ones(2, 3, requires_grad=True)
+    b = ag.ones(3, 2, requires_grad=True)
+    (a + b.T).sum().backward()
+    a.grad.data *= 10
+    np.testing.assert_array_equal(b.grad.numpy(), np.ones((3, 2)))
+    # A transposed view that nothing else holds is kept without a copy.
+    w = ag.ones(4, 3, requires_grad=True)
+    x = ag.ones(2, 3)
+    (x @ w.mT).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), 2 * np.ones((4, 3)))
+    w.grad.data += 1  # writable, and its own
+    assert w.grad.numpy()[0, 0] == 3

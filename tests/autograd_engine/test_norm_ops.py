@@ -8,7 +8,7 @@ import pytest
 
 import autograd_engine as ag
 from autograd_engine.gradcheck import gradcheck, gradgradcheck
-from autograd_engine.ops.norm import batch_norm, group_norm, layer_norm
+from autograd_engine.ops.normalization import batch_norm, group_norm, layer_norm
 
 
 def _arrays(seed, *shapes):
