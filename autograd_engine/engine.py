@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Sequence
 
 from .grad_mode import set_grad_enabled
+from .grad_mode import state as _grad_state
 from .node import Node, _anomaly, _refresh_view
 from .tensor import Tensor
 
@@ -160,7 +161,12 @@ def run_backward(
                     g = g.sum_to_size(shape)
                 if isinstance(nxt, Node):
                     prev = pending.get(nxt)
-                    pending[nxt] = g if prev is None else prev + g
+                    if prev is None:
+                        pending[nxt] = g
+                    elif create_graph:
+                        pending[nxt] = prev + g
+                    else:  # NOTE: nothing is recorded: add the arrays, skip an Add dispatch
+                        pending[nxt] = Tensor._make(prev.data + g.data)
                     count = deps[nxt] - 1
                     deps[nxt] = count
                     if count == 0:
@@ -206,8 +212,10 @@ def _add_leaf_grad(leaf_grads: dict, leaf: Tensor, g: Tensor) -> None:
     entry = leaf_grads.get(id(leaf))
     if entry is None:
         leaf_grads[id(leaf)] = [leaf, g]
-    else:
+    elif _grad_state.enabled:  # create_graph: the sum is part of the recorded graph
         entry[1] = entry[1] + g
+    else:
+        entry[1] = Tensor._make(entry[1].data + g.data)
 
 
 _owned: set[int] = set()

@@ -132,7 +132,15 @@ class Node:
         """Run forward on the inputs' arrays; record this node when grad is on and an input
         requires grad, otherwise return a plain tensor and keep nothing."""
         try:
-            out = self.forward(*[t.data for t in inputs])
+            # NOTE: explicit calls for one and two inputs: a comprehension plus star-unpacking
+            # costs about 0.2 us, a tenth of a small op's whole overhead.
+            n = len(inputs)
+            if n == 2:
+                out = self.forward(inputs[0].data, inputs[1].data)
+            elif n == 1:
+                out = self.forward(inputs[0].data)
+            else:
+                out = self.forward(*[t.data for t in inputs])
         except ValueError as exc:
             raise self._shape_error(inputs, exc) from None
         except TypeError as exc:

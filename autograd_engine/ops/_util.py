@@ -35,9 +35,13 @@ def operand(x, like: Tensor) -> Tensor:
 def binary(a, b) -> tuple[Tensor, Tensor]:
     """The operands of a binary op as tensors of a common kind: an integer tensor meets a float
     one as that float dtype (PyTorch's promotion; NumPy would pick float64)."""
-    if not isinstance(a, Tensor):
-        a = operand(a, b)
-    b = operand(b, a)
+    if isinstance(b, Tensor) and isinstance(a, Tensor):
+        if a.data.dtype.kind == b.data.dtype.kind:
+            return a, b  # the common case, first
+    else:
+        if not isinstance(a, Tensor):
+            a = operand(a, b)
+        b = operand(b, a)
     ka, kb = a.data.dtype.kind, b.data.dtype.kind
     if ka != kb:  # NOTE: bool needs no cast: NumPy's float32 * bool is already float32
         if kb == "f" and ka in "iu":

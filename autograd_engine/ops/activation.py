@@ -115,7 +115,22 @@ class Sigmoid(Node):
 
     def backward(self, grad):
         (out,) = self.saved_tensors
-        return grad * out * (1 - out)
+        return SigmoidGrad()(grad, out)
+
+
+class SigmoidGrad(Node):
+    """y = g * s * (1 - s): sigmoid's backward in one node (s the sigmoid's output)."""
+
+    def forward(self, g, s):
+        self.save_inputs(0, 1)
+        return g * s * (1 - s)
+
+    def backward(self, grad):
+        g, s = self.saved_tensors
+        need_g, need_s = self.needs_input_grad
+        dg = grad * s * (1 - s) if need_g else None
+        ds = grad * g * (1 - 2 * s) if need_s else None
+        return dg, ds
 
 
 class Tanh(Node):
@@ -127,7 +142,22 @@ class Tanh(Node):
 
     def backward(self, grad):
         (out,) = self.saved_tensors
-        return grad * (1 - out * out)
+        return TanhGrad()(grad, out)
+
+
+class TanhGrad(Node):
+    """y = g * (1 - t^2): tanh's backward in one node (t the tanh's output)."""
+
+    def forward(self, g, t):
+        self.save_inputs(0, 1)
+        return g * (1 - t * t)
+
+    def backward(self, grad):
+        g, t = self.saved_tensors
+        need_g, need_t = self.needs_input_grad
+        dg = grad * (1 - t * t) if need_g else None
+        dt = grad * g * t * -2 if need_t else None
+        return dg, dt
 
 
 class SiLU(Node):

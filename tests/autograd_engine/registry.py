@@ -257,8 +257,14 @@ SPECS: list[OpSpec] = [
         tup(unary()),
         kwargs=lambda s: st.fixed_dictionaries({"approximate": st.sampled_from(["none", "tanh"])}),
     ),
-    OpSpec("sigmoid", lambda a: a.sigmoid(), (ops.Sigmoid,), tup(unary()), (-6, 6)),
-    OpSpec("tanh", lambda a: a.tanh(), (ops.Tanh,), tup(unary())),
+    OpSpec("sigmoid", lambda a: a.sigmoid(), (ops.Sigmoid, ops.SigmoidGrad), tup(unary()), (-6, 6)),
+    OpSpec("tanh", lambda a: a.tanh(), (ops.Tanh, ops.TanhGrad), tup(unary())),
+    OpSpec(
+        "tanh_sigmoid_grad",
+        lambda g, y: ops.TanhGrad()(g, y.tanh()) + ops.SigmoidGrad()(g, y.sigmoid()),
+        (ops.TanhGrad, ops.SigmoidGrad),
+        broadcastable(2),
+    ),
     OpSpec("silu", ag.silu, (ops.SiLU,), tup(unary()), (-4, 4)),
     OpSpec(
         "softplus",
