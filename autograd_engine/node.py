@@ -39,9 +39,6 @@ class Node:
     _retain = None  # the keeper installed by ``Tensor.retain_grad()``; runs after the hooks
     _trace = None  # the creation stack, recorded in anomaly mode
 
-    def __init__(self) -> None:
-        pass
-
     # --- what forward saves -------------------------------------------------------------
     def save_inputs(self, *indices: int) -> None:
         """Keep the inputs at ``indices`` for backward (read them as ``saved_tensors``)."""
