@@ -1,7 +1,7 @@
 """autograd_engine: a reverse-mode automatic differentiation tensor engine on NumPy and CuPy,
 with PyTorch's API (``torch`` -> ``autograd_engine``)."""
 
-from . import backend, cuda
+from . import backend, backends, cuda, kernels
 from . import tensor as _tensor  # first: the Tensor class, then the ops built on it
 from .anomaly import (
     detect_anomaly,

@@ -111,6 +111,8 @@ def _run(args, torch, threads_pinned: bool) -> dict:
 
     if args.device == "cuda" and not ag.cuda.is_available():
         raise SystemExit("--device cuda needs CuPy and a CUDA GPU; neither is usable here.")
+    # CuPy's compute type is process-wide, so this switch covers the reference's matmuls too.
+    ag.backends.cuda.matmul.allow_tf32 = args.tf32
     ag.manual_seed(0)
     ctx = Context(args.device, args.quick, torch, clock=args.clock)
     sample_s = 0.002 if args.quick else 0.05

@@ -5,12 +5,13 @@ and binary cross-entropy on logits (stable for huge logits, exact gradient at 0)
 from __future__ import annotations
 
 import autograd_engine as ag
-from autograd_engine import backend
+from autograd_engine import backend, kernels
 from autograd_engine.node import Node
 from autograd_engine.ops._util import const
 
 # NOTE: PyTorch's BCE backward clamps x (1 - x) at the float32 constant 1e-12f, in every dtype.
 _EPSILON = float(backend.numpy.float32(1e-12))
+_CPU_ARRAY = backend.numpy.ndarray  # the one check the CPU path pays for the fused kernels
 
 __all__ = [
     "Linear",
@@ -81,12 +82,18 @@ class SoftmaxCrossEntropy(Node):
         xp = backend.get_array_module(a)
         safe, valid = check_class_targets(self.target, a.shape[1], self.ignore_index)
         at = _class_positions(safe, xp)
-        shifted = a - a.max(axis=1, keepdims=True)
-        e = xp.exp(shifted)
-        s = e.sum(axis=1, keepdims=True)
         mask = valid.astype(a.dtype)
-        loss = (xp.log(s).squeeze(1) - shifted[at]) * mask
-        e /= s  # the softmax, kept for backward
+        k = None
+        if type(a) is not _CPU_ARRAY and a.ndim == 2:
+            k = kernels.fused("softmax_cross_entropy", a)
+        if k is not None:
+            loss, e = k(a, safe, mask)
+        else:
+            shifted = a - a.max(axis=1, keepdims=True)
+            e = xp.exp(shifted)
+            s = e.sum(axis=1, keepdims=True)
+            loss = (xp.log(s).squeeze(1) - shifted[at]) * mask
+            e /= s  # the softmax, kept for backward
         count = mask.sum()
         self.save_for_backward(e, at, mask, count)
         if self.reduction == "none":
@@ -112,6 +119,10 @@ class SoftmaxCrossEntropy(Node):
             onehot[at] = 1
             return (a.softmax(1) - const(onehot)) * factor.unsqueeze(1)
         f = factor.data
+        if type(probs) is not _CPU_ARRAY and probs.ndim == 2:
+            k = kernels.fused("softmax_cross_entropy_backward", probs, f)
+            if k is not None:
+                return const(k(probs, at[1], f))
         out = probs * xp.expand_dims(f, 1)
         out[at] -= f
         return const(out)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from autograd_engine import backend, kernels
 from autograd_engine.backend import get_array_module
 
 from ._functional import check_betas, check_range, lerp_
 from .optimizer import Optimizer
+
+_CPU_ARRAY = backend.numpy.ndarray  # the one check the CPU path pays for the fused kernels
 
 __all__ = ["Adam", "AdamW"]
 
@@ -98,6 +101,8 @@ class Adam(Optimizer):
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 state["step"] += 1
                 step = state["step"]
+                if type(grad) is not _CPU_ARRAY and _fused_step(state, p, grad, group):
+                    continue
 
                 if group["maximize"]:
                     grad = -grad
@@ -126,6 +131,39 @@ class Adam(Optimizer):
                 scratch /= denom
                 p.data += scratch
         return loss
+
+
+def _fused_step(state: dict, p, grad, group: dict) -> bool:
+    """Adam's update (amsgrad off) in one fused CuPy kernel, with the scalars computed as the
+    plain code computes them; False where none applies."""
+    if group["amsgrad"]:
+        return False
+    k = kernels.fused("adam", p.data, grad)
+    if k is None:
+        return False
+    lr, weight_decay, step = group["lr"], group["weight_decay"], state["step"]
+    beta1, beta2 = group["betas"]
+    wd_mode = 0 if weight_decay == 0 else 2 if group["decoupled_weight_decay"] else 1
+    lerp_w = 1 - beta1
+    k(
+        grad,
+        weight_decay,
+        1 - lr * weight_decay,
+        lerp_w,
+        1.0 - lerp_w,
+        beta2,
+        1 - beta2,
+        -(lr / (1 - beta1**step)),
+        (1 - beta2**step) ** 0.5,
+        group["eps"],
+        bool(group["maximize"]),
+        wd_mode,
+        abs(lerp_w) < 0.5,
+        p.data,
+        state["exp_avg"],
+        state["exp_avg_sq"],
+    )
+    return True
 
 
 class AdamW(Adam):

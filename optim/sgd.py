@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from autograd_engine import backend, kernels
+
 from ._functional import check_range
 from .optimizer import Optimizer
+
+_CPU_ARRAY = backend.numpy.ndarray  # the one check the CPU path pays for the fused kernels
 
 __all__ = ["SGD"]
 
@@ -81,6 +85,8 @@ class SGD(Optimizer):
             lr, momentum = group["lr"], group["momentum"]
             dampening, weight_decay = group["dampening"], group["weight_decay"]
             for p, grad in self._params_with_grad(group):
+                if type(grad) is not _CPU_ARRAY and _fused_step(self.state[p], p, grad, group):
+                    continue
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:
@@ -96,3 +102,37 @@ class SGD(Optimizer):
                     grad = grad + momentum * buf if group["nesterov"] else buf
                 p.data -= lr * grad
         return loss
+
+
+def _fused_step(state: dict, p, grad, group: dict) -> bool:
+    """The same update in one fused CuPy kernel; False where none applies (the caller then
+    runs the plain code above)."""
+    momentum, weight_decay = group["momentum"], group["weight_decay"]
+    name = "sgd_momentum" if momentum != 0 else "sgd"
+    k = kernels.fused(name, p.data, grad)
+    if k is None:
+        return False
+    maximize, decay = bool(group["maximize"]), weight_decay != 0
+    if momentum == 0:
+        k(grad, group["lr"], weight_decay, maximize, decay, p.data)
+        return True
+    buf = state.get("momentum_buffer")
+    first = buf is None
+    if first:
+        buf = state["momentum_buffer"] = backend.cupy.empty_like(p.data)
+    dampening = group["dampening"]
+    k(
+        grad,
+        group["lr"],
+        weight_decay,
+        momentum,
+        1 - dampening,
+        maximize,
+        decay,
+        dampening != 0,
+        bool(group["nesterov"]),
+        first,
+        p.data,
+        buf,
+    )
+    return True

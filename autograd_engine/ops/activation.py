@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import math
 
-from .. import backend
+from .. import backend, kernels
+from ..grad_mode import state as _grad_state
 from ..node import Node
 from ..tensor import Tensor
 from ._util import const, norm_dim
+
+# NOTE: the one check the CPU path pays for the fused CuPy kernels (autograd_engine.kernels);
+# their backwards are used outside create_graph only, where the Tensor-op form is not needed.
+_CPU_ARRAY = backend.numpy.ndarray
 
 
 class ReLU(Node):
@@ -16,13 +21,20 @@ class ReLU(Node):
 
     def forward(self, a):
         self.save_output()
+        if type(a) is not _CPU_ARRAY and (k := kernels.fused("relu", a)) is not None:
+            return k(a)
         xp = backend.get_array_module(a)
         return xp.maximum(a, 0)
 
     def backward(self, grad):
         # NOTE: relu'(0) = 0, as in PyTorch.
         (out,) = self.saved_tensors
-        return grad * const(out.data > 0)
+        y = out.data
+        if type(y) is not _CPU_ARRAY and not _grad_state.enabled:
+            k = kernels.fused("relu_backward", y, grad.data)
+            if k is not None:
+                return const(k(grad.data, y))
+        return grad * const(y > 0)
 
 
 class LeakyReLU(Node):
@@ -33,12 +45,18 @@ class LeakyReLU(Node):
 
     def forward(self, a):
         self.save_inputs(0)
+        if type(a) is not _CPU_ARRAY and (k := kernels.fused("leaky_relu", a)) is not None:
+            return k(a, self.negative_slope)
         xp = backend.get_array_module(a)
         return xp.where(a > 0, a, a * a.dtype.type(self.negative_slope))
 
     def backward(self, grad):
         (a,) = self.saved_tensors
         x = a.data
+        if type(x) is not _CPU_ARRAY and not _grad_state.enabled:
+            k = kernels.fused("leaky_relu_backward", x, grad.data)
+            if k is not None:
+                return const(k(grad.data, x, self.negative_slope))
         xp = backend.get_array_module(x)
         slope = xp.where(x > 0, x.dtype.type(1), x.dtype.type(self.negative_slope))
         return grad * const(slope)
@@ -77,10 +95,17 @@ class GELU(Node):
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             return 0.5 * a * (1 + xp.tanh(k * (a + 0.044715 * a**3)))
+        if type(a) is not _CPU_ARRAY and (k := kernels.fused("gelu", a)) is not None:
+            return k(a)
         return 0.5 * a * (1 + backend.erf(a / math.sqrt(2)))
 
     def backward(self, grad):
         (a,) = self.saved_tensors
+        x = a.data
+        if type(x) is not _CPU_ARRAY and not _grad_state.enabled and self.approximate == "none":
+            k = kernels.fused("gelu_backward", x, grad.data)
+            if k is not None:
+                return const(k(grad.data, x))
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             inner = (a + a * a * a * 0.044715) * k
@@ -109,6 +134,8 @@ class Sigmoid(Node):
 
     def forward(self, a):
         self.save_output()
+        if type(a) is not _CPU_ARRAY and (k := kernels.fused("sigmoid", a)) is not None:
+            return k(a)
         xp = backend.get_array_module(a)
         e = xp.exp(-xp.abs(a))
         return xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
@@ -123,6 +150,8 @@ class SigmoidGrad(Node):
 
     def forward(self, g, s):
         self.save_inputs(0, 1)
+        if type(s) is not _CPU_ARRAY and (k := kernels.fused("sigmoid_backward", s, g)) is not None:
+            return k(g, s)
         return g * s * (1 - s)
 
     def backward(self, grad):
@@ -150,6 +179,8 @@ class TanhGrad(Node):
 
     def forward(self, g, t):
         self.save_inputs(0, 1)
+        if type(t) is not _CPU_ARRAY and (k := kernels.fused("tanh_backward", t, g)) is not None:
+            return k(g, t)
         return g * (1 - t * t)
 
     def backward(self, grad):
@@ -165,12 +196,19 @@ class SiLU(Node):
 
     def forward(self, a):
         self.save_inputs(0)
+        if type(a) is not _CPU_ARRAY and (k := kernels.fused("silu", a)) is not None:
+            return k(a)
         xp = backend.get_array_module(a)
         e = xp.exp(-xp.abs(a))
         return a * xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
     def backward(self, grad):
         (a,) = self.saved_tensors
+        x = a.data
+        if type(x) is not _CPU_ARRAY and not _grad_state.enabled:
+            k = kernels.fused("silu_backward", x, grad.data)
+            if k is not None:
+                return const(k(grad.data, x))
         s = a.sigmoid()
         return grad * s * (1 + a * (1 - s))
 

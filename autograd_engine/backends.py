@@ -1,0 +1,71 @@
+"""``autograd_engine.backends``: PyTorch's TF32 switches, ``backends.cuda.matmul.allow_tf32``
+and ``backends.cudnn.allow_tf32``, applied to CuPy's cuBLAS compute type."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+from . import backend
+
+__all__ = ["cuda", "cudnn"]
+
+
+def _apply_matmul_tf32(allow: bool) -> None:
+    """Make CuPy's float32 (and complex64) GEMMs use TF32 tensor cores, or not.
+
+    NOTE: CuPy keeps one compute type per dtype in ``cupy._core._routines_linalg``
+    (``set_compute_type(dtype, COMPUTE_TYPE_TF32 | COMPUTE_TYPE_DEFAULT)``); every matmul reads
+    it (``tensordot_core_v11`` maps TF32 to ``CUBLAS_COMPUTE_32F_FAST_TF32`` in
+    ``cublasGemmEx``). Until it is set, CuPy takes it from the ``CUPY_TF32`` environment
+    variable at the first float32 matmul. On GPUs older than Ampere CuPy falls back to the
+    default with a warning, silenced here: PyTorch's flag is a no-op there too.
+    """
+    cupy = backend.cupy
+    if cupy is None or not backend.cuda_available():
+        return
+    from cupy._core import _routines_linalg as linalg  # type: ignore[import-not-found]
+
+    compute_type = linalg.COMPUTE_TYPE_TF32 if allow else linalg.COMPUTE_TYPE_DEFAULT
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        linalg.set_compute_type(backend.numpy.float32, compute_type)
+
+
+class _Matmul:
+    """``backends.cuda.matmul``: ``allow_tf32`` (default False, as in PyTorch >= 1.12, unless
+    the ``CUPY_TF32`` environment variable asks CuPy for TF32)."""
+
+    def __init__(self) -> None:
+        self._allow_tf32 = int(os.environ.get("CUPY_TF32", "0") or 0) > 0
+
+    @property
+    def allow_tf32(self) -> bool:
+        return self._allow_tf32
+
+    @allow_tf32.setter
+    def allow_tf32(self, value: bool) -> None:
+        self._allow_tf32 = bool(value)
+        _apply_matmul_tf32(self._allow_tf32)
+
+
+class _Cuda:
+    """``backends.cuda`` (``torch.backends.cuda``): the ``matmul`` settings."""
+
+    def __init__(self) -> None:
+        self.matmul = _Matmul()
+
+
+class _Cudnn:
+    """``backends.cudnn``: ``allow_tf32`` (default True, as in PyTorch).
+
+    NOTE: kept for PyTorch parity only. Convolutions here are im2col + matmul, not cuDNN, so
+    ``backends.cuda.matmul.allow_tf32`` is the flag that governs them.
+    """
+
+    def __init__(self) -> None:
+        self.allow_tf32 = True
+
+
+cuda = _Cuda()
+cudnn = _Cudnn()
