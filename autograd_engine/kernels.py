@@ -217,7 +217,9 @@ def fused(name: str, array, *others) -> Callable | None:
 
 def _build(name: str) -> Callable:
     if name == "softmax_cross_entropy":
-        return _sce_forward(fused_kernel("sce_sum_exp"), fused_kernel("sce_probs"))
+        return _sce_forward(
+            fused_kernel("sce_sum_exp"), fused_kernel("sce_probs"), fused_kernel("sce_loss")
+        )
     if name == "softmax_cross_entropy_backward":
         return _sce_backward(fused_kernel("sce_backward"))
     return fused_kernel(name)
@@ -241,9 +243,7 @@ def fused_kernel(name: str):
     return kernel
 
 
-def _sce_forward(sum_exp, probs_kernel):
-    loss_kernel = fused_kernel("sce_loss")
-
+def _sce_forward(sum_exp, probs_kernel, loss_kernel):
     def forward(a, safe, mask):
         """``(loss, probs)`` for (N, C) logits ``a``, class indices ``safe`` (N,) and the
         float ``mask`` (N,) of non-ignored targets."""
@@ -261,7 +261,7 @@ def _sce_backward(kernel):
     def backward(probs, safe, f):
         """(softmax - onehot(safe)) * f[:, None] for (N, C) ``probs`` and (N,) ``f``."""
         n, c = probs.shape
-        cols = backend.cupy.arange(c, dtype=safe.dtype)
+        cols = backend.get_array_module(probs).arange(c, dtype=safe.dtype)
         return kernel(probs, f.reshape(n, 1), safe.reshape(n, 1), cols)
 
     return backward

@@ -119,7 +119,7 @@ def _fused_step(state: dict, p, grad, group: dict) -> bool:
     buf = state.get("momentum_buffer")
     first = buf is None
     if first:
-        buf = state["momentum_buffer"] = backend.cupy.empty_like(p.data)
+        buf = state["momentum_buffer"] = backend.get_array_module(p.data).empty_like(p.data)
     dampening = group["dampening"]
     k(
         grad,
