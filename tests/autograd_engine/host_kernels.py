@@ -7,6 +7,7 @@ sources are checked for syntax and numerics on a machine without a GPU.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import subprocess
 import tempfile
@@ -19,6 +20,7 @@ from autograd_engine import kernels
 HAVE_CXX = shutil.which("g++") is not None
 _CTYPES = {"bool": "bool", "int32": "int", "int64": "long long", "float32": "float"}
 _DIR = Path(tempfile.mkdtemp(prefix="ag_host_kernels_"))
+atexit.register(shutil.rmtree, _DIR, True)
 _BINARIES: dict[tuple[str, str], Path] = {}
 
 
