@@ -56,12 +56,6 @@ def _root_grads(outputs: tuple[Tensor, ...], grad_outputs) -> list[Tensor]:
     return grads
 
 
-def _base_id(array) -> int:
-    while array.base is not None:
-        array = array.base
-    return id(array)
-
-
 def run_backward(
     outputs: Sequence[Tensor],
     grad_outputs,

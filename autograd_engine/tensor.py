@@ -50,10 +50,6 @@ def as_dtype(dtype):
     return numpy.dtype(dtype)
 
 
-def is_floating_point_dtype(dtype) -> bool:
-    return dtype.kind == "f"
-
-
 def _infer_array(data, dtype, dev: Device):
     """Array for ``tensor(data)``: Python floats -> float32, ints -> int64, arrays keep dtype."""
     if isinstance(data, Tensor):
@@ -134,10 +130,7 @@ class Tensor:
     def __init__(self, data=None, requires_grad: bool = False, *, dtype=None, device=None):
         if data is None:
             data = []
-        dev = backend.device(device) if device is not None else _device_of_data(data)
-        array = _infer_array(data, as_dtype(dtype), dev)
-        _check_requires_grad(array.dtype, requires_grad)
-        self.data = array
+        self.data = _leaf_array(data, dtype, device, requires_grad, copy=False)
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
@@ -887,15 +880,21 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
         ag.tensor([[1.0, 2.0]], requires_grad=True)
     """
+    t = Tensor._make(_leaf_array(data, dtype, device, requires_grad, copy=True))
+    t.requires_grad = bool(requires_grad)
+    return t
+
+
+def _leaf_array(data, dtype, device, requires_grad: bool, copy: bool):
+    """The array of a new leaf made from ``data`` (the dtype rules of :func:`tensor`); with
+    ``copy`` it never shares memory with ``data``."""
     dev = backend.device(device) if device is not None else _device_of_data(data)
     src = data.data if isinstance(data, Tensor) else data
     array = _infer_array(src, as_dtype(dtype), dev)
-    if array is src or (getattr(array, "base", None) is not None and array.base is src):
+    if copy and (array is src or getattr(array, "base", None) is src):
         array = array.copy()
     _check_requires_grad(array.dtype, requires_grad)
-    t = Tensor._make(array)
-    t.requires_grad = bool(requires_grad)
-    return t
+    return array
 
 
 def from_numpy(array) -> Tensor:
@@ -1092,10 +1091,6 @@ def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
 def manual_seed(seed: int) -> None:
     """Seed the default random generator of every device (``torch.manual_seed``)."""
     backend.manual_seed(seed)
-
-
-def get_array_module_of(t: Tensor):
-    return get_array_module(t.data)
 
 
 from . import ops as _ops  # noqa: E402  (the ops need Tensor defined first)
