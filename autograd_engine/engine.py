@@ -37,16 +37,16 @@ def _root_grads(outputs: tuple[Tensor, ...], grad_outputs) -> list[Tensor]:
                 "disabled). Call requires_grad_() on the inputs you want gradients for."
             )
         if g is None:
-            if out.data.size != 1:
+            if out.array.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs, but the output has "
                     f"shape {tuple(out.shape)}. Pass gradient= (a tensor of that shape) to "
                     "backward(), or reduce the output first (e.g. .sum() or .mean())."
                 )
             xp = out.device.xp
-            g = Tensor._make(xp.ones(out.data.shape, dtype=out.data.dtype))
+            g = Tensor._make(xp.ones(out.array.shape, dtype=out.array.dtype))
         elif not isinstance(g, Tensor):
-            g = Tensor._make(out.device.xp.asarray(g, dtype=out.data.dtype))
+            g = Tensor._make(out.device.xp.asarray(g, dtype=out.array.dtype))
         if tuple(g.shape) != tuple(out.shape):
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has shape {tuple(g.shape)} and output[{i}] "
@@ -151,7 +151,7 @@ def run_backward(
             for nxt, g, shape in zip(node.next_edges, in_grads, node.in_shapes):
                 if nxt is None or g is None:
                     continue
-                if g.data.shape != shape:
+                if g.array.shape != shape:
                     g = g.sum_to_size(shape)
                 if isinstance(nxt, Node):
                     prev = pending.get(nxt)
@@ -160,7 +160,7 @@ def run_backward(
                     elif create_graph:
                         pending[nxt] = prev + g
                     else:  # NOTE: nothing is recorded: add the arrays, skip an Add dispatch
-                        pending[nxt] = Tensor._make(prev.data + g.data)
+                        pending[nxt] = Tensor._make(prev.array + g.array)
                     count = deps[nxt] - 1
                     deps[nxt] = count
                     if count == 0:
@@ -192,7 +192,7 @@ def _run_hooks(hooks: list, grad: Tensor) -> Tensor:
                     f"expected Tensor, but hook '{getattr(hook, '__name__', hook)}' returned "
                     f"'{type(new).__name__}'; a hook must return None or a Tensor"
                 )
-            if new.data.shape != grad.data.shape:
+            if new.array.shape != grad.array.shape:
                 raise RuntimeError(
                     f"hook '{getattr(hook, '__name__', hook)}' has changed the size of value: "
                     f"the gradient has shape {tuple(grad.shape)} but the hook returned "
@@ -209,7 +209,7 @@ def _add_leaf_grad(leaf_grads: dict, leaf: Tensor, g: Tensor) -> None:
     elif _grad_state.enabled:  # create_graph: the sum is part of the recorded graph
         entry[1] = entry[1] + g
     else:
-        entry[1] = Tensor._make(entry[1].data + g.data)
+        entry[1] = Tensor._make(entry[1].array + g.array)
 
 
 _owned: set[int] = set()
@@ -217,13 +217,13 @@ _owned: set[int] = set()
 
 def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, roots: list[Tensor]) -> None:
     """Add ``g`` into ``leaf.grad``: in place when the graph is not being recorded."""
-    if g.data.dtype != leaf.data.dtype:
-        g = g.to(leaf.data.dtype)
+    if g.array.dtype != leaf.array.dtype:
+        g = g.to(leaf.array.dtype)
     if leaf.grad is None:
         if create_graph:
             leaf.grad = g
             return
-        array = g.data
+        array = g.array
         # A gradient array may be shared (Add passes one array to both inputs, maybe through a
         # view), a read-only broadcast view, or the caller's own gradient: the leaf gets its
         # own copy then. A fresh array, or a view of one nothing else holds, is kept as is.
@@ -233,7 +233,7 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, roots: list[Tensor]
         if (
             not getattr(array.flags, "writeable", True)
             or (array.size > 1 and 0 in array.strides)
-            or any(base is r.data or base is r.data.base for r in roots)
+            or any(base is r.array or base is r.array.base for r in roots)
             or _shared(base)
         ):
             array = array.copy()
@@ -241,7 +241,7 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, roots: list[Tensor]
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:
-        leaf.grad.data += g.data
+        leaf.grad.array += g.array
 
 
 def _shared(array) -> bool:
@@ -257,11 +257,11 @@ def _shared(array) -> bool:
 def _check_finite(node: Node, grads) -> None:
     """Anomaly mode: raise if a backward produced NaN or Inf, showing where the node was made."""
     for i, g in enumerate(grads):
-        if g is None or g.data.dtype.kind not in "fc":
+        if g is None or g.array.dtype.kind not in "fc":
             continue
         xp = g.device.xp
-        if not bool(xp.isfinite(g.data).all()):
-            kind = "nan" if bool(xp.isnan(g.data).any()) else "inf"
+        if not bool(xp.isfinite(g.array).all()):
+            kind = "nan" if bool(xp.isnan(g.array).any()) else "inf"
             raise RuntimeError(
                 f"Function '{node.name()}' returned {kind} values in its {i}th output.\n"
                 f"Traceback of forward call that caused the error:\n"

@@ -27,18 +27,18 @@ def _outputs(func, inputs) -> tuple[Tensor, ...]:
 def _numerical_jacobian(func, inputs, i: int, eps: float) -> list:
     """Columns d(out)/d(inputs[i][k]) by central differences, one list per output."""
     x = inputs[i]
-    xp = backend.get_array_module(x.data)
-    if not x.data.flags.c_contiguous:
-        x.data = xp.ascontiguousarray(x.data)
-    flat = x.data.reshape(-1)  # a view: writes go into x.data
+    xp = backend.get_array_module(x.array)
+    if not x.array.flags.c_contiguous:
+        x.array = xp.ascontiguousarray(x.array)
+    flat = x.array.reshape(-1)  # a view: writes go into x.array
     columns = None
     with no_grad():
         for k in range(flat.size):
             orig = flat[k].item()
             flat[k] = orig + eps
-            plus = [o.data.astype("float64").reshape(-1) for o in _outputs(func, inputs)]
+            plus = [o.array.astype("float64").reshape(-1) for o in _outputs(func, inputs)]
             flat[k] = orig - eps
-            minus = [o.data.astype("float64").reshape(-1) for o in _outputs(func, inputs)]
+            minus = [o.array.astype("float64").reshape(-1) for o in _outputs(func, inputs)]
             flat[k] = orig
             cols = [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
             if columns is None:
@@ -55,23 +55,23 @@ def _analytical_jacobian(func, inputs, i: int, outputs) -> list:
     x = inputs[i]
     jacobians = []
     for o in outputs:
-        xp = backend.get_array_module(o.data)
+        xp = backend.get_array_module(o.array)
         rows = []
-        for j in range(o.data.size):
-            onehot = xp.zeros(o.data.size, dtype=o.data.dtype)
+        for j in range(o.array.size):
+            onehot = xp.zeros(o.array.size, dtype=o.array.dtype)
             onehot[j] = 1
             if not o.requires_grad:
-                rows.append(xp.zeros(x.data.size))
+                rows.append(xp.zeros(x.array.size))
                 continue
             (g,) = _grad(
                 o,
                 x,
-                grad_outputs=Tensor._make(onehot.reshape(o.data.shape)),
+                grad_outputs=Tensor._make(onehot.reshape(o.array.shape)),
                 retain_graph=True,
                 allow_unused=True,
             )
-            rows.append(xp.zeros(x.data.size) if g is None else g.data.reshape(-1).astype("f8"))
-        jacobians.append(xp.stack(rows, axis=0) if rows else xp.zeros((0, x.data.size)))
+            rows.append(xp.zeros(x.array.size) if g is None else g.array.reshape(-1).astype("f8"))
+        jacobians.append(xp.stack(rows, axis=0) if rows else xp.zeros((0, x.array.size)))
     return jacobians
 
 
@@ -154,8 +154,8 @@ def gradgradcheck(
         gen = backend.new_generator(backend.CPU, 0)
         grad_outputs = []
         for o in outputs:
-            v = gen.standard_normal(o.data.shape)
-            v = backend.asarray(v, o.device, dtype=o.data.dtype)
+            v = gen.standard_normal(o.array.shape)
+            v = backend.asarray(v, o.device, dtype=o.array.dtype)
             g = Tensor._make(v)
             g.requires_grad = True
             grad_outputs.append(g)

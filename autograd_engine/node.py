@@ -97,7 +97,7 @@ class Node:
         if t is None:
             array, now, origin = self._out_data, self._out_vc[0], f"output 0 of {self.name()}"
         else:
-            array, now = t.data, t._version
+            array, now = t.array, t._version
             origin = f"output 0 of {t.grad_fn.name()}" if t.grad_fn is not None else "a leaf"
         return RuntimeError(
             "one of the variables needed for gradient computation has been modified by an "
@@ -133,11 +133,11 @@ class Node:
             # costs about 0.2 us, a tenth of a small op's whole overhead.
             n = len(inputs)
             if n == 2:
-                out = self.forward(inputs[0].data, inputs[1].data)
+                out = self.forward(inputs[0].array, inputs[1].array)
             elif n == 1:
-                out = self.forward(inputs[0].data)
+                out = self.forward(inputs[0].array)
             else:
-                out = self.forward(*[t.data for t in inputs])
+                out = self.forward(*[t.array for t in inputs])
         except ValueError as exc:
             raise self._shape_error(inputs, exc) from None
         except TypeError as exc:
@@ -148,7 +148,7 @@ class Node:
         base = out.base
         if base is not None and inputs:
             a = inputs[0]
-            if base is a.data or base is a.data.base:
+            if base is a.array or base is a.array.base:
                 # A view (it shares the input's memory): one version counter for both.
                 result._vc = a._counter()
                 root = a._base if a._base is not None else a
@@ -169,7 +169,7 @@ class Node:
             fn, needed = t.grad_fn, t.requires_grad
             edges.append(t if fn is None and needed else fn)
             needs.append(needed)
-            shapes.append(t.data.shape)
+            shapes.append(t.array.shape)
         self.next_edges = tuple(edges)
         self.needs_input_grad = tuple(needs)
         self.in_shapes = tuple(shapes)
@@ -227,7 +227,7 @@ class _Modified(Tensor):
         self.requires_grad, self.grad_fn, self._base, self._vc = False, None, None, None
 
     @property
-    def data(self):
+    def array(self):
         raise RuntimeError(*self._error.args)
 
 

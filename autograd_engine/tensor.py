@@ -53,7 +53,7 @@ def as_dtype(dtype):
 def _infer_array(data, dtype, dev: Device):
     """Array for ``tensor(data)``: Python floats -> float32, ints -> int64, arrays keep dtype."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     keeps_dtype = hasattr(data, "dtype") and hasattr(data, "shape")
     if dtype is not None:
         return backend.asarray(data, dev, dtype=dtype)
@@ -62,7 +62,7 @@ def _infer_array(data, dtype, dev: Device):
         and isinstance(data, (list, tuple))
         and any(isinstance(x, Tensor) for x in _flat(data))
     ):
-        data = [x.data if isinstance(x, Tensor) else x for x in data]
+        data = [x.array if isinstance(x, Tensor) else x for x in data]
     array = backend.asarray(data, dev)
     if not keeps_dtype:
         if array.dtype.kind == "f":
@@ -97,7 +97,8 @@ class Tensor:
     """An n-dimensional array that records the operations applied to it (``torch.Tensor``).
 
     ``Tensor(data, requires_grad=False)`` is the class form of :func:`tensor`, with the same
-    dtype rules. Attributes: ``data`` (the NumPy or CuPy array), ``grad`` (a Tensor or None),
+    dtype rules. Attributes: ``data`` (a detached Tensor sharing this one's memory, as in
+    PyTorch), ``array`` (the NumPy or CuPy array itself), ``grad`` (a Tensor or None),
     ``requires_grad``, ``grad_fn`` (the node that made it; None for a leaf), ``shape``,
     ``dtype``, ``device``.
 
@@ -110,7 +111,7 @@ class Tensor:
     """
 
     __slots__ = (
-        "data",
+        "array",
         "grad",
         "requires_grad",
         "grad_fn",
@@ -130,7 +131,7 @@ class Tensor:
     def __init__(self, data=None, requires_grad: bool = False, *, dtype=None, device=None):
         if data is None:
             data = []
-        self.data = _leaf_array(data, dtype, device, requires_grad, copy=False)
+        self.array = _leaf_array(data, dtype, device, requires_grad, copy=False)
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
@@ -143,7 +144,7 @@ class Tensor:
     def _make(cls, array) -> Tensor:
         """Wrap a backend array without copying or checks (the ops' fast path)."""
         t = object.__new__(Tensor)
-        t.data = array
+        t.array = array
         t.grad = None
         t.requires_grad = False
         t.grad_fn = None
@@ -155,20 +156,40 @@ class Tensor:
 
     # --- attributes -------------------------------------------------------------------------
     @property
+    def data(self) -> Tensor:
+        """A Tensor sharing this tensor's memory, outside the graph (``torch.Tensor.data``).
+
+        It does not require grad and has its own version counter, so in-place writes through
+        it (``p.data.add_(...)``, ``p.data.copy_(...)``) are invisible to autograd's checks.
+        Assigning ``t.data = other`` makes ``t`` hold ``other``'s array (shape and dtype may
+        change, as in PyTorch). Internal code reads the backend array as ``t.array``.
+        """
+        return Tensor._make(self.array)
+
+    @data.setter
+    def data(self, value) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"Tensor.data must be set to a Tensor, got {type(value).__name__}; wrap arrays "
+                "with autograd_engine.as_tensor(...) first."
+            )
+        self.array = value.array
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self) -> Device:
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def is_leaf(self) -> bool:
@@ -209,39 +230,39 @@ class Tensor:
         return vc
 
     def size(self, dim: int | None = None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self.array.size)
 
     def element_size(self) -> int:
-        return self.data.dtype.itemsize
+        return self.array.dtype.itemsize
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self.array.dtype.kind == "f"
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to a Python "
+                f"a Tensor with {self.array.size} elements cannot be converted to a Python "
                 f"scalar (shape {tuple(self.shape)}); index it or reduce it first."
             )
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def tolist(self):
         return self.numpy().tolist()
 
     def numpy(self):
         """A host NumPy array of the data (shared on the CPU, copied from a GPU)."""
-        return backend.to_device(self.data, backend.CPU)
+        return backend.to_device(self.array, backend.CPU)
 
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()
@@ -254,15 +275,15 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(
-                f"Boolean value of a Tensor with {self.data.size} values (shape "
+                f"Boolean value of a Tensor with {self.array.size} values (shape "
                 f"{tuple(self.shape)}) is ambiguous; use .any() or .all()."
             )
-        return bool(self.data.reshape(()).item())
+        return bool(self.array.reshape(()).item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
@@ -355,7 +376,7 @@ class Tensor:
         return _ops.compare("__ge__", self, other)
 
     def __invert__(self):
-        return Tensor._make(~self.data)
+        return Tensor._make(~self.array)
 
     def __and__(self, other):
         return _ops.compare("__and__", self, other)
@@ -588,16 +609,16 @@ class Tensor:
         return _ops.norm(self, p, dim, keepdim)
 
     def any(self, dim=None, keepdim=False):
-        return Tensor._make(_as_array(self.data.any(axis=dim, keepdims=keepdim)))
+        return Tensor._make(_as_array(self.array.any(axis=dim, keepdims=keepdim)))
 
     def all(self, dim=None, keepdim=False):
-        return Tensor._make(_as_array(self.data.all(axis=dim, keepdims=keepdim)))
+        return Tensor._make(_as_array(self.array.all(axis=dim, keepdims=keepdim)))
 
     def isnan(self):
-        return Tensor._make(get_array_module(self.data).isnan(self.data))
+        return Tensor._make(get_array_module(self.array).isnan(self.array))
 
     def isfinite(self):
-        return Tensor._make(get_array_module(self.data).isfinite(self.data))
+        return Tensor._make(get_array_module(self.array).isfinite(self.array))
 
     def sum_to_size(self, *size):
         return _ops.sum_to_size(self, _ops.shape._shape_arg(size))
@@ -676,7 +697,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data (and version counter), outside the graph."""
-        t = Tensor._make(self.data)
+        t = Tensor._make(self.array)
         t._vc = self._counter()
         return t
 
@@ -691,7 +712,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. Use .detach() to "
                 "get a tensor outside the graph."
             )
-        _check_requires_grad(self.data.dtype, requires_grad)
+        _check_requires_grad(self.array.dtype, requires_grad)
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -761,7 +782,7 @@ class Tensor:
         out = self
         if dev is not None and dev != self.device:
             out = _ops.to_device(out, dev)
-        if dtype is not None and dtype != out.data.dtype:
+        if dtype is not None and dtype != out.array.dtype:
             out = _ops.cast(out, dtype)
         return out
 
@@ -802,7 +823,7 @@ class Tensor:
     def contiguous(self) -> Tensor:
         """Self if its array is C-contiguous, else a copy that is (``torch.Tensor.contiguous``;
         so an in-place op on the result of ``x.T.contiguous()`` leaves ``x`` alone)."""
-        return self if self.data.flags.c_contiguous else _ops.clone(self)
+        return self if self.array.flags.c_contiguous else _ops.clone(self)
 
     def new_tensor(self, data, dtype=None, requires_grad=False) -> Tensor:
         return tensor(data, dtype=dtype or self.dtype, device=self.device,
@@ -825,8 +846,8 @@ class Tensor:
         extras = []
         if self.is_cuda:
             extras.append(f"device='{self.device}'")
-        if self.data.dtype not in (float32, int64, bool_) or self.data.size == 0:
-            extras.append(f"dtype=autograd_engine.{self.data.dtype}")
+        if self.array.dtype not in (float32, int64, bool_) or self.array.size == 0:
+            extras.append(f"dtype=autograd_engine.{self.array.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -889,7 +910,7 @@ def _leaf_array(data, dtype, device, requires_grad: bool, copy: bool):
     """The array of a new leaf made from ``data`` (the dtype rules of :func:`tensor`); with
     ``copy`` it never shares memory with ``data``."""
     dev = backend.device(device) if device is not None else _device_of_data(data)
-    src = data.data if isinstance(data, Tensor) else data
+    src = data.array if isinstance(data, Tensor) else data
     array = _infer_array(src, as_dtype(dtype), dev)
     if copy and (array is src or getattr(array, "base", None) is src):
         array = array.copy()

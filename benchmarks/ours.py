@@ -70,7 +70,7 @@ def sgd_update(params, lr: float) -> None:
     """``p -= lr * grad`` for each parameter: the plain-array SGD of the raw path."""
     with ag.no_grad():
         for p in params:
-            p.data -= lr * p.grad.data
+            p.array -= lr * p.grad.array
 
 
 def zero_grad(params) -> None:

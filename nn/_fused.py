@@ -118,7 +118,7 @@ class SoftmaxCrossEntropy(Node):
             onehot = xp.zeros_like(probs)
             onehot[at] = 1
             return (a.softmax(1) - const(onehot)) * factor.unsqueeze(1)
-        f = factor.data
+        f = factor.array
         if type(probs) is not _CPU_ARRAY and probs.ndim == 2:
             k = kernels.fused("softmax_cross_entropy_backward", probs, f)
             if k is not None:

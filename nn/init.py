@@ -1,6 +1,6 @@
 """Weight initialization (``torch.nn.init``): fill a tensor in place from a distribution —
 uniform, normal, truncated normal, Xavier/Glorot, Kaiming/He, orthogonal — or with
-constants, the identity or a Dirac delta. Every function writes into ``tensor.data`` without
+constants, the identity or a Dirac delta. Every function writes into ``tensor.array`` without
 recording a graph and returns the tensor."""
 
 from __future__ import annotations
@@ -114,10 +114,10 @@ def _generator(tensor: Tensor, generator):
 
 
 def _write(tensor: Tensor, values) -> Tensor:
-    """Store ``values`` into ``tensor.data`` in place (cast to its dtype)."""
+    """Store ``values`` into ``tensor.array`` in place (cast to its dtype)."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"init: expected a Tensor, got {type(tensor).__name__}")
-    tensor.data[...] = values
+    tensor.array[...] = values
     tensor._version += 1
     return tensor
 

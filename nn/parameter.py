@@ -31,7 +31,7 @@ class Parameter(Tensor):
         if data is None:
             data = ag.empty(0)
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
@@ -40,14 +40,14 @@ class Parameter(Tensor):
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_parameter, (self.data, self.requires_grad, self.grad))
+        return (_rebuild_parameter, (self.array, self.requires_grad, self.grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        out = Parameter(self.data.copy(), self.requires_grad)
+        out = Parameter(self.array.copy(), self.requires_grad)
         if self.grad is not None:
-            out.grad = Tensor._make(self.grad.data.copy())
+            out.grad = Tensor._make(self.grad.array.copy())
         memo[id(self)] = out
         return out
 
@@ -71,6 +71,6 @@ class Buffer(Tensor):
 
     def __init__(self, data=None, *, persistent: bool = True):
         if isinstance(data, Tensor):
-            data = data.data
-        super().__init__(data if data is not None else ag.empty(0).data)
+            data = data.array
+        super().__init__(data if data is not None else ag.empty(0).array)
         self.persistent = persistent

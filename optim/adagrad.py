@@ -80,10 +80,10 @@ class Adagrad(Optimizer):
         check_range("epsilon value", group["eps"])
 
     def _init_state(self, p, group: dict[str, Any]) -> None:
-        xp = get_array_module(p.data)
+        xp = get_array_module(p.array)
         state = self.state[p]
         state["step"] = 0.0
-        state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+        state["sum"] = xp.full_like(p.array, group["initial_accumulator_value"])
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one optimization step; returns ``closure()`` if a closure is given."""
@@ -92,7 +92,7 @@ class Adagrad(Optimizer):
             lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
             weight_decay = group["weight_decay"]
             for p, grad in self._params_with_grad(group):
-                xp = get_array_module(p.data)
+                xp = get_array_module(p.array)
                 state = self.state[p]
                 if len(state) == 0:
                     self._init_state(p, group)
@@ -102,7 +102,7 @@ class Adagrad(Optimizer):
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * p.array
                 clr = lr / (1 + (step - 1) * lr_decay)
 
                 scratch = xp.multiply(grad, grad)
@@ -111,5 +111,5 @@ class Adagrad(Optimizer):
                 std += eps
                 xp.multiply(grad, -clr, out=scratch)
                 scratch /= std
-                p.data += scratch
+                p.array += scratch
         return loss

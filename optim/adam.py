@@ -90,14 +90,14 @@ class Adam(Optimizer):
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
             for p, grad in self._params_with_grad(group):
-                xp = get_array_module(p.data)
+                xp = get_array_module(p.array)
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0.0
-                    state["exp_avg"] = xp.zeros_like(p.data)
-                    state["exp_avg_sq"] = xp.zeros_like(p.data)
+                    state["exp_avg"] = xp.zeros_like(p.array)
+                    state["exp_avg_sq"] = xp.zeros_like(p.array)
                     if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                        state["max_exp_avg_sq"] = xp.zeros_like(p.array)
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 state["step"] += 1
                 step = state["step"]
@@ -108,9 +108,9 @@ class Adam(Optimizer):
                     grad = -grad
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
-                        p.data *= 1 - lr * weight_decay
+                        p.array *= 1 - lr * weight_decay
                     else:
-                        grad = grad + weight_decay * p.data
+                        grad = grad + weight_decay * p.array
 
                 lerp_(exp_avg, grad, 1 - beta1)
                 exp_avg_sq *= beta2
@@ -129,7 +129,7 @@ class Adam(Optimizer):
                 denom += eps
                 xp.multiply(exp_avg, -step_size, out=scratch)
                 scratch /= denom
-                p.data += scratch
+                p.array += scratch
         return loss
 
 
@@ -138,7 +138,7 @@ def _fused_step(state: dict, p, grad, group: dict) -> bool:
     plain code computes them; False where none applies."""
     if group["amsgrad"]:
         return False
-    k = kernels.fused("adam", p.data, grad)
+    k = kernels.fused("adam", p.array, grad)
     if k is None:
         return False
     lr, weight_decay, step = group["lr"], group["weight_decay"], state["step"]
@@ -159,7 +159,7 @@ def _fused_step(state: dict, p, grad, group: dict) -> bool:
         bool(group["maximize"]),
         wd_mode,
         abs(lerp_w) < 0.5,
-        p.data,
+        p.array,
         state["exp_avg"],
         state["exp_avg_sq"],
     )

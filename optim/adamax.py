@@ -73,19 +73,19 @@ class Adamax(Optimizer):
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
             for p, grad in self._params_with_grad(group):
-                xp = get_array_module(p.data)
+                xp = get_array_module(p.array)
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0.0
-                    state["exp_avg"] = xp.zeros_like(p.data)
-                    state["exp_inf"] = xp.zeros_like(p.data)
+                    state["exp_avg"] = xp.zeros_like(p.array)
+                    state["exp_inf"] = xp.zeros_like(p.array)
                 exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
                 state["step"] += 1
 
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * p.array
 
                 lerp_(exp_avg, grad, 1 - beta1)
                 exp_inf *= beta2
@@ -96,5 +96,5 @@ class Adamax(Optimizer):
                 clr = lr / (1 - beta1 ** state["step"])
                 xp.multiply(exp_avg, -clr, out=scratch)
                 scratch /= exp_inf
-                p.data += scratch
+                p.array += scratch
         return loss

@@ -89,13 +89,13 @@ class NAdam(Optimizer):
             beta1, beta2 = group["betas"]
             momentum_decay = group["momentum_decay"]
             for p, grad in self._params_with_grad(group):
-                xp = get_array_module(p.data)
+                xp = get_array_module(p.array)
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0.0
                     state["mu_product"] = 1.0
-                    state["exp_avg"] = xp.zeros_like(p.data)
-                    state["exp_avg_sq"] = xp.zeros_like(p.data)
+                    state["exp_avg"] = xp.zeros_like(p.array)
+                    state["exp_avg_sq"] = xp.zeros_like(p.array)
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 state["step"] += 1
                 step = state["step"]
@@ -105,9 +105,9 @@ class NAdam(Optimizer):
                     grad = -grad
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
-                        p.data *= 1 - lr * weight_decay
+                        p.array *= 1 - lr * weight_decay
                     else:
-                        grad = grad + weight_decay * p.data
+                        grad = grad + weight_decay * p.array
 
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
@@ -125,8 +125,8 @@ class NAdam(Optimizer):
 
                 xp.multiply(grad, -lr * (1.0 - mu) / (1.0 - mu_product), out=scratch)
                 scratch /= denom
-                p.data += scratch
+                p.array += scratch
                 xp.multiply(exp_avg, (-lr * mu_next) / (1.0 - mu_product_next), out=scratch)
                 scratch /= denom
-                p.data += scratch
+                p.array += scratch
         return loss

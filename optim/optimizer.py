@@ -180,7 +180,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad.array[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one optimization step (update every parameter that has a grad).
@@ -208,7 +208,7 @@ class Optimizer:
         """
         for p in group["params"]:
             if p.grad is not None:
-                yield p, p.grad.data
+                yield p, p.grad.array
                 p._version += 1
 
     def state_dict(self) -> dict[str, Any]:
@@ -313,7 +313,7 @@ def _is_array(value) -> bool:
 def _copy_value(value):
     """Deep-copy a state value: arrays are copied on their device, containers recursively."""
     if isinstance(value, Tensor):
-        return value.data.copy()
+        return value.array.copy()
     if _is_array(value) and hasattr(value, "copy"):
         return value.copy()
     if isinstance(value, dict):
@@ -329,13 +329,13 @@ def _cast_value(value, param: Tensor, key):
     ``"step"`` keeps its type, as in PyTorch (it is a counter, not a moment of the param).
     """
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if _is_array(value) and hasattr(value, "shape"):
         if key == "step":
             return _copy_value(value)
-        array = to_device(value, device_of(param.data))
+        array = to_device(value, device_of(param.array))
         if array.dtype.kind == "f":
-            return array.astype(param.data.dtype, copy=True)
+            return array.astype(param.array.dtype, copy=True)
         return array.copy()
     if isinstance(value, dict):
         return {k: _cast_value(v, param, k) for k, v in value.items()}

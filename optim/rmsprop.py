@@ -86,21 +86,21 @@ class RMSprop(Optimizer):
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             weight_decay, momentum = group["weight_decay"], group["momentum"]
             for p, grad in self._params_with_grad(group):
-                xp = get_array_module(p.data)
+                xp = get_array_module(p.array)
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0.0
-                    state["square_avg"] = xp.zeros_like(p.data)
+                    state["square_avg"] = xp.zeros_like(p.array)
                     if momentum > 0:
-                        state["momentum_buffer"] = xp.zeros_like(p.data)
+                        state["momentum_buffer"] = xp.zeros_like(p.array)
                     if group["centered"]:
-                        state["grad_avg"] = xp.zeros_like(p.data)
+                        state["grad_avg"] = xp.zeros_like(p.array)
                 state["step"] += 1
 
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * p.array
 
                 square_avg = state["square_avg"]
                 square_avg *= alpha
@@ -122,9 +122,9 @@ class RMSprop(Optimizer):
                     xp.divide(grad, avg, out=scratch)
                     buf += scratch
                     xp.multiply(buf, lr, out=scratch)
-                    p.data -= scratch
+                    p.array -= scratch
                 else:
                     xp.multiply(grad, -lr, out=scratch)
                     scratch /= avg
-                    p.data += scratch
+                    p.array += scratch
         return loss

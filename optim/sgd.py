@@ -90,7 +90,7 @@ class SGD(Optimizer):
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * p.array
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
@@ -100,7 +100,7 @@ class SGD(Optimizer):
                         buf *= momentum
                         buf += grad if dampening == 0 else (1 - dampening) * grad
                     grad = grad + momentum * buf if group["nesterov"] else buf
-                p.data -= lr * grad
+                p.array -= lr * grad
         return loss
 
 
@@ -109,17 +109,17 @@ def _fused_step(state: dict, p, grad, group: dict) -> bool:
     runs the plain code above)."""
     momentum, weight_decay = group["momentum"], group["weight_decay"]
     name = "sgd_momentum" if momentum != 0 else "sgd"
-    k = kernels.fused(name, p.data, grad)
+    k = kernels.fused(name, p.array, grad)
     if k is None:
         return False
     maximize, decay = bool(group["maximize"]), weight_decay != 0
     if momentum == 0:
-        k(grad, group["lr"], weight_decay, maximize, decay, p.data)
+        k(grad, group["lr"], weight_decay, maximize, decay, p.array)
         return True
     buf = state.get("momentum_buffer")
     first = buf is None
     if first:
-        buf = state["momentum_buffer"] = backend.get_array_module(p.data).empty_like(p.data)
+        buf = state["momentum_buffer"] = backend.get_array_module(p.array).empty_like(p.array)
     dampening = group["dampening"]
     k(
         grad,
@@ -132,7 +132,7 @@ def _fused_step(state: dict, p, grad, group: dict) -> bool:
         dampening != 0,
         bool(group["nesterov"]),
         first,
-        p.data,
+        p.array,
         buf,
     )
     return True

@@ -30,7 +30,7 @@ def _unwrap(image):
     import autograd_engine as ag
 
     if isinstance(image, ag.Tensor):
-        return image.data, ag.Tensor._make
+        return image.array, ag.Tensor._make
     if isinstance(image, np.ndarray):
         return image, lambda a: a
     raise TypeError(

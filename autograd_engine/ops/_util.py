@@ -14,24 +14,24 @@ def operand(x, like: Tensor) -> Tensor:
     ``like``'s dtype (no upcasting), as in PyTorch's type promotion."""
     if isinstance(x, Tensor):
         return x
-    xp = backend.get_array_module(like.data)
-    kind, t = like.data.dtype.kind, type(x)
+    xp = backend.get_array_module(like.array)
+    kind, t = like.array.dtype.kind, type(x)
     if (t is float or t is int) and (kind == "f" or (t is int and kind in "iu")):
         # NOTE: the common cases first; the checks below go through the numbers ABCs (~2 us).
-        return Tensor._make(xp.asarray(x, dtype=like.data.dtype))
+        return Tensor._make(xp.asarray(x, dtype=like.array.dtype))
     if isinstance(x, numbers.Number):
         if isinstance(x, bool):
-            dtype = like.data.dtype
+            dtype = like.array.dtype
         elif isinstance(x, numbers.Integral):
-            dtype = like.data.dtype if kind != "b" else int64
+            dtype = like.array.dtype if kind != "b" else int64
         elif isinstance(x, numbers.Real):
-            dtype = like.data.dtype if kind == "f" else float32
+            dtype = like.array.dtype if kind == "f" else float32
         else:
             raise TypeError(f"complex numbers are not supported (got {x!r})")
         return Tensor._make(xp.asarray(x, dtype=dtype))
-    array = backend.asarray(x, backend.device_of(like.data))
+    array = backend.asarray(x, backend.device_of(like.array))
     if array.dtype.kind == "f" and not hasattr(x, "dtype"):
-        array = array.astype(like.data.dtype if like.data.dtype.kind == "f" else float32)
+        array = array.astype(like.array.dtype if like.array.dtype.kind == "f" else float32)
     return Tensor._make(array)
 
 
@@ -39,18 +39,18 @@ def binary(a, b) -> tuple[Tensor, Tensor]:
     """The operands of a binary op as tensors of a common kind: an integer tensor meets a float
     one as that float dtype (PyTorch's promotion; NumPy would pick float64)."""
     if isinstance(b, Tensor) and isinstance(a, Tensor):
-        if a.data.dtype.kind == b.data.dtype.kind:
+        if a.array.dtype.kind == b.array.dtype.kind:
             return a, b  # the common case, first
     else:
         if not isinstance(a, Tensor):
             a = operand(a, b)
         b = operand(b, a)
-    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    ka, kb = a.array.dtype.kind, b.array.dtype.kind
     if ka != kb:  # NOTE: bool needs no cast: NumPy's float32 * bool is already float32
         if kb == "f" and ka in "iu":
-            a = a.to(b.data.dtype)
+            a = a.to(b.array.dtype)
         elif ka == "f" and kb in "iu":
-            b = b.to(a.data.dtype)
+            b = b.to(a.array.dtype)
     return a, b
 
 

@@ -29,11 +29,11 @@ class ReLU(Node):
     def backward(self, grad):
         # NOTE: relu'(0) = 0, as in PyTorch.
         (out,) = self.saved_tensors
-        y = out.data
+        y = out.array
         if type(y) is not _CPU_ARRAY and not _grad_state.enabled:
-            k = kernels.fused("relu_backward", y, grad.data)
+            k = kernels.fused("relu_backward", y, grad.array)
             if k is not None:
-                return const(k(grad.data, y))
+                return const(k(grad.array, y))
         return grad * const(y > 0)
 
 
@@ -52,11 +52,11 @@ class LeakyReLU(Node):
 
     def backward(self, grad):
         (a,) = self.saved_tensors
-        x = a.data
+        x = a.array
         if type(x) is not _CPU_ARRAY and not _grad_state.enabled:
-            k = kernels.fused("leaky_relu_backward", x, grad.data)
+            k = kernels.fused("leaky_relu_backward", x, grad.array)
             if k is not None:
-                return const(k(grad.data, x, self.negative_slope))
+                return const(k(grad.array, x, self.negative_slope))
         xp = backend.get_array_module(x)
         slope = xp.where(x > 0, x.dtype.type(1), x.dtype.type(self.negative_slope))
         return grad * const(slope)
@@ -75,7 +75,7 @@ class ELU(Node):
 
     def backward(self, grad):
         (a,) = self.saved_tensors
-        pos = const((a.data > 0).astype(a.data.dtype))
+        pos = const((a.array > 0).astype(a.array.dtype))
         # d/da = 1 for a > 0, alpha * e^a otherwise (written with tensors for higher orders)
         neg_part = a.clamp(max=0).exp() * self.alpha
         return grad * (pos + (1 - pos) * neg_part)
@@ -101,11 +101,11 @@ class GELU(Node):
 
     def backward(self, grad):
         (a,) = self.saved_tensors
-        x = a.data
+        x = a.array
         if type(x) is not _CPU_ARRAY and not _grad_state.enabled and self.approximate == "none":
-            k = kernels.fused("gelu_backward", x, grad.data)
+            k = kernels.fused("gelu_backward", x, grad.array)
             if k is not None:
-                return const(k(grad.data, x))
+                return const(k(grad.array, x))
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             inner = (a + a * a * a * 0.044715) * k
@@ -204,11 +204,11 @@ class SiLU(Node):
 
     def backward(self, grad):
         (a,) = self.saved_tensors
-        x = a.data
+        x = a.array
         if type(x) is not _CPU_ARRAY and not _grad_state.enabled:
-            k = kernels.fused("silu_backward", x, grad.data)
+            k = kernels.fused("silu_backward", x, grad.array)
             if k is not None:
-                return const(k(grad.data, x))
+                return const(k(grad.array, x))
         s = a.sigmoid()
         return grad * s * (1 + a * (1 - s))
 
@@ -228,7 +228,7 @@ class Softplus(Node):
 
     def backward(self, grad):
         (a,) = self.saved_tensors
-        linear = const((a.data * self.beta > self.threshold).astype(a.data.dtype))
+        linear = const((a.array * self.beta > self.threshold).astype(a.array.dtype))
         return grad * (linear + (1 - linear) * (a * self.beta).sigmoid())
 
 

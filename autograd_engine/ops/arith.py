@@ -158,14 +158,14 @@ def div(a, b, rounding_mode=None) -> Tensor:
     """a / b (``torch.div``); with ``rounding_mode`` ('trunc' or 'floor') no gradient."""
     a, b = binary(a, b)
     if rounding_mode is None:
-        if a.data.dtype.kind != "f":  # true division of integers gives float32, as in PyTorch
+        if a.array.dtype.kind != "f":  # true division of integers gives float32, as in PyTorch
             a, b = a.float(), b.float()
         return Div()(a, b)
-    xp = backend.get_array_module(a.data)
+    xp = backend.get_array_module(a.array)
     if rounding_mode == "floor":
-        return const(xp.floor_divide(a.data, b.data))
+        return const(xp.floor_divide(a.array, b.array))
     if rounding_mode == "trunc":
-        return const(xp.trunc(a.data / b.data).astype(xp.result_type(a.data, b.data)))
+        return const(xp.trunc(a.array / b.array).astype(xp.result_type(a.array, b.array)))
     raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
 
 
@@ -196,7 +196,7 @@ def compare(op: str, a, b) -> Tensor:
         a = operand(a, b)
     b = operand(b, a)
     try:
-        return const(getattr(a.data, op)(b.data))
+        return const(getattr(a.array, op)(b.array))
     except ValueError as exc:
         raise RuntimeError(
             f"comparison {op}: shapes {tuple(a.shape)} and {tuple(b.shape)} are not "

@@ -41,7 +41,7 @@ class IndexPut(Node):
         need_a, need_v = self.needs_input_grad
         ga = gv = None
         if need_a:
-            mask = backend.get_array_module(grad.data).ones(grad.shape, dtype=grad.dtype)
+            mask = backend.get_array_module(grad.array).ones(grad.shape, dtype=grad.dtype)
             mask[self.index] = 0
             ga = grad * const(mask)
         if need_v:
@@ -64,7 +64,7 @@ class Fill(Node):
         return out
 
     def backward(self, grad):
-        zeros = const(backend.get_array_module(grad.data).zeros_like(grad.data))
+        zeros = const(backend.get_array_module(grad.array).zeros_like(grad.array))
         ga = zeros if self.needs_input_grad[0] else None
         if len(self.needs_input_grad) == 1:
             return ga
@@ -85,7 +85,7 @@ class Copy(Node):
         need_a, need_src = self.needs_input_grad
         ga = gs = None
         if need_a:
-            ga = const(backend.get_array_module(grad.data).zeros_like(grad.data))
+            ga = const(backend.get_array_module(grad.array).zeros_like(grad.array))
         if need_src:
             gs = grad.to(self.src_device, self.src_dtype)
         return ga, gs
@@ -110,27 +110,27 @@ def _check_leaf(t: Tensor) -> None:
 
 def _check_result(t: Tensor, array) -> None:
     """The result of an op written into ``t`` must have ``t``'s shape and a castable dtype."""
-    if array.shape != t.data.shape:
+    if array.shape != t.array.shape:
         raise RuntimeError(
             f"output with shape {tuple(t.shape)} doesn't match the broadcast shape "
             f"{tuple(array.shape)}"
         )
-    if _KIND_RANK.get(array.dtype.kind, 3) > _KIND_RANK.get(t.data.dtype.kind, 3):
+    if _KIND_RANK.get(array.dtype.kind, 3) > _KIND_RANK.get(t.array.dtype.kind, 3):
         raise RuntimeError(
             f"result type {_torch_name(array.dtype)} can't be cast to the desired output type "
-            f"{_torch_name(t.data.dtype)}"
+            f"{_torch_name(t.array.dtype)}"
         )
 
 
 def _write_error(t: Tensor, arrays, exc: Exception) -> RuntimeError:
     """PyTorch's message for a failed in-place write (the fast path's NumPy error)."""
-    if not getattr(t.data.flags, "writeable", True):
+    if not getattr(t.array.flags, "writeable", True):
         return RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location (it is an expanded or read-only view). Please clone() the "
             "tensor before performing the operation."
         )
-    devices = {str(backend.device_of(a)) for a in (t.data, *arrays) if hasattr(a, "shape")}
+    devices = {str(backend.device_of(a)) for a in (t.array, *arrays) if hasattr(a, "shape")}
     if len(devices) > 1:
         return RuntimeError(
             f"in-place operation: expected all tensors to be on the same device, but found "
@@ -138,20 +138,20 @@ def _write_error(t: Tensor, arrays, exc: Exception) -> RuntimeError:
         )
     shapes = [getattr(a, "shape", ()) for a in arrays]
     try:
-        full = backend.numpy.broadcast_shapes(t.data.shape, *shapes)
+        full = backend.numpy.broadcast_shapes(t.array.shape, *shapes)
     except ValueError:
-        shown = " and ".join(str(tuple(s)) for s in (t.data.shape, *shapes))
+        shown = " and ".join(str(tuple(s)) for s in (t.array.shape, *shapes))
         return RuntimeError(
             f"in-place operation: the shapes {shown} are not broadcastable ({exc}); reshape "
             "the operand so that its sizes match the tensor's."
         )
-    if full != t.data.shape:
+    if full != t.array.shape:
         return RuntimeError(
             f"output with shape {tuple(t.shape)} doesn't match the broadcast shape {tuple(full)}"
         )
     return RuntimeError(
-        f"result type {_result_name(t.data.dtype, arrays)} can't be cast to the desired output "
-        f"type {_torch_name(t.data.dtype)}"
+        f"result type {_result_name(t.array.dtype, arrays)} can't be cast to the desired output "
+        f"type {_torch_name(t.array.dtype)}"
     )
 
 
@@ -174,7 +174,7 @@ def _result_name(dtype, arrays) -> str:
 
 def _standin(t: Tensor) -> Tensor:
     """A tensor with ``t``'s array and history: the value ``t`` had before the write."""
-    old = Tensor._make(t.data)
+    old = Tensor._make(t.array)
     old.requires_grad = t.requires_grad
     old.grad_fn = t.grad_fn
     return old
@@ -216,16 +216,16 @@ def apply_(t: Tensor, compute, others=(), fast=None, needs_old=None) -> Tensor:
         if t.requires_grad or any(o.requires_grad for o in others):
             return _record(t, compute, others, needs_old)
     if fast is not None:
-        arrays = [o.data if isinstance(o, Tensor) else o for o in others]
+        arrays = [o.array if isinstance(o, Tensor) else o for o in others]
         try:
-            fast(t.data, *arrays)
+            fast(t.array, *arrays)
         except (TypeError, ValueError) as exc:
             raise _write_error(t, arrays, exc) from None
     else:
         out = compute(t, *others)
-        _check_result(t, out.data)
-        if out.data is not t.data:
-            t.data[...] = out.data
+        _check_result(t, out.array)
+        if out.array is not t.array:
+            t.array[...] = out.array
     t._counter()[0] += 1
     return t
 
@@ -242,14 +242,14 @@ def _record(t: Tensor, compute, others, needs_old) -> Tensor:
     if out.grad_fn is None:  # a result that carries no gradient (rounding division, random)
         out = Copy()(old, out)
     node = out.grad_fn
-    _check_result(t, out.data)
+    _check_result(t, out.array)
     saved_old = any(s is old for s in node._saved)
     if saved_old or needs_old is False:
         if saved_old and needs_old is not False:
-            old.data = old.data.copy()
+            old.array = old.array.copy()
         old._vc = [version]
-    if out.data is not t.data:
-        t.data[...] = out.data
+    if out.array is not t.array:
+        t.array[...] = out.array
     _move_retain(t, node)
     t.grad_fn = node
     t.requires_grad = True
@@ -262,7 +262,7 @@ def _record(t: Tensor, compute, others, needs_old) -> Tensor:
 def _copy_slices(root: Tensor, view: Tensor) -> None:
     """After an in-place op recorded on ``view``, give its base the history
     ``root = root_old with root_old[view's positions] = view`` (PyTorch's CopySlices)."""
-    index = view_index(root.data, view.data)
+    index = view_index(root.array, view.array)
     if index is None:  # ``.data`` was replaced: the two no longer share memory
         view._base = None
         return
@@ -280,7 +280,7 @@ def refresh_view(t: Tensor) -> None:
     t._view_fn = root.grad_fn
     if not root.requires_grad:
         return
-    index = view_index(root.data, t.data)
+    index = view_index(root.array, t.array)
     if index is None:  # ``.data`` was replaced: the two no longer share memory
         t._base = None
         return
@@ -383,7 +383,7 @@ def div_(t: Tensor, other, rounding_mode=None) -> Tensor:
     other = operand(other, t)
     if rounding_mode is not None:
         return apply_(t, lambda a, b: a.div(b, rounding_mode=rounding_mode), (other,))
-    if t.data.dtype.kind != "f":  # true division makes floats
+    if t.array.dtype.kind != "f":  # true division makes floats
         raise RuntimeError(
             f"result type Float can't be cast to the desired output type {_torch_name(t.dtype)}"
         )
@@ -454,11 +454,11 @@ def clamp_(t: Tensor, min=None, max=None) -> Tensor:
 
 
 def _random_(t: Tensor, draw, generator) -> Tensor:
-    if t.data.dtype.kind != "f":
+    if t.array.dtype.kind != "f":
         raise TypeError(f"random fill: expected a floating point tensor, got dtype {t.dtype}")
     gen = _gen(generator, t.device)
-    work = t.data.dtype if t.data.dtype.itemsize >= 4 else backend.numpy.dtype("float32")
-    values = draw(gen, t.data.shape, work).astype(t.data.dtype, copy=False)
+    work = t.array.dtype if t.array.dtype.itemsize >= 4 else backend.numpy.dtype("float32")
+    values = draw(gen, t.array.shape, work).astype(t.array.dtype, copy=False)
     return apply_(t, lambda a: const(values), (), lambda a: _assign(a, values))
 
 
@@ -492,10 +492,10 @@ def unary_(t: Tensor, fn) -> Tensor:
 def setitem(t: Tensor, index, value) -> None:
     """``t[index] = value`` for slices, ints, None, Ellipsis, index arrays and masks; the value
     (a tensor or a scalar) is broadcast to ``t[index]``'s shape and cast to ``t``'s dtype."""
-    xp = backend.get_array_module(t.data)
+    xp = backend.get_array_module(t.array)
     index = _to_index(index, xp)
     v = value if isinstance(value, Tensor) else operand(value, t)
-    region = t.data[index].shape if v.ndim else ()
+    region = t.array[index].shape if v.ndim else ()
     if v.ndim and not _expands_to(v.shape, region):
         raise RuntimeError(
             f"shape mismatch: value tensor of shape {tuple(v.shape)} cannot be broadcast to "

@@ -184,7 +184,7 @@ def batch_norm(
                 f"{op}: running_mean and running_var must be defined in evaluation mode "
                 "(training=False); pass them, or training=True to use the batch statistics"
             )
-        running = (running_mean.data, running_var.data)
+        running = (running_mean.array, running_var.array)
         return _apply(BatchNorm, input, weight, bias, input.shape, axes, affine, eps, running)[1]
     if count <= 1:
         raise ValueError(
@@ -198,8 +198,8 @@ def batch_norm(
     with no_grad():
         for stat, batch in ((running_mean, mean), (running_var, unbiased)):
             if stat is not None:
-                stat.data *= 1 - momentum
-                stat.data += (momentum * batch).reshape(c).astype(stat.data.dtype, copy=False)
+                stat.array *= 1 - momentum
+                stat.array += (momentum * batch).reshape(c).astype(stat.array.dtype, copy=False)
     return out
 
 

@@ -79,7 +79,7 @@ class MaxPool2d(Node):
         index = self.indices
         if index is None:
             x, out = self.saved_tensors
-            index = _first_max_index(self.windows(x.data), out.data)
+            index = _first_max_index(self.windows(x.array), out.array)
         return MaxPool2dGrad(self.kernel, self.geom, self.out_hw, index, self.in_hw)(grad)
 
 
@@ -271,7 +271,7 @@ def max_pool2d(
     node = MaxPool2d(kernel, geom, out_hw)
     out = node(x)
     if return_indices:
-        index = _first_max_index(node.windows(x.data), out.data)
+        index = _first_max_index(node.windows(x.array), out.array)
         flat = const(_flat_indices(index, kernel, geom, x.shape[2:]))
     if unbatched:
         out = out.squeeze(0)
@@ -352,7 +352,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     elif h % oh == 0 and w % ow == 0:
         out = avg_pool2d(x, (h // oh, w // ow))
     else:  # windows of different sizes: the pooling is separable, two small matmuls
-        xp = backend.get_array_module(x.data)
+        xp = backend.get_array_module(x.array)
         rows = _adaptive_matrix(h, oh, xp, x.dtype)
         cols = _adaptive_matrix(w, ow, xp, x.dtype)
         out = rows @ x @ cols.mT

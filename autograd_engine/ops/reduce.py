@@ -69,7 +69,7 @@ class Prod(Node):
         a, out = self.saved_tensors
         shape = keepdim_shape(a.shape, self.dims)
         grad = grad.reshape(shape)
-        x = a.data
+        x = a.array
         if not (x == 0).any():
             return grad * out.reshape(shape) / a
         # NOTE: with zeros present, the product of the other elements is computed directly
@@ -108,8 +108,8 @@ class Amax(Node):
         # NOTE: the gradient is split evenly among tied extremes, as in torch.amax.
         a, out = self.saved_tensors
         shape = keepdim_shape(a.shape, self.dims)
-        x = a.data
-        mask = (x == out.data.reshape(shape)).astype(x.dtype)
+        x = a.array
+        mask = (x == out.array.reshape(shape)).astype(x.dtype)
         mask /= mask.sum(axis=self.dims, keepdims=True)
         return grad.reshape(shape) * const(mask)
 
@@ -140,7 +140,7 @@ class MaxDim(Node):
     def backward(self, grad):
         (idx,) = self.saved_arrays
         xp = backend.get_array_module(idx)
-        onehot = xp.zeros(self.in_shape, dtype=grad.data.dtype)
+        onehot = xp.zeros(self.in_shape, dtype=grad.array.dtype)
         xp.put_along_axis(onehot, idx, 1, axis=self.dim)
         if not self.keepdim:
             grad = grad.unsqueeze(self.dim)
@@ -170,8 +170,8 @@ class Norm(Node):
         a, out = self.saved_tensors
         shape = keepdim_shape(a.shape, self.dims)
         out = out.reshape(shape)
-        nonzero = const(out.data != 0)
-        safe = out + const((out.data == 0).astype(out.data.dtype))
+        nonzero = const(out.array != 0)
+        safe = out + const((out.array == 0).astype(out.array.dtype))
         return grad.reshape(shape) * nonzero / safe * a
 
 
@@ -211,7 +211,7 @@ def sum(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Sum over ``dim`` (int, tuple or None for all) (``torch.sum``)."""
     if dtype is not None:
         a = a.to(dtype)
-    elif a.data.dtype.kind in "bi" and a.data.dtype.itemsize < 8:
+    elif a.array.dtype.kind in "bi" and a.array.dtype.itemsize < 8:
         a = a.long()
     return Sum(_dims(a, dim), keepdim)(a)
 
@@ -220,7 +220,7 @@ def mean(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Mean over ``dim`` (``torch.mean``); needs a floating point tensor, as in PyTorch."""
     if dtype is not None:
         a = a.to(dtype)
-    if a.data.dtype.kind != "f":
+    if a.array.dtype.kind != "f":
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be floating point, got "
             f"{a.dtype}. Convert with .float() first."
@@ -284,7 +284,7 @@ def argmin(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def _arg(name: str, a: Tensor, dim, keepdim: bool) -> Tensor:
-    x = a.data
+    x = a.array
     if dim is None:
         out = getattr(x.reshape(-1), name)()
         if keepdim:

@@ -164,7 +164,7 @@ def _to_index(index, xp):
     out = []
     for i in index:
         if isinstance(i, Tensor):
-            i = i.data
+            i = i.array
         elif isinstance(i, (list, range)):
             i = xp.asarray(i)
             if i.dtype.kind == "f":
@@ -184,7 +184,7 @@ def _to_index(index, xp):
 
 def getitem(a: Tensor, index) -> Tensor:
     """``a[index]`` with slices, ints, None, Ellipsis, integer arrays and boolean masks."""
-    xp = backend.get_array_module(a.data)
+    xp = backend.get_array_module(a.array)
     index = _to_index(index, xp)
     try:
         return GetItem(index)(a)

@@ -131,7 +131,7 @@ class Clamp(Node):
     def backward(self, grad):
         # NOTE: the gradient passes at the bounds themselves, as in PyTorch.
         (a,) = self.saved_tensors
-        x = a.data
+        x = a.array
         mask = x == x  # True everywhere except NaN
         if self.min is not None:
             mask &= x >= self.min
@@ -150,7 +150,7 @@ class Maximum(Node):
     def backward(self, grad):
         # NOTE: ties split the gradient 0.5 / 0.5, as in PyTorch.
         a, b = self.saved_tensors
-        return _split_ties(grad, a.data, b.data, self.needs_input_grad)
+        return _split_ties(grad, a.array, b.array, self.needs_input_grad)
 
 
 class Minimum(Node):
@@ -162,12 +162,12 @@ class Minimum(Node):
 
     def backward(self, grad):
         a, b = self.saved_tensors
-        return _split_ties(grad, b.data, a.data, self.needs_input_grad)
+        return _split_ties(grad, b.array, a.array, self.needs_input_grad)
 
 
 def _split_ties(grad: Tensor, win, lose, needs) -> tuple:
     """Gradients of max(win, lose): all to the larger, half each on ties."""
-    dtype = grad.data.dtype
+    dtype = grad.array.dtype
     tie = (win == lose).astype(dtype) * 0.5
     wa = const((win > lose).astype(dtype) + tie)
     wb = const((lose > win).astype(dtype) + tie)
@@ -268,7 +268,7 @@ def where(condition, input, other) -> Tensor:
     if not isinstance(input, Tensor):
         input = operand(input, other if isinstance(other, Tensor) else operand(0.0, condition))
     input, other = binary(input, other)
-    cond = condition.data if isinstance(condition, Tensor) else condition
-    xp = backend.get_array_module(input.data)
+    cond = condition.array if isinstance(condition, Tensor) else condition
+    xp = backend.get_array_module(input.array)
     cond = xp.asarray(cond, dtype=bool)
     return Where(cond)(input, other)

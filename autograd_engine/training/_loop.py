@@ -88,8 +88,8 @@ class GradStats:
             return
         self.data["step"].append(step)
         for n, p in self.params.items():
-            self.data["weight"][n].append(_rms(p.data))
-            self.data["grad"][n].append(0.0 if p.grad is None else _rms(p.grad.data))
+            self.data["weight"][n].append(_rms(p.array))
+            self.data["grad"][n].append(0.0 if p.grad is None else _rms(p.grad.array))
 
     def summary(self) -> list[str]:
         lines = []

@@ -61,7 +61,7 @@ class Ours:
                 (fc.weight, problem.fc_w),
                 (fc.bias, problem.fc_b),
             ):
-                p.data[...] = ctx.ref(value)
+                p.array[...] = ctx.ref(value)
             self.model = nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(POOL), nn.Flatten(), fc)
             self.named = [
                 ("conv.weight", conv.weight),

@@ -63,8 +63,8 @@ class Ours:
             layers = []
             for i, (w, b) in enumerate(problem.weights):
                 layer = nn.Linear(w.shape[1], w.shape[0]).to(ctx.device)
-                layer.weight.data[...] = ctx.ref(w)
-                layer.bias.data[...] = ctx.ref(b)
+                layer.weight.array[...] = ctx.ref(w)
+                layer.bias.array[...] = ctx.ref(b)
                 layers.append(layer)
                 if i < len(problem.weights) - 1:
                     layers.append(nn.ReLU())

@@ -235,7 +235,7 @@ def embedding(
         raise NotImplementedError("embedding: sparse gradients are not supported")
     if scale_grad_by_freq:
         raise NotImplementedError("embedding: scale_grad_by_freq is not supported")
-    idx = input.data if isinstance(input, Tensor) else backend.asarray(input, weight.device)
+    idx = input.array if isinstance(input, Tensor) else backend.asarray(input, weight.device)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(
             f"Expected tensor for argument #1 'indices' to have one of the following scalar "
@@ -262,9 +262,9 @@ def embedding(
 
 
 def _renorm_rows(weight: Tensor, idx, max_norm: float, norm_type: float) -> None:
-    xp = backend.get_array_module(weight.data)
+    xp = backend.get_array_module(weight.array)
     rows = xp.unique(idx.reshape(-1) % weight.shape[0])
-    w = weight.data
+    w = weight.array
     norms = (xp.abs(w[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
     w[rows] *= scale[:, None]
@@ -284,7 +284,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         tensor([[1, 0, 0],
                 [0, 0, 1]])
     """
-    idx = tensor.data
+    idx = tensor.array
     if idx.dtype.kind not in "iu":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     xp = backend.get_array_module(idx)
@@ -303,7 +303,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 def _index_pad(input: Tensor, pad, mode: str) -> Tensor:
     """Reflect, replicate or circular padding of the last ``len(pad) // 2`` dims, by
     gathering with index arrays (the gradient accumulates through the repeats)."""
-    xp = backend.get_array_module(input.data)
+    xp = backend.get_array_module(input.array)
     out = input
     for i in range(len(pad) // 2):
         dim = input.ndim - 1 - i

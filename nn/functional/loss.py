@@ -209,7 +209,7 @@ def binary_cross_entropy(
             f"Using a target size ({tuple(target.shape)}) that is different to the input size "
             f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size."
         )
-    x = input.data
+    x = input.array
     if x.size and (bool((x < 0).any()) or bool((x > 1).any()) or bool((x != x).any())):
         raise RuntimeError("all elements of input should be between 0 and 1")
     loss = BinaryCrossEntropy()(input, target)
@@ -296,7 +296,7 @@ def _gather_classes(input: Tensor, safe) -> Tensor:
 
 
 def _weight_array(weight, input: Tensor, name: str):
-    w = weight.data if isinstance(weight, Tensor) else backend.asarray(weight, input.device)
+    w = weight.array if isinstance(weight, Tensor) else backend.asarray(weight, input.device)
     if w.shape != (input.shape[1],):
         raise RuntimeError(
             f"{name}: weight tensor should be defined either for all {input.shape[1]} classes "
@@ -308,7 +308,7 @@ def _weight_array(weight, input: Tensor, name: str):
 def _nll(input: Tensor, target, weight, ignore_index: int, reduction: str, name: str):
     """NLL on batched ``(N, C, d...)`` log-probabilities; returns (loss, the per-target
     weights as an array, the valid mask)."""
-    safe, valid = check_class_targets(target.data, input.shape[1], ignore_index)
+    safe, valid = check_class_targets(target.array, input.shape[1], ignore_index)
     w_t = valid.astype(input.dtype)
     if weight is not None:
         w_t = w_t * _weight_array(weight, input, name)[safe]
@@ -396,7 +396,7 @@ def cross_entropy(
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     batched, tgt, unbatched = _class_layout(input, target, "cross_entropy")
     if weight is None and label_smoothing == 0.0:
-        loss = SoftmaxCrossEntropy(tgt.data, ignore_index, reduction)(batched)
+        loss = SoftmaxCrossEntropy(tgt.array, ignore_index, reduction)(batched)
         return loss.reshape(()) if unbatched and reduction == "none" else loss
     logp = batched.log_softmax(1)
     nll, w_t, valid = _nll(logp, tgt, weight, ignore_index, reduction, "cross_entropy")
@@ -432,7 +432,7 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / n_classes
     if weight is not None:
-        w = weight.data if isinstance(weight, Tensor) else backend.asarray(weight, input.device)
+        w = weight.array if isinstance(weight, Tensor) else backend.asarray(weight, input.device)
         shape = [1] * input.ndim
         shape[dim] = n_classes
         logp = logp * const(w.astype(input.dtype).reshape(shape))
@@ -484,7 +484,7 @@ def multi_margin_loss(
         )
     batched, tgt, unbatched = _class_layout(input, target, "multi_margin_loss")
     n_classes = batched.shape[1]
-    safe, _ = check_class_targets(tgt.data, n_classes, ignore_index=-(2**62))
+    safe, _ = check_class_targets(tgt.array, n_classes, ignore_index=-(2**62))
     xp = backend.get_array_module(safe)
     x_y = _gather_classes(batched, safe)
     z = (batched - x_y.unsqueeze(1) + margin).relu()

@@ -314,7 +314,7 @@ class Module:
                 "(Tensor or None required)"
             )
         if isinstance(tensor, (Buffer, Parameter)):
-            tensor = Tensor._make(tensor.data)
+            tensor = Tensor._make(tensor.array)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -481,7 +481,7 @@ class Module:
             else:
                 if p.grad.grad_fn is not None:
                     p.grad = p.grad.detach()
-                p.grad.data[...] = 0
+                p.grad.array[...] = 0
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on self, e.g. for custom
@@ -509,12 +509,12 @@ class Module:
         for p in self._parameters.values():
             if p is None:
                 continue
-            p.data = fn(p.data)
+            p.array = fn(p.array)
             if p.grad is not None:
-                p.grad.data = fn(p.grad.data)
+                p.grad.array = fn(p.grad.array)
         for b in self._buffers.values():
             if b is not None:
-                b.data = fn(b.data)
+                b.array = fn(b.array)
         return self
 
     def to(self, *args, **kwargs) -> Module:
@@ -666,7 +666,7 @@ class Module:
                 continue
             value = state_dict[key]
             try:
-                array = value.data if isinstance(value, Tensor) else _as_host_or_device(value)
+                array = value.array if isinstance(value, Tensor) else _as_host_or_device(value)
             except Exception as exc:  # noqa: BLE001 - reported with the key
                 problems.append(
                     f'While copying the parameter named "{key}": cannot read a value of '
@@ -703,9 +703,9 @@ class Module:
                 target = targets[key]
                 converted = backend.asarray(array, target.device, dtype=target.dtype)
                 if assign:
-                    target.data = converted.copy() if converted is array else converted
+                    target.array = converted.copy() if converted is array else converted
                 else:
-                    target.data[...] = converted
+                    target.array[...] = converted
                 target._version += 1
         return _IncompatibleKeys(missing, unexpected)
 

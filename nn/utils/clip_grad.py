@@ -45,7 +45,7 @@ def get_total_norm(
     if not tensors:
         return Tensor._make(backend.numpy.asarray(0.0, dtype="float32"))
     device = tensors[0].device
-    norms = [backend.to_device(_norm_array(t.data, norm_type), device) for t in tensors]
+    norms = [backend.to_device(_norm_array(t.array, norm_type), device) for t in tensors]
     xp = device.xp
     stacked = xp.stack([xp.asarray(n) for n in norms])
     total = _norm_array(stacked, norm_type)
@@ -92,12 +92,12 @@ def clip_grad_norm_(
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if not grads:
         return total
-    xp = backend.get_array_module(total.data)
-    coef = xp.minimum(float(max_norm) / (total.data.astype("float64") + 1e-6), 1.0)
+    xp = backend.get_array_module(total.array)
+    coef = xp.minimum(float(max_norm) / (total.array.astype("float64") + 1e-6), 1.0)
     for g in grads:
         c = backend.to_device(coef, g.device)
         with backend.numpy.errstate(invalid="ignore"):  # inf * 0 = nan for a non-finite norm
-            g.data *= c.astype(g.dtype)
+            g.array *= c.astype(g.dtype)
         g._version += 1
     return total
 
@@ -114,6 +114,6 @@ def clip_grad_value_(
     """
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        xp = backend.get_array_module(g.data)
-        xp.clip(g.data, -clip_value, clip_value, out=g.data)
+        xp = backend.get_array_module(g.array)
+        xp.clip(g.array, -clip_value, clip_value, out=g.array)
         g._version += 1

@@ -58,7 +58,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     pointer = 0
     for p in params:
         n = p.numel()
-        chunk = vec.data[pointer : pointer + n].reshape(p.shape)
-        p.data[...] = backend.asarray(chunk, p.device, dtype=p.dtype)
+        chunk = vec.array[pointer : pointer + n].reshape(p.shape)
+        p.array[...] = backend.asarray(chunk, p.device, dtype=p.dtype)
         p._version += 1
         pointer += n

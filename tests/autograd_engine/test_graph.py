@@ -184,9 +184,9 @@ def test_leaf_grads_are_separate_arrays():
     a = ag.tensor([1.0, 2.0], requires_grad=True)
     b = ag.tensor([1.0, 2.0], requires_grad=True)
     (a + b).sum().backward()
-    a.grad.data *= 10
+    a.grad.array *= 10
     np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
-    assert a.grad.data.flags.writeable
+    assert a.grad.array.flags.writeable
 
 
 def test_backward_inputs_restricts_accumulation():
@@ -268,7 +268,7 @@ def test_norm_gradient_at_zero_is_zero_as_in_pytorch():
 def test_integer_index_of_a_1d_tensor_is_a_view():
     x = ag.arange(3.0)
     v = x[1]
-    assert v.shape == () and np.shares_memory(v.data, x.data)
+    assert v.shape == () and np.shares_memory(v.array, x.array)
 
 
 def test_leaf_gradient_views_do_not_alias():
@@ -276,12 +276,12 @@ def test_leaf_gradient_views_do_not_alias():
     a = ag.ones(2, 3, requires_grad=True)
     b = ag.ones(3, 2, requires_grad=True)
     (a + b.T).sum().backward()
-    a.grad.data *= 10
+    a.grad.array *= 10
     np.testing.assert_array_equal(b.grad.numpy(), np.ones((3, 2)))
     # A transposed view that nothing else holds is kept without a copy.
     w = ag.ones(4, 3, requires_grad=True)
     x = ag.ones(2, 3)
     (x @ w.mT).sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), 2 * np.ones((4, 3)))
-    w.grad.data += 1  # writable, and its own
+    w.grad.array += 1  # writable, and its own
     assert w.grad.numpy()[0, 0] == 3

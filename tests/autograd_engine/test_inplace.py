@@ -14,7 +14,7 @@ LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place 
 
 def test_inplace_ops_write_into_the_same_array(device):
     t = ag.tensor([1.0, -2.0, 3.0], device=device)
-    array = t.data
+    array = t.array
     assert t.add_(1) is t
     t.sub_(ag.tensor([0.5, 0.5, 0.5], device=device), alpha=2)
     t.mul_(2)
@@ -28,7 +28,7 @@ def test_inplace_ops_write_into_the_same_array(device):
     np.testing.assert_allclose(t.numpy(), [2.5] * 3)
     t.zero_()
     np.testing.assert_allclose(t.numpy(), [0.0] * 3)
-    assert t.data is array and t.dtype == ag.float32
+    assert t.array is array and t.dtype == ag.float32
 
 
 def test_augmented_assignment_is_in_place():
@@ -61,7 +61,7 @@ def test_version_counter_bumps_on_each_write_but_not_on_data_writes():
     t[0] = 5
     t.zero_()
     assert t._version == 3
-    t.data += 1  # the raw array is outside autograd's view, as PyTorch's .data is
+    t.array += 1  # the raw array is outside autograd's view, as PyTorch's .data is
     assert t._version == 3
 
 
@@ -370,7 +370,7 @@ def test_a_view_whose_base_data_was_replaced_stops_being_a_view():
     x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = x * 2
     v = y[:2]
-    y.data = np.array([5.0, 6.0, 7.0], dtype=np.float32)  # v keeps the old memory
+    y.array = np.array([5.0, 6.0, 7.0], dtype=np.float32)  # v keeps the old memory
     y.mul_(3)
     (v.sum() + y.sum()).backward()
     assert v._base is None

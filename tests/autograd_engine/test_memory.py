@@ -45,7 +45,7 @@ def test_graph_is_freed_without_the_cycle_collector(do_backward):
     w = ag.tensor(rng.normal(size=(5, 3)), requires_grad=True)
     with gc_off():
         h, p, loss = _graph(x, w)
-        refs = _refs(h, p, loss, h.data, p.data, h.grad_fn, p.grad_fn, loss.grad_fn)
+        refs = _refs(h, p, loss, h.array, p.array, h.grad_fn, p.grad_fn, loss.grad_fn)
         if do_backward:
             loss.backward()
         del h, p, loss
@@ -59,7 +59,7 @@ def test_backward_releases_saved_values_while_the_output_lives():
         y = x.exp()  # ExpBackward saves its output array
         z = y.sum()
         node = y.grad_fn
-        ref = weakref.ref(y.data)
+        ref = weakref.ref(y.array)
         del y
         assert ref() is not None  # kept for backward
         z.backward()
@@ -77,7 +77,7 @@ def test_no_grad_forward_keeps_nothing():
         h, p, loss = _graph(x, w)
         assert h.grad_fn is None and p.grad_fn is None and loss.grad_fn is None
         assert not loss.requires_grad
-        refs = _refs(h, h.data, p.data)
+        refs = _refs(h, h.array, p.array)
         del h, p
         assert [r() for r in refs] == [None] * len(refs)
 

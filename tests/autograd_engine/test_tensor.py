@@ -79,7 +79,7 @@ def test_attributes_and_conversion():
     assert x.to("cpu") is x
     assert x.to(ag.float64).grad_fn is not None  # differentiable cast
     c = x.clone()
-    assert c.grad_fn is not None and np.shares_memory(c.data, x.data) is False
+    assert c.grad_fn is not None and np.shares_memory(c.array, x.array) is False
     assert isinstance(x.numpy(), np.ndarray)
     assert x.cpu() is x
     y = x * 2

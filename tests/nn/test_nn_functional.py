@@ -231,6 +231,6 @@ def test_tiny_classifier_trains():
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         for p in model.parameters():
-            p.data -= 0.5 * p.grad.data
+            p.array -= 0.5 * p.grad.array
         first = first if first is not None else loss.item()
     assert loss.item() < 0.5 * first

@@ -97,7 +97,7 @@ def test_parameter_basics():
     t = ag.tensor([1.0, 2.0])
     p = nn.Parameter(t)
     assert p.requires_grad and isinstance(p, ag.Tensor)
-    assert p.data is t.data  # shares the data
+    assert p.array is t.array  # shares the data
     assert repr(p).startswith("Parameter containing:\ntensor([1., 2.], requires_grad=True)")
     assert not nn.Parameter(t, requires_grad=False).requires_grad
     assert nn.Parameter().shape == (0,)
@@ -326,12 +326,12 @@ def test_state_dict_round_trip_with_arrays_and_tensors():
     src(ag.randn(4, 1, 5, 5))  # moves the running statistics
     state = src.state_dict()
     assert all(isinstance(v, ag.Tensor) and not v.requires_grad for v in state.values())
-    assert state["conv.weight"].data is src.conv.weight.data  # shares memory, like PyTorch
+    assert state["conv.weight"].array is src.conv.weight.array  # shares memory, like PyTorch
     result = dst.load_state_dict({k: v.numpy() for k, v in state.items()})
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert repr(result) == "<All keys matched successfully>"
     assert_same_state(dst, snapshot(src))
-    assert dst.conv.weight.data is not src.conv.weight.data  # copied, not aliased
+    assert dst.conv.weight.array is not src.conv.weight.array  # copied, not aliased
     assert int(dst.bn.num_batches_tracked.item()) == 1
     x = ag.randn(2, 1, 5, 5)
     np.testing.assert_allclose(dst.eval()(x).numpy(), src.eval()(x).numpy())
@@ -420,7 +420,7 @@ def test_deepcopy_and_pickle():
         assert clone.conv.weight is not net.conv.weight
         assert isinstance(clone.conv.weight, nn.Parameter)
         assert clone.conv.weight.requires_grad
-        clone.conv.weight.data[...] = 0
+        clone.conv.weight.array[...] = 0
         assert net.conv.weight.numpy().any()
     shared = nn.Linear(2, 2)
     twin = copy.deepcopy(nn.Sequential(shared, shared))
@@ -436,7 +436,7 @@ def test_optimizer_style_update_through_parameters():
         model.zero_grad()
         loss.backward()
         for p in model.parameters():
-            p.data -= 0.1 * p.grad.data
+            p.array -= 0.1 * p.grad.array
         losses.append(loss.item())
     assert losses[-1] < losses[0]
 

@@ -29,7 +29,7 @@ def _train(problem, params, opt, steps):
 
 
 def _copy_params(params):
-    return [ag.tensor(p.data.copy(), requires_grad=True) for p in params]
+    return [ag.tensor(p.array.copy(), requires_grad=True) for p in params]
 
 
 @pytest.mark.parametrize(("name", "kwargs"), STATEFUL, ids=IDS)
@@ -38,7 +38,7 @@ def test_resume_from_state_dict_is_bit_identical(mlp, tmp_path, name, kwargs):
     opt = getattr(optim, name)(params, **kwargs)
     _train(mlp, params, opt, 20)
     saved_params, saved_state = _copy_params(params), opt.state_dict()
-    save({"params": [p.data for p in params], "optim": saved_state}, tmp_path / "ckpt")
+    save({"params": [p.array for p in params], "optim": saved_state}, tmp_path / "ckpt")
     _train(mlp, params, opt, 20)
 
     resumed = _copy_params(saved_params)
@@ -53,8 +53,8 @@ def test_resume_from_state_dict_is_bit_identical(mlp, tmp_path, name, kwargs):
     _train(mlp, from_file, opt3, 20)
 
     for p, q, r in zip(params, resumed, from_file):
-        np.testing.assert_array_equal(p.data, q.data)
-        np.testing.assert_array_equal(p.data, r.data)
+        np.testing.assert_array_equal(p.array, q.array)
+        np.testing.assert_array_equal(p.array, r.array)
 
 
 @pytest.mark.parametrize(("name", "kwargs"), STATEFUL, ids=IDS)
@@ -221,10 +221,10 @@ def test_runs_on_every_device_with_state_on_the_param_device(device, mlp, name, 
     _train(mlp, cpu_params, cpu_opt, 10)
     _train(mlp, params, opt, 10)
     for p, q in zip(params, cpu_params):
-        np.testing.assert_allclose(p.numpy(), q.data, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(p.numpy(), q.array, rtol=1e-10, atol=1e-14)
         for value in opt.state[p].values():
             if hasattr(value, "shape"):
-                assert get_array_module(value) is get_array_module(p.data)
+                assert get_array_module(value) is get_array_module(p.array)
 
     moved = mlp.ag_params(device)
     opt_moved = getattr(optim, name)(moved, **kwargs)
@@ -232,4 +232,4 @@ def test_runs_on_every_device_with_state_on_the_param_device(device, mlp, name, 
     for p in moved:
         for value in opt_moved.state[p].values():
             if hasattr(value, "shape"):
-                assert get_array_module(value) is get_array_module(p.data)
+                assert get_array_module(value) is get_array_module(p.array)

@@ -27,26 +27,26 @@ def test_zero_grad_sets_none_by_default():
 def test_zero_grad_can_fill_with_zeros_in_place():
     p = _param()
     p.grad = ag.tensor(np.ones(3))
-    array = p.grad.data
+    array = p.grad.array
     optim.SGD([p], lr=0.1).zero_grad(set_to_none=False)
-    assert p.grad.data is array
+    assert p.grad.array is array
     np.testing.assert_array_equal(array, 0.0)
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_step_updates_in_place_and_leaves_grad_alone(name):
-    """``p.data`` keeps its array; the gradient is read, never modified (even with
+    """``p.array`` keeps its array; the gradient is read, never modified (even with
     weight decay and maximize, which PyTorch applies to a copy)."""
     p = _param()
-    data = p.data
+    data = p.array
     grad = np.array([0.5, -1.0, 2.0])
     p.grad = ag.tensor(grad.copy())
     opt = getattr(optim, name)([p], lr=0.1, weight_decay=0.1, maximize=True)
     opt.step()
-    assert p.data is data
+    assert p.array is data
     assert p.is_leaf and p.grad_fn is None
-    np.testing.assert_array_equal(p.grad.data, grad)
-    assert not np.array_equal(p.data, [1.0, -2.0, 3.0])
+    np.testing.assert_array_equal(p.grad.array, grad)
+    assert not np.array_equal(p.array, [1.0, -2.0, 3.0])
 
 
 def test_backward_after_step_through_a_stale_graph_raises():
@@ -67,7 +67,7 @@ def test_sgd_step_by_hand():
     p.grad = ag.tensor(np.array([1.0, 1.0, 1.0]))
     opt.step()
     g1 = 1.0 + 0.01 * np.array([1.0, -2.0, 3.0])
-    np.testing.assert_allclose(p.data, [1.0, -2.0, 3.0] - 0.1 * g1)
+    np.testing.assert_allclose(p.array, [1.0, -2.0, 3.0] - 0.1 * g1)
     np.testing.assert_allclose(opt.state[p]["momentum_buffer"], g1)
 
 
@@ -85,7 +85,7 @@ def test_adam_first_step_is_lr_times_sign():
     p.grad = ag.tensor(np.array([3.0, -0.5, 1e-3]))
     opt = optim.Adam([p], lr=0.01)
     opt.step()
-    np.testing.assert_allclose(p.data, [0.99, -1.99, 2.99], rtol=1e-6)
+    np.testing.assert_allclose(p.array, [0.99, -1.99, 2.99], rtol=1e-6)
     state = opt.state[p]
     assert list(state) == ["step", "exp_avg", "exp_avg_sq"]
     assert state["step"] == 1.0
@@ -113,7 +113,7 @@ def test_add_param_group_fills_defaults_and_is_stepped():
     assert group["lr"] == 0.5 and group["betas"] == (0.8, 0.9)
     q.grad = ag.tensor(np.ones(3))
     opt.step()
-    np.testing.assert_allclose(q.data, np.array([1.0, -2.0, 3.0]) - 0.5, rtol=1e-6)
+    np.testing.assert_allclose(q.array, np.array([1.0, -2.0, 3.0]) - 0.5, rtol=1e-6)
 
 
 def test_repr_lists_groups():
@@ -129,7 +129,7 @@ def test_float32_state_stays_float32():
     for _ in range(3):
         p.grad = ag.tensor(np.full(4, 0.5, dtype=np.float32))
         opt.step()
-    assert p.data.dtype == np.float32
+    assert p.array.dtype == np.float32
     assert all(v.dtype == np.float32 for v in opt.state[p].values() if hasattr(v, "dtype"))
 
 
@@ -207,6 +207,6 @@ def test_trains_a_tiny_two_layer_net(name):
         opt.zero_grad()
         loss.backward()
         opt.step()
-    accuracy = (logits.data.argmax(1) == labels).mean()
+    accuracy = (logits.array.argmax(1) == labels).mean()
     assert loss.item() < 0.1
     assert accuracy >= 0.97

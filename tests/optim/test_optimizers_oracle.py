@@ -71,7 +71,7 @@ def _run_pair(torch, problem, name, kwargs, groups=None, steps=STEPS):
             p.grad = torch.from_numpy(g)
         opt.step()
         ref.step()
-    return [p.data for p in ours], [p.detach().numpy() for p in theirs]
+    return [p.array for p in ours], [p.detach().numpy() for p in theirs]
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
@@ -118,7 +118,7 @@ def test_params_without_grad_are_skipped_like_torch(torch, mlp):
     theirs = [torch.tensor(a.copy(), requires_grad=True) for a in mlp.init]
     opt, ref = optim.Adam(ours, lr=0.01), torch.optim.Adam(theirs, lr=0.01)
     for step in range(10):
-        problem_grads = mlp.grads([p.data for p in ours])
+        problem_grads = mlp.grads([p.array for p in ours])
         for i, (p, q, g) in enumerate(zip(ours, theirs, problem_grads)):
             frozen = i == 1 and step < 5
             p.grad = None if frozen else ag.tensor(g)
@@ -127,7 +127,7 @@ def test_params_without_grad_are_skipped_like_torch(torch, mlp):
         ref.step()
         assert sorted(opt.state_dict()["state"]) == sorted(ref.state_dict()["state"])
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(p.array, q.detach().numpy(), rtol=1e-6, atol=1e-12)
     assert opt.state[ours[1]]["step"] == float(ref.state[theirs[1]]["step"]) == 5.0
 
 
@@ -139,7 +139,7 @@ def test_closure_is_called_and_its_loss_returned(mlp):
     def closure():
         calls.append(ag.is_grad_enabled())
         mlp.set_ag_grads(params)
-        return mlp.loss([p.data for p in params])
+        return mlp.loss([p.array for p in params])
 
     with ag.no_grad():
         loss = opt.step(closure)
@@ -166,4 +166,4 @@ def test_trajectory_with_engine_autograd_matches_torch(torch, mlp):
         ref_loss.backward()
         ref.step()
     for p, q in zip(params, theirs):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(p.array, q.detach().numpy(), rtol=1e-6, atol=1e-12)

@@ -25,7 +25,7 @@ class LinearRegression:
         return {"w": self.w}
 
     def load_state_dict(self, state):
-        self.w.data[...] = state["w"].data
+        self.w.array[...] = state["w"].array
 
     def train(self, mode=True):
         self.training = mode
@@ -49,7 +49,7 @@ def regression_loader():
 
 def test_range_test_finds_a_sensible_rate_and_restores_the_model(tmp_path):
     model = LinearRegression()
-    model.w.data[...] = 0.25
+    model.w.array[...] = 0.25
     res = lr_find(model, regression_loader(), mse, optim.SGD, start_lr=1e-5, end_lr=100,
                   steps=80, plot=str(tmp_path / "lr.png"))  # fmt: skip
     assert np.all(model.w.numpy() == 0.25)  # the test leaves the weights as they were

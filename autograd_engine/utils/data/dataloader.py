@@ -28,7 +28,7 @@ def _is_tensor(x) -> bool:
 def _stack_tensors(batch):
     import autograd_engine as ag
 
-    arrays = [t.data for t in batch]
+    arrays = [t.array for t in batch]
     if all(isinstance(a, np.ndarray) for a in arrays):
         return ag.from_numpy(np.stack(arrays))
     xp = ag.backend.get_array_module(arrays[0])

@@ -32,7 +32,7 @@ def _tensor_rows(tensor, indices):
     """Rows ``indices`` (an int64 NumPy array) of a Tensor, as a new Tensor on its device."""
     import autograd_engine as ag
 
-    data = tensor.data
+    data = tensor.array
     if isinstance(data, np.ndarray):
         return ag.from_numpy(data[indices])
     xp = ag.backend.get_array_module(data)
