@@ -1,7 +1,7 @@
 """autograd_engine: a reverse-mode automatic differentiation tensor engine on NumPy and CuPy,
 with PyTorch's API (``torch`` -> ``autograd_engine``)."""
 
-from . import backend, backends, cuda, kernels
+from . import array_backend, backends, cuda, kernels
 from . import tensor as _tensor  # first: the Tensor class, then the ops built on it
 from .anomaly import (
     detect_anomaly,
@@ -9,8 +9,8 @@ from .anomaly import (
     is_anomaly_enabled,
     set_detect_anomaly,
 )
-from .backend import Device
-from .backend import device as device
+from .array_backend import Device
+from .array_backend import device as device
 from .engine import backward, grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from . import backend
+from . import array_backend
 
 
 def is_available() -> bool:
     """True when CuPy is installed and sees a CUDA GPU."""
-    return backend.cuda_available()
+    return array_backend.cuda_available()
 
 
 def device_count() -> int:
-    return backend.cuda_device_count()
+    return array_backend.cuda_device_count()
 
 
 def synchronize() -> None:
     """Wait for all GPU work to finish (a no-op without a GPU)."""
-    if backend.cuda_available():
-        backend.cupy.cuda.Device().synchronize()
+    if array_backend.cuda_available():
+        array_backend.cupy.cuda.Device().synchronize()
 
 
 def manual_seed(seed: int) -> None:
-    backend.manual_seed(seed)
+    array_backend.manual_seed(seed)

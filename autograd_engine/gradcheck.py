@@ -6,7 +6,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 
-from . import backend
+from . import array_backend
 from .engine import grad as _grad
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
@@ -27,7 +27,7 @@ def _outputs(func, inputs) -> tuple[Tensor, ...]:
 def _numerical_jacobian(func, inputs, i: int, eps: float) -> list:
     """Columns d(out)/d(inputs[i][k]) by central differences, one list per output."""
     x = inputs[i]
-    xp = backend.get_array_module(x.array)
+    xp = array_backend.get_array_module(x.array)
     if not x.array.flags.c_contiguous:
         x.array = xp.ascontiguousarray(x.array)
     flat = x.array.reshape(-1)  # a view: writes go into x.array
@@ -55,7 +55,7 @@ def _analytical_jacobian(func, inputs, i: int, outputs) -> list:
     x = inputs[i]
     jacobians = []
     for o in outputs:
-        xp = backend.get_array_module(o.array)
+        xp = array_backend.get_array_module(o.array)
         rows = []
         for j in range(o.array.size):
             onehot = xp.zeros(o.array.size, dtype=o.array.dtype)
@@ -121,12 +121,12 @@ def gradcheck(
             for k, (a, n) in enumerate(zip(analytic, numeric)):
                 if n is None:
                     continue
-                xp = backend.get_array_module(n)
+                xp = array_backend.get_array_module(n)
                 if not bool(xp.all(xp.abs(a - n) <= atol + rtol * xp.abs(n))):
                     msg = (
                         f"Jacobian mismatch for output {k} with respect to input {i},\n"
-                        f"numerical:{backend.to_device(n, backend.CPU)}\n"
-                        f"analytical:{backend.to_device(a, backend.CPU)}\n"
+                        f"numerical:{array_backend.to_device(n, array_backend.CPU)}\n"
+                        f"analytical:{array_backend.to_device(a, array_backend.CPU)}\n"
                     )
                     if raise_exception:
                         raise GradcheckError(msg)
@@ -151,11 +151,11 @@ def gradgradcheck(
     with enable_grad():
         outputs = _outputs(func, inputs)
     if grad_outputs is None:
-        gen = backend.new_generator(backend.CPU, 0)
+        gen = array_backend.new_generator(array_backend.CPU, 0)
         grad_outputs = []
         for o in outputs:
             v = gen.standard_normal(o.array.shape)
-            v = backend.asarray(v, o.device, dtype=o.array.dtype)
+            v = array_backend.asarray(v, o.device, dtype=o.array.dtype)
             g = Tensor._make(v)
             g.requires_grad = True
             grad_outputs.append(g)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from . import backend
+from . import array_backend
 
 __all__ = ["enabled", "fused", "names", "SOURCES"]
 
@@ -30,7 +30,7 @@ class _NoGpuArray:  # stands in for cupy.ndarray where CuPy is missing: no array
     pass
 
 
-_GPU_ARRAY = backend.cupy.ndarray if backend.cupy is not None else _NoGpuArray
+_GPU_ARRAY = array_backend.cupy.ndarray if array_backend.cupy is not None else _NoGpuArray
 
 # acc_t: the type a kernel computes in (float for float16, else T itself). It is a typedef
 # after CuPy's own ``typedef <dtype> T;``, which CuPy places before the preamble.
@@ -229,7 +229,7 @@ def fused_kernel(name: str):
     """The CuPy kernel object for one entry of ``SOURCES`` (cached; needs CuPy)."""
     kernel = _cache.get("kernel:" + name)
     if kernel is None:
-        cupy = backend.cupy
+        cupy = array_backend.cupy
         kind, in_params, out_params, body = SOURCES[name]
         kname = "ag_" + name
         if kind == "elementwise":
@@ -261,7 +261,7 @@ def _sce_backward(kernel):
     def backward(probs, safe, f):
         """(softmax - onehot(safe)) * f[:, None] for (N, C) ``probs`` and (N,) ``f``."""
         n, c = probs.shape
-        cols = backend.get_array_module(probs).arange(c, dtype=safe.dtype)
+        cols = array_backend.get_array_module(probs).arange(c, dtype=safe.dtype)
         return kernel(probs, f.reshape(n, 1), safe.reshape(n, 1), cols)
 
     return backward

@@ -8,12 +8,12 @@ import sys
 import traceback
 from typing import Any
 
-from . import backend
+from . import array_backend
 from .grad_mode import state as _grad_state
 from .tensor import Tensor
 
-_ARRAY_TYPES = backend.ARRAY_TYPES
-_as_array = backend.ensure_array
+_ARRAY_TYPES = array_backend.ARRAY_TYPES
+_as_array = array_backend.ensure_array
 
 
 class Node:

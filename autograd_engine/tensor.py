@@ -6,13 +6,13 @@ from __future__ import annotations
 import numbers
 import weakref
 
-from . import backend
-from .backend import Device, get_array_module
+from . import array_backend
+from .array_backend import Device, get_array_module
 from .grad_mode import state as _grad_state
 
-_as_array = backend.ensure_array
+_as_array = array_backend.ensure_array
 
-numpy = backend.numpy
+numpy = array_backend.numpy
 
 float16 = numpy.dtype("float16")
 float32 = numpy.dtype("float32")
@@ -56,14 +56,14 @@ def _infer_array(data, dtype, dev: Device):
         data = data.array
     keeps_dtype = hasattr(data, "dtype") and hasattr(data, "shape")
     if dtype is not None:
-        return backend.asarray(data, dev, dtype=dtype)
+        return array_backend.asarray(data, dev, dtype=dtype)
     if (
         not keeps_dtype
         and isinstance(data, (list, tuple))
         and any(isinstance(x, Tensor) for x in _flat(data))
     ):
         data = [x.array if isinstance(x, Tensor) else x for x in data]
-    array = backend.asarray(data, dev)
+    array = array_backend.asarray(data, dev)
     if not keeps_dtype:
         if array.dtype.kind == "f":
             array = array.astype(float32, copy=False)
@@ -185,7 +185,7 @@ class Tensor:
 
     @property
     def device(self) -> Device:
-        return backend.device_of(self.array)
+        return array_backend.device_of(self.array)
 
     @property
     def ndim(self) -> int:
@@ -262,7 +262,7 @@ class Tensor:
 
     def numpy(self):
         """A host NumPy array of the data (shared on the CPU, copied from a GPU)."""
-        return backend.to_device(self.array, backend.CPU)
+        return array_backend.to_device(self.array, array_backend.CPU)
 
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()
@@ -776,7 +776,7 @@ class Tensor:
             if isinstance(a, Tensor):
                 dev, dtype = a.device, a.dtype
             elif isinstance(a, (str, Device)):
-                dev = backend.device(a)
+                dev = array_backend.device(a)
             else:
                 dtype = as_dtype(a)
         out = self
@@ -887,7 +887,7 @@ def _add_node_hook(node, hook) -> list:
 def _device_of_data(data) -> Device:
     if isinstance(data, Tensor):
         return data.device
-    return backend.device_of(data)
+    return array_backend.device_of(data)
 
 
 # --- creation functions ------------------------------------------------------------------------
@@ -909,7 +909,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 def _leaf_array(data, dtype, device, requires_grad: bool, copy: bool):
     """The array of a new leaf made from ``data`` (the dtype rules of :func:`tensor`); with
     ``copy`` it never shares memory with ``data``."""
-    dev = backend.device(device) if device is not None else _device_of_data(data)
+    dev = array_backend.device(device) if device is not None else _device_of_data(data)
     src = data.array if isinstance(data, Tensor) else data
     array = _infer_array(src, as_dtype(dtype), dev)
     if copy and (array is src or getattr(array, "base", None) is src):
@@ -928,7 +928,7 @@ def from_numpy(array) -> Tensor:
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
-    dev = backend.device(device) if device is not None else _device_of_data(data)
+    dev = array_backend.device(device) if device is not None else _device_of_data(data)
     return Tensor._make(_infer_array(data, as_dtype(dtype), dev))
 
 
@@ -949,7 +949,7 @@ def _new(array, requires_grad: bool) -> Tensor:
 
 
 def _dev(device) -> Device:
-    return backend.device(device)
+    return array_backend.device(device)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -1045,13 +1045,13 @@ class Generator:
     """A random generator for one device, seeded with ``manual_seed`` (``torch.Generator``)."""
 
     def __init__(self, device="cpu"):
-        self.device = backend.device(device)
+        self.device = array_backend.device(device)
         self._seed = None
-        self.gen = backend.new_generator(self.device)
+        self.gen = array_backend.new_generator(self.device)
 
     def manual_seed(self, seed: int) -> Generator:
         self._seed = int(seed)
-        self.gen = backend.new_generator(self.device, self._seed)
+        self.gen = array_backend.new_generator(self.device, self._seed)
         return self
 
     def initial_seed(self):
@@ -1066,7 +1066,7 @@ class Generator:
 
 def _gen(generator, dev: Device):
     if generator is None:
-        return backend.generator_for(dev)
+        return array_backend.generator_for(dev)
     return generator.gen if isinstance(generator, Generator) else generator
 
 
@@ -1111,7 +1111,7 @@ def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
 
 def manual_seed(seed: int) -> None:
     """Seed the default random generator of every device (``torch.manual_seed``)."""
-    backend.manual_seed(seed)
+    array_backend.manual_seed(seed)
 
 
 from . import ops as _ops  # noqa: E402  (the ops need Tensor defined first)

@@ -5,13 +5,13 @@ and binary cross-entropy on logits (stable for huge logits, exact gradient at 0)
 from __future__ import annotations
 
 import autograd_engine as ag
-from autograd_engine import backend, kernels
+from autograd_engine import array_backend, kernels
 from autograd_engine.node import Node
 from autograd_engine.ops._util import const
 
 # NOTE: PyTorch's BCE backward clamps x (1 - x) at the float32 constant 1e-12f, in every dtype.
-_EPSILON = float(backend.numpy.float32(1e-12))
-_CPU_ARRAY = backend.numpy.ndarray  # the one check the CPU path pays for the fused kernels
+_EPSILON = float(array_backend.numpy.float32(1e-12))
+_CPU_ARRAY = array_backend.numpy.ndarray  # the one check the CPU path pays for the fused kernels
 
 __all__ = [
     "Linear",
@@ -54,7 +54,7 @@ class Linear(Node):
 def check_class_targets(target, num_classes: int, ignore_index: int):
     """``(safe, valid)`` arrays for class-index targets: ``valid`` marks the targets that are
     not ``ignore_index``; ``safe`` has 0 at ignored places. Raises on out-of-range classes."""
-    xp = backend.get_array_module(target)
+    xp = array_backend.get_array_module(target)
     if target.dtype.kind not in "iu":
         raise RuntimeError(
             f"expected class-index targets of an integer dtype (int64), got dtype {target.dtype}; "
@@ -79,7 +79,7 @@ class SoftmaxCrossEntropy(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         safe, valid = check_class_targets(self.target, a.shape[1], self.ignore_index)
         at = _class_positions(safe, xp)
         mask = valid.astype(a.dtype)
@@ -101,13 +101,13 @@ class SoftmaxCrossEntropy(Node):
         total = loss.sum()
         if self.reduction == "sum":
             return total
-        with backend.numpy.errstate(invalid="ignore", divide="ignore"):
+        with array_backend.numpy.errstate(invalid="ignore", divide="ignore"):
             return total / count  # NOTE: nan when every target is ignored, as in PyTorch
 
     def backward(self, grad):
         # d/da = (softmax(a) - onehot(target)) * upstream, zero for ignored targets.
         probs, at, mask, count = self.saved_arrays
-        xp = backend.get_array_module(probs)
+        xp = array_backend.get_array_module(probs)
         weight = mask if self.reduction != "mean" else mask / count
         if self.reduction != "none":
             grad = grad.reshape((1,) * weight.ndim)
@@ -144,8 +144,8 @@ class BinaryCrossEntropy(Node):
 
     def forward(self, a, t):
         self.save_inputs(0, 1)
-        xp = backend.get_array_module(a)
-        with backend.numpy.errstate(divide="ignore"):
+        xp = array_backend.get_array_module(a)
+        with array_backend.numpy.errstate(divide="ignore"):
             log_a = xp.maximum(xp.log(a), -100)
             log_1ma = xp.maximum(xp.log1p(-a), -100)
         return -(t * log_a + (1 - t) * log_1ma)
@@ -171,7 +171,7 @@ class BinaryCrossEntropyWithLogits(Node):
             self.save_inputs(0, 1)
         else:
             self.save_inputs(0, 1, 2)
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         soft = xp.log1p(xp.exp(-xp.abs(a))) + xp.maximum(-a, 0)
         if pos_weight is None:
             return (1 - t) * a + soft

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import warnings
 
-from autograd_engine import backend
+from autograd_engine import array_backend
 from autograd_engine.tensor import Generator, Tensor
 
 __all__ = [
@@ -102,7 +102,7 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 def _generator(tensor: Tensor, generator):
     """The backend generator to draw from: ``generator``'s, or the device's default one."""
     if generator is None:
-        return backend.generator_for(tensor.device)
+        return array_backend.generator_for(tensor.device)
     if isinstance(generator, Generator):
         if generator.device != tensor.device:
             raise RuntimeError(
@@ -128,7 +128,7 @@ def _work_dtype(tensor: Tensor):
         raise TypeError(
             f"init: can only fill floating point tensors with random values, got dtype {dtype}"
         )
-    return dtype if dtype.itemsize >= 4 else backend.numpy.dtype("float32")
+    return dtype if dtype.itemsize >= 4 else array_backend.numpy.dtype("float32")
 
 
 def _uniform(tensor: Tensor, a: float, b: float, generator):
@@ -196,8 +196,8 @@ def trunc_normal_(
     # NOTE: erfinv runs on the host (the backend offers erf only); init runs once per layer.
     from scipy.special import erfinv
 
-    host = erfinv(backend.to_device(u, backend.CPU))
-    values = backend.to_device(host, tensor.device) * (std * math.sqrt(2.0)) + mean
+    host = erfinv(array_backend.to_device(u, array_backend.CPU))
+    values = array_backend.to_device(host, tensor.device) * (std * math.sqrt(2.0)) + mean
     xp = tensor.device.xp
     return _write(tensor, xp.clip(values, a, b))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import autograd_engine as ag
-from autograd_engine import backend
+from autograd_engine import array_backend
 from autograd_engine.tensor import Tensor, as_dtype
 
 from .modules.module import Module
@@ -146,11 +146,11 @@ def summary(
     """
     if device is None:
         first = next(model.parameters(), None)
-        device = first.device if first is not None else backend.CPU
+        device = first.device if first is not None else array_backend.CPU
     if input_data is None:
         if input_size is None:
             raise ValueError("summary: give input_size (a shape with the batch dim) or input_data")
-        inputs = _make_inputs(input_size, dtype, backend.device(device))
+        inputs = _make_inputs(input_size, dtype, array_backend.device(device))
     else:
         inputs = list(input_data) if isinstance(input_data, (list, tuple)) else [input_data]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import array
 import numbers
 
-from autograd_engine.backend import get_array_module
+from autograd_engine.array_backend import get_array_module
 
 
 def lerp_(start, end, weight: float) -> None:

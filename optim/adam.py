@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from autograd_engine import backend, kernels
-from autograd_engine.backend import get_array_module
+from autograd_engine import array_backend, kernels
+from autograd_engine.array_backend import get_array_module
 
 from ._functional import check_betas, check_range, lerp_
 from .optimizer import Optimizer
 
-_CPU_ARRAY = backend.numpy.ndarray  # the one check the CPU path pays for the fused kernels
+_CPU_ARRAY = array_backend.numpy.ndarray  # the one check the CPU path pays for the fused kernels
 
 __all__ = ["Adam", "AdamW"]
 

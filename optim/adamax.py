@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from autograd_engine.backend import get_array_module
+from autograd_engine.array_backend import get_array_module
 
 from ._functional import check_betas, check_range, lerp_
 from .optimizer import Optimizer

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from autograd_engine import Tensor, enable_grad
-from autograd_engine.backend import device_of, to_device
+from autograd_engine.array_backend import device_of, to_device
 
 __all__ = ["Optimizer", "required"]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from autograd_engine import backend, kernels
+from autograd_engine import array_backend, kernels
 
 from ._functional import check_range
 from .optimizer import Optimizer
 
-_CPU_ARRAY = backend.numpy.ndarray  # the one check the CPU path pays for the fused kernels
+_CPU_ARRAY = array_backend.numpy.ndarray  # the one check the CPU path pays for the fused kernels
 
 __all__ = ["SGD"]
 
@@ -119,7 +119,7 @@ def _fused_step(state: dict, p, grad, group: dict) -> bool:
     buf = state.get("momentum_buffer")
     first = buf is None
     if first:
-        buf = state["momentum_buffer"] = backend.get_array_module(p.array).empty_like(p.array)
+        buf = state["momentum_buffer"] = array_backend.get_array_module(p.array).empty_like(p.array)
     dampening = group["dampening"]
     k(
         grad,

@@ -40,7 +40,7 @@ def _unwrap(image):
 
 
 def _xp(array):
-    from autograd_engine.backend import get_array_module
+    from autograd_engine.array_backend import get_array_module
 
     return get_array_module(array)
 
@@ -57,7 +57,7 @@ def _numpy_generator(generator):
     import autograd_engine as ag
 
     if generator is None:
-        return ag.backend.generator_for(ag.device("cpu"))
+        return ag.array_backend.generator_for(ag.device("cpu"))
     if isinstance(generator, ag.Generator):
         if generator.device.type != "cpu":
             raise ValueError(f"transforms draw on the CPU; got a generator on {generator.device}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numbers
 
-from .. import backend
+from .. import array_backend
 from ..tensor import Tensor, float32, int64
 
 
@@ -14,7 +14,7 @@ def operand(x, like: Tensor) -> Tensor:
     ``like``'s dtype (no upcasting), as in PyTorch's type promotion."""
     if isinstance(x, Tensor):
         return x
-    xp = backend.get_array_module(like.array)
+    xp = array_backend.get_array_module(like.array)
     kind, t = like.array.dtype.kind, type(x)
     if (t is float or t is int) and (kind == "f" or (t is int and kind in "iu")):
         # NOTE: the common cases first; the checks below go through the numbers ABCs (~2 us).
@@ -29,7 +29,7 @@ def operand(x, like: Tensor) -> Tensor:
         else:
             raise TypeError(f"complex numbers are not supported (got {x!r})")
         return Tensor._make(xp.asarray(x, dtype=dtype))
-    array = backend.asarray(x, backend.device_of(like.array))
+    array = array_backend.asarray(x, array_backend.device_of(like.array))
     if array.dtype.kind == "f" and not hasattr(x, "dtype"):
         array = array.astype(like.array.dtype if like.array.dtype.kind == "f" else float32)
     return Tensor._make(array)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from .. import backend, kernels
+from .. import array_backend, kernels
 from ..grad_mode import state as _grad_state
 from ..node import Node
 from ..tensor import Tensor
@@ -13,7 +13,7 @@ from ._util import const, norm_dim
 
 # NOTE: the one check the CPU path pays for the fused CuPy kernels (autograd_engine.kernels);
 # their backwards are used outside create_graph only, where the Tensor-op form is not needed.
-_CPU_ARRAY = backend.numpy.ndarray
+_CPU_ARRAY = array_backend.numpy.ndarray
 
 
 class ReLU(Node):
@@ -23,7 +23,7 @@ class ReLU(Node):
         self.save_output()
         if type(a) is not _CPU_ARRAY and (k := kernels.fused("relu", a)) is not None:
             return k(a)
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         return xp.maximum(a, 0)
 
     def backward(self, grad):
@@ -47,7 +47,7 @@ class LeakyReLU(Node):
         self.save_inputs(0)
         if type(a) is not _CPU_ARRAY and (k := kernels.fused("leaky_relu", a)) is not None:
             return k(a, self.negative_slope)
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         return xp.where(a > 0, a, a * a.dtype.type(self.negative_slope))
 
     def backward(self, grad):
@@ -57,7 +57,7 @@ class LeakyReLU(Node):
             k = kernels.fused("leaky_relu_backward", x, grad.array)
             if k is not None:
                 return const(k(grad.array, x, self.negative_slope))
-        xp = backend.get_array_module(x)
+        xp = array_backend.get_array_module(x)
         slope = xp.where(x > 0, x.dtype.type(1), x.dtype.type(self.negative_slope))
         return grad * const(slope)
 
@@ -70,7 +70,7 @@ class ELU(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         return xp.where(a > 0, a, a.dtype.type(self.alpha) * xp.expm1(xp.minimum(a, 0)))
 
     def backward(self, grad):
@@ -91,13 +91,13 @@ class GELU(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             return 0.5 * a * (1 + xp.tanh(k * (a + 0.044715 * a**3)))
         if type(a) is not _CPU_ARRAY and (k := kernels.fused("gelu", a)) is not None:
             return k(a)
-        return 0.5 * a * (1 + backend.erf(a / math.sqrt(2)))
+        return 0.5 * a * (1 + array_backend.erf(a / math.sqrt(2)))
 
     def backward(self, grad):
         (a,) = self.saved_tensors
@@ -122,7 +122,7 @@ class GELUCdf(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        return 0.5 * (1 + backend.erf(a / math.sqrt(2)))
+        return 0.5 * (1 + array_backend.erf(a / math.sqrt(2)))
 
     def backward(self, grad):
         (a,) = self.saved_tensors
@@ -136,7 +136,7 @@ class Sigmoid(Node):
         self.save_output()
         if type(a) is not _CPU_ARRAY and (k := kernels.fused("sigmoid", a)) is not None:
             return k(a)
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         e = xp.exp(-xp.abs(a))
         return xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -167,7 +167,7 @@ class Tanh(Node):
 
     def forward(self, a):
         self.save_output()
-        return backend.get_array_module(a).tanh(a)
+        return array_backend.get_array_module(a).tanh(a)
 
     def backward(self, grad):
         (out,) = self.saved_tensors
@@ -198,7 +198,7 @@ class SiLU(Node):
         self.save_inputs(0)
         if type(a) is not _CPU_ARRAY and (k := kernels.fused("silu", a)) is not None:
             return k(a)
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         e = xp.exp(-xp.abs(a))
         return a * xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -221,7 +221,7 @@ class Softplus(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         z = a * a.dtype.type(self.beta)
         soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / a.dtype.type(self.beta)
         return xp.where(z > self.threshold, a, soft)
@@ -240,7 +240,7 @@ class Softmax(Node):
 
     def forward(self, a):
         self.save_output()
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         e = xp.exp(a - a.max(axis=self.dim, keepdims=True))
         e /= e.sum(axis=self.dim, keepdims=True)
         return e
@@ -258,7 +258,7 @@ class LogSoftmax(Node):
 
     def forward(self, a):
         self.save_output()
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         shifted = a - a.max(axis=self.dim, keepdims=True)
         shifted -= xp.log(xp.exp(shifted).sum(axis=self.dim, keepdims=True))
         return shifted

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import backend
+from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
 from ._util import binary, const, operand
@@ -116,8 +116,8 @@ class ToDevice(Node):
         self.device = device
 
     def forward(self, a):
-        self.src_device = backend.device_of(a)
-        return backend.to_device(a, self.device)
+        self.src_device = array_backend.device_of(a)
+        return array_backend.to_device(a, self.device)
 
     def backward(self, grad):
         return grad.to(self.src_device)
@@ -161,7 +161,7 @@ def div(a, b, rounding_mode=None) -> Tensor:
         if a.array.dtype.kind != "f":  # true division of integers gives float32, as in PyTorch
             a, b = a.float(), b.float()
         return Div()(a, b)
-    xp = backend.get_array_module(a.array)
+    xp = array_backend.get_array_module(a.array)
     if rounding_mode == "floor":
         return const(xp.floor_divide(a.array, b.array))
     if rounding_mode == "trunc":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numbers
 from typing import NamedTuple
 
-from .. import backend
+from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
 
@@ -32,7 +32,7 @@ def pad_plane(x, pads, value=0):
     top, bottom, left, right = pads
     if not (top or bottom or left or right):
         return x
-    xp = backend.get_array_module(x)
+    xp = array_backend.get_array_module(x)
     n, c, h, w = x.shape
     out = xp.full((n, c, h + top + bottom, w + left + right), value, dtype=x.dtype)
     out[:, :, top : top + h, left : left + w] = x
@@ -42,7 +42,7 @@ def pad_plane(x, pads, value=0):
 def windows(xpad, kernel, stride, dilation, out_hw):
     """A strided view (N, C, kh, kw, oh, ow) with ``[n, c, i, j, y, x] = xpad[n, c, y*sh + i*dh,
     x*sw + j*dw]`` (no copy: reshaping it is im2col)."""
-    xp = backend.get_array_module(xpad)
+    xp = array_backend.get_array_module(xpad)
     n, c = xpad.shape[:2]
     s_n, s_c, s_h, s_w = xpad.strides
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
@@ -68,7 +68,7 @@ def col2im(cols, kernel, stride, dilation, pads, in_hw):
     # NOTE: one strided add per kernel position (kh*kw of them) measured 2-10x faster than the
     # loop-free scatters (np.add.at, bincount, or a convolution of the dilated gradient); see
     # benchmarks/conv_notes.md.
-    xp = backend.get_array_module(cols)
+    xp = array_backend.get_array_module(cols)
     n, c, kh, kw, oh, ow = cols.shape
     top, bottom, left, right = pads
     h, w = in_hw
@@ -116,7 +116,7 @@ def _conv(x, w, geom: Geometry, out_hw=None):
 
 def _conv_transpose(gy, w, geom: Geometry, in_hw):
     """x-shaped adjoint of conv in its input: every gy value times w added back on its window."""
-    xp = backend.get_array_module(gy)
+    xp = array_backend.get_array_module(gy)
     n, o, oh, ow = gy.shape
     _, cg, kh, kw = w.shape
     g = geom.groups
@@ -128,7 +128,7 @@ def _conv_transpose(gy, w, geom: Geometry, in_hw):
 
 def _conv_weight(x, gy, geom: Geometry, kernel, cols=None):
     """w-shaped gradient of conv: sum over batch and positions of gy times x's windows."""
-    xp = backend.get_array_module(x)
+    xp = array_backend.get_array_module(x)
     n, o, oh, ow = gy.shape
     g = geom.groups
     if cols is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numbers
 
-from .. import backend
+from .. import array_backend
 from ..grad_mode import enable_grad
 from ..grad_mode import state as _grad_state
 from ..node import Node
@@ -41,7 +41,7 @@ class IndexPut(Node):
         need_a, need_v = self.needs_input_grad
         ga = gv = None
         if need_a:
-            mask = backend.get_array_module(grad.array).ones(grad.shape, dtype=grad.dtype)
+            mask = array_backend.get_array_module(grad.array).ones(grad.shape, dtype=grad.dtype)
             mask[self.index] = 0
             ga = grad * const(mask)
         if need_v:
@@ -59,12 +59,12 @@ class Fill(Node):
         self.value = value
 
     def forward(self, a, *v):
-        out = backend.get_array_module(a).empty_like(a)
+        out = array_backend.get_array_module(a).empty_like(a)
         out[...] = v[0] if v else self.value  # a 0-d array or a number, on either backend
         return out
 
     def backward(self, grad):
-        zeros = const(backend.get_array_module(grad.array).zeros_like(grad.array))
+        zeros = const(array_backend.get_array_module(grad.array).zeros_like(grad.array))
         ga = zeros if self.needs_input_grad[0] else None
         if len(self.needs_input_grad) == 1:
             return ga
@@ -75,17 +75,17 @@ class Copy(Node):
     """y = src broadcast to a's shape and cast to a's dtype and device (``a.copy_(src)``)."""
 
     def forward(self, a, src):
-        self.src_dtype, self.src_device = src.dtype, backend.device_of(src)
-        xp = backend.get_array_module(a)
+        self.src_dtype, self.src_device = src.dtype, array_backend.device_of(src)
+        xp = array_backend.get_array_module(a)
         out = xp.empty_like(a)
-        out[...] = backend.to_device(src, backend.device_of(a))
+        out[...] = array_backend.to_device(src, array_backend.device_of(a))
         return out
 
     def backward(self, grad):
         need_a, need_src = self.needs_input_grad
         ga = gs = None
         if need_a:
-            ga = const(backend.get_array_module(grad.array).zeros_like(grad.array))
+            ga = const(array_backend.get_array_module(grad.array).zeros_like(grad.array))
         if need_src:
             gs = grad.to(self.src_device, self.src_dtype)
         return ga, gs
@@ -130,7 +130,7 @@ def _write_error(t: Tensor, arrays, exc: Exception) -> RuntimeError:
             "single memory location (it is an expanded or read-only view). Please clone() the "
             "tensor before performing the operation."
         )
-    devices = {str(backend.device_of(a)) for a in (t.array, *arrays) if hasattr(a, "shape")}
+    devices = {str(array_backend.device_of(a)) for a in (t.array, *arrays) if hasattr(a, "shape")}
     if len(devices) > 1:
         return RuntimeError(
             f"in-place operation: expected all tensors to be on the same device, but found "
@@ -138,7 +138,7 @@ def _write_error(t: Tensor, arrays, exc: Exception) -> RuntimeError:
         )
     shapes = [getattr(a, "shape", ()) for a in arrays]
     try:
-        full = backend.numpy.broadcast_shapes(t.array.shape, *shapes)
+        full = array_backend.numpy.broadcast_shapes(t.array.shape, *shapes)
     except ValueError:
         shown = " and ".join(str(tuple(s)) for s in (t.array.shape, *shapes))
         return RuntimeError(
@@ -312,8 +312,8 @@ def view_index(root, view) -> tuple | None:
     NOTE: found from the memory layout: each memory slot of ``root`` is labelled with its
     C-order position, then read back through ``view``'s offset and strides.
     """
-    xp = backend.get_array_module(root)
-    if backend.device_of(root) != backend.device_of(view) or root.dtype != view.dtype:
+    xp = array_backend.get_array_module(root)
+    if array_backend.device_of(root) != array_backend.device_of(view) or root.dtype != view.dtype:
         return None
     if root.size == 0 or view.size == 0:
         empty = xp.zeros(view.shape, dtype=xp.int64)
@@ -392,19 +392,19 @@ def div_(t: Tensor, other, rounding_mode=None) -> Tensor:
 
 
 def _iadd(a, b):
-    backend.get_array_module(a).add(a, b, out=a)
+    array_backend.get_array_module(a).add(a, b, out=a)
 
 
 def _isub(a, b):
-    backend.get_array_module(a).subtract(a, b, out=a)
+    array_backend.get_array_module(a).subtract(a, b, out=a)
 
 
 def _imul(a, b):
-    backend.get_array_module(a).multiply(a, b, out=a)
+    array_backend.get_array_module(a).multiply(a, b, out=a)
 
 
 def _idiv(a, b):
-    backend.get_array_module(a).true_divide(a, b, out=a)
+    array_backend.get_array_module(a).true_divide(a, b, out=a)
 
 
 def _assign(a, v):
@@ -436,7 +436,7 @@ def copy_(t: Tensor, src) -> Tensor:
         )
 
     def fast(a, s):
-        a[...] = backend.to_device(s, backend.device_of(a))
+        a[...] = array_backend.to_device(s, array_backend.device_of(a))
 
     return apply_(t, lambda a, s: Copy()(a, s), (src,), fast)
 
@@ -448,7 +448,7 @@ def clamp_(t: Tensor, min=None, max=None) -> Tensor:
         return apply_(t, lambda a: a.clamp(min, max))
 
     def fast(a):
-        backend.get_array_module(a).clip(a, min, max, out=a)
+        array_backend.get_array_module(a).clip(a, min, max, out=a)
 
     return apply_(t, lambda a: a.clamp(min, max), (), fast)
 
@@ -457,7 +457,7 @@ def _random_(t: Tensor, draw, generator) -> Tensor:
     if t.array.dtype.kind != "f":
         raise TypeError(f"random fill: expected a floating point tensor, got dtype {t.dtype}")
     gen = _gen(generator, t.device)
-    work = t.array.dtype if t.array.dtype.itemsize >= 4 else backend.numpy.dtype("float32")
+    work = t.array.dtype if t.array.dtype.itemsize >= 4 else array_backend.numpy.dtype("float32")
     values = draw(gen, t.array.shape, work).astype(t.array.dtype, copy=False)
     return apply_(t, lambda a: const(values), (), lambda a: _assign(a, values))
 
@@ -492,7 +492,7 @@ def unary_(t: Tensor, fn) -> Tensor:
 def setitem(t: Tensor, index, value) -> None:
     """``t[index] = value`` for slices, ints, None, Ellipsis, index arrays and masks; the value
     (a tensor or a scalar) is broadcast to ``t[index]``'s shape and cast to ``t``'s dtype."""
-    xp = backend.get_array_module(t.array)
+    xp = array_backend.get_array_module(t.array)
     index = _to_index(index, xp)
     v = value if isinstance(value, Tensor) else operand(value, t)
     region = t.array[index].shape if v.ndim else ()
@@ -503,6 +503,6 @@ def setitem(t: Tensor, index, value) -> None:
         )
 
     def fast(a, v):
-        a[index] = backend.to_device(v, backend.device_of(a))
+        a[index] = array_backend.to_device(v, array_backend.device_of(a))
 
     apply_(t, lambda a, v: IndexPut(index, inplace=True)(a, v), (v,), fast, False)

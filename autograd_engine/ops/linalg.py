@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import backend
+from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
 
@@ -47,7 +47,7 @@ class Einsum(Node):
 
     def forward(self, *arrays):
         self.save_inputs(*range(len(arrays)))
-        xp = backend.get_array_module(arrays[0])
+        xp = array_backend.get_array_module(arrays[0])
         return xp.einsum(",".join(self.inputs) + "->" + self.output, *arrays)
 
     def backward(self, grad):

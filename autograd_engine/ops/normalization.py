@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numbers
 
-from .. import backend
+from .. import array_backend
 from ..grad_mode import is_grad_enabled, no_grad
 from ..node import Node
 from ..tensor import Tensor
@@ -24,7 +24,7 @@ class _Normalization(Node):
         self.has_weight, self.has_bias, self.running = has_weight, has_bias, running
 
     def forward(self, x, *params):
-        xp = backend.get_array_module(x)
+        xp = array_backend.get_array_module(x)
         xv = x.reshape(self.view)
         if self.running is None:
             mean = xv.mean(axis=self.axes, keepdims=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from .. import backend
+from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
 from ._util import const
@@ -15,7 +15,7 @@ from .conv import Geometry, check_input, ntuple, pad_plane, window_slice, window
 
 def _window_max(view):
     """The max of each window of ``view`` (N, C, kh, kw, oh, ow); NaN propagates."""
-    xp = backend.get_array_module(view)
+    xp = array_backend.get_array_module(view)
     kh, kw = view.shape[2:4]
     best = view[:, :, 0, 0].copy()
     for k in range(1, kh * kw):
@@ -35,7 +35,7 @@ def _first_max_index(view, out):
     ``out``; the windows are scanned backwards so that the earliest match is written last.
     A window with several NaNs gives its first NaN (PyTorch's CPU kernel picks the last)."""
     kh, kw = view.shape[2:4]
-    xp = backend.get_array_module(view)
+    xp = array_backend.get_array_module(view)
     index = xp.full(out.shape, kh * kw - 1, dtype="int8" if kh * kw < 128 else "int32")
     target = _bits(out)
     for k in range(kh * kw - 2, -1, -1):
@@ -46,7 +46,7 @@ def _first_max_index(view, out):
 
 def _take(view, index):
     """The element of each window of ``view`` at the kernel position ``index``."""
-    xp = backend.get_array_module(view)
+    xp = array_backend.get_array_module(view)
     kh, kw = view.shape[2:4]
     out = view[:, :, 0, 0]
     for k in range(1, kh * kw):
@@ -92,7 +92,7 @@ class MaxPool2dGrad(Node):
         self.indices, self.in_hw = indices, tuple(in_hw)
 
     def forward(self, g):
-        xp = backend.get_array_module(g)
+        xp = array_backend.get_array_module(g)
         (kh, kw), (top, bottom, left, right), (h, w) = self.kernel, self.geom.pads, self.in_hw
         stride, dilation = self.geom.stride, self.geom.dilation
         disjoint = dilation == (1, 1) and stride[0] >= kh and stride[1] >= kw
@@ -126,7 +126,7 @@ def _box_sum(xpad, kernel, geom: Geometry, out_hw):
 
 def _box_spread(g, kernel, geom: Geometry, in_hw):
     """The adjoint of ``_box_sum``: each value added over its whole window, padding cropped."""
-    xp = backend.get_array_module(g)
+    xp = array_backend.get_array_module(g)
     (kh, kw), (sh, sw), (dh, dw) = kernel, geom.stride, geom.dilation
     (top, bottom, left, right), (h, w) = geom.pads, in_hw
     n, c, oh, ow = g.shape
@@ -150,7 +150,7 @@ class AvgPool2d(Node):
 
     def forward(self, x):
         self.in_hw = x.shape[2:]
-        xp = backend.get_array_module(x)
+        xp = array_backend.get_array_module(x)
         out = _box_sum(pad_plane(x, self.geom.pads), self.kernel, self.geom, self.out_hw)
         out *= xp.asarray(self.scale, dtype=x.dtype)
         return out
@@ -167,7 +167,7 @@ class AvgPool2dGrad(Node):
         self.kernel, self.geom, self.scale, self.in_hw = kernel, geom, scale, tuple(in_hw)
 
     def forward(self, g):
-        xp = backend.get_array_module(g)
+        xp = array_backend.get_array_module(g)
         self.out_hw = g.shape[2:]
         return _box_spread(g * xp.asarray(self.scale, dtype=g.dtype), self.kernel, self.geom,
                            self.in_hw)  # fmt: skip
@@ -231,7 +231,7 @@ def _batched(op, input):
 
 def _flat_indices(index, kernel, geom: Geometry, in_hw):
     """PyTorch's ``return_indices``: the flat position of each maximum in the input plane."""
-    xp = backend.get_array_module(index)
+    xp = array_backend.get_array_module(index)
     kw = kernel[1]
     oh, ow = index.shape[2:]
     index = index.astype("int64")
@@ -302,19 +302,21 @@ def avg_pool2d(
     if divisor_override is not None:
         if not isinstance(divisor_override, numbers.Number) or divisor_override == 0:
             raise RuntimeError(f"{op}: divisor must be not zero (got {divisor_override!r})")
-        scale = backend.numpy.full(out_hw, 1.0 / divisor_override)
+        scale = array_backend.numpy.full(out_hw, 1.0 / divisor_override)
     else:
         counts = []
         for ax in range(2):
-            o = backend.numpy.arange(out_hw[ax])
+            o = array_backend.numpy.arange(out_hw[ax])
             size, k, p = x.shape[2 + ax], kernel[ax], geom.pads[2 * ax]
             start = o * geom.stride[ax] - p
-            end = backend.numpy.minimum(start + k, size + p)
+            end = array_backend.numpy.minimum(start + k, size + p)
             if count_include_pad:
                 counts.append(end - start)
             else:
-                counts.append(backend.numpy.minimum(end, size) - backend.numpy.maximum(start, 0))
-        scale = 1.0 / backend.numpy.multiply.outer(counts[0], counts[1])
+                counts.append(
+                    array_backend.numpy.minimum(end, size) - array_backend.numpy.maximum(start, 0)
+                )
+        scale = 1.0 / array_backend.numpy.multiply.outer(counts[0], counts[1])
     out = AvgPool2d(kernel, geom, out_hw, scale)(x)
     return out.squeeze(0) if unbatched else out
 
@@ -322,7 +324,7 @@ def avg_pool2d(
 def _adaptive_matrix(size: int, out: int, xp, dtype):
     """(out, size): row i averages PyTorch's adaptive window [floor(i*size/out),
     ceil((i+1)*size/out))."""
-    m = backend.numpy.zeros((out, size))
+    m = array_backend.numpy.zeros((out, size))
     for i in range(out):  # out is small: one row of the pooling matrix per output position
         start, end = (i * size) // out, -((-(i + 1) * size) // out)
         m[i, start:end] = 1.0 / (end - start)
@@ -352,7 +354,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     elif h % oh == 0 and w % ow == 0:
         out = avg_pool2d(x, (h // oh, w // ow))
     else:  # windows of different sizes: the pooling is separable, two small matmuls
-        xp = backend.get_array_module(x.array)
+        xp = array_backend.get_array_module(x.array)
         rows = _adaptive_matrix(h, oh, xp, x.dtype)
         cols = _adaptive_matrix(w, ow, xp, x.dtype)
         out = rows @ x @ cols.mT

@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from collections import namedtuple
 
-from .. import backend
+from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
 from ._util import const, keepdim_shape, norm_dim
@@ -78,7 +78,7 @@ class Prod(Node):
 
 
 def _prod_except_self(x, dims):
-    xp = backend.get_array_module(x)
+    xp = array_backend.get_array_module(x)
     if dims is None or len(dims) != 1:
         flat = x.reshape(-1)
         return _prod_except_self(flat, (0,)).reshape(x.shape)
@@ -129,7 +129,7 @@ class MaxDim(Node):
         self.dim, self.keepdim = dim, keepdim
 
     def forward(self, a):
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         idx = xp.expand_dims(getattr(a, self.arg)(axis=self.dim), self.dim)
         self.indices = idx if self.keepdim else idx.squeeze(self.dim)
         self.in_shape = a.shape
@@ -139,7 +139,7 @@ class MaxDim(Node):
 
     def backward(self, grad):
         (idx,) = self.saved_arrays
-        xp = backend.get_array_module(idx)
+        xp = array_backend.get_array_module(idx)
         onehot = xp.zeros(self.in_shape, dtype=grad.array.dtype)
         xp.put_along_axis(onehot, idx, 1, axis=self.dim)
         if not self.keepdim:
@@ -162,7 +162,7 @@ class Norm(Node):
     def forward(self, a):
         self.save_inputs(0)
         self.save_output()
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         return xp.sqrt((a * a).sum(axis=self.dims, keepdims=self.keepdim))
 
     def backward(self, grad):
@@ -184,7 +184,7 @@ class LogSumExp(Node):
     def forward(self, a):
         self.save_inputs(0)
         self.save_output()
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         m = a.max(axis=self.dims, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
         out = xp.log(xp.exp(a - m).sum(axis=self.dims, keepdims=True)) + m
@@ -293,8 +293,8 @@ def _arg(name: str, a: Tensor, dim, keepdim: bool) -> Tensor:
         d = _dims(a, dim)[0]
         out = getattr(x, name)(axis=d)
         if keepdim:
-            out = backend.get_array_module(x).expand_dims(out, d)
-    return const(backend.get_array_module(x).asarray(out, dtype="int64"))
+            out = array_backend.get_array_module(x).expand_dims(out, d)
+    return const(array_backend.get_array_module(x).asarray(out, dtype="int64"))
 
 
 def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numbers
 
-from .. import backend
+from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
 from ._util import norm_dim
@@ -48,7 +48,7 @@ class Expand(Node):
         self.shape = shape
 
     def forward(self, a):
-        return backend.get_array_module(a).broadcast_to(a, self.shape)
+        return array_backend.get_array_module(a).broadcast_to(a, self.shape)
 
     def backward(self, grad):
         return grad  # the engine sums it back to the input's shape
@@ -62,7 +62,7 @@ class Cat(Node):
 
     def forward(self, *arrays):
         self.sizes = [x.shape[self.dim] for x in arrays]
-        return backend.get_array_module(arrays[0]).concatenate(arrays, axis=self.dim)
+        return array_backend.get_array_module(arrays[0]).concatenate(arrays, axis=self.dim)
 
     def backward(self, grad):
         grads, start = [], 0
@@ -79,7 +79,7 @@ class Pad(Node):
         self.widths, self.value = widths, value
 
     def forward(self, a):
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         return xp.pad(a, self.widths, mode="constant", constant_values=self.value)
 
     def backward(self, grad):
@@ -94,7 +94,7 @@ class Flip(Node):
         self.dims = dims
 
     def forward(self, a):
-        return backend.get_array_module(a).flip(a, axis=self.dims)
+        return array_backend.get_array_module(a).flip(a, axis=self.dims)
 
     def backward(self, grad):
         return grad.flip(self.dims)
@@ -108,7 +108,7 @@ class Repeat(Node):
 
     def forward(self, a):
         self.in_shape = a.shape
-        return backend.get_array_module(a).tile(a, self.repeats)
+        return array_backend.get_array_module(a).tile(a, self.repeats)
 
     def backward(self, grad):
         lead = len(self.repeats) - len(self.in_shape)
@@ -146,10 +146,10 @@ class IndexAdd(Node):
         self.shape, self.index = shape, index
 
     def forward(self, a):
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         out = xp.zeros(self.shape, dtype=a.dtype)
         if _is_advanced(self.index):
-            backend.scatter_add(out, self.index, a)
+            array_backend.scatter_add(out, self.index, a)
         else:
             out[self.index] = a
         return out
@@ -184,7 +184,7 @@ def _to_index(index, xp):
 
 def getitem(a: Tensor, index) -> Tensor:
     """``a[index]`` with slices, ints, None, Ellipsis, integer arrays and boolean masks."""
-    xp = backend.get_array_module(a.array)
+    xp = array_backend.get_array_module(a.array)
     index = _to_index(index, xp)
     try:
         return GetItem(index)(a)

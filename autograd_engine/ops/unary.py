@@ -3,7 +3,7 @@ and where."""
 
 from __future__ import annotations
 
-from .. import backend
+from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
 from ._util import binary, const, operand
@@ -14,7 +14,7 @@ class Exp(Node):
 
     def forward(self, a):
         self.save_output()
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         return xp.exp(a)
 
     def backward(self, grad):
@@ -27,7 +27,7 @@ class Log(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        return backend.get_array_module(a).log(a)
+        return array_backend.get_array_module(a).log(a)
 
     def backward(self, grad):
         (a,) = self.saved_tensors
@@ -39,7 +39,7 @@ class Log1p(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        return backend.get_array_module(a).log1p(a)
+        return array_backend.get_array_module(a).log1p(a)
 
     def backward(self, grad):
         (a,) = self.saved_tensors
@@ -51,7 +51,7 @@ class Expm1(Node):
 
     def forward(self, a):
         self.save_output()
-        return backend.get_array_module(a).expm1(a)
+        return array_backend.get_array_module(a).expm1(a)
 
     def backward(self, grad):
         (out,) = self.saved_tensors
@@ -63,7 +63,7 @@ class Sqrt(Node):
 
     def forward(self, a):
         self.save_output()
-        return backend.get_array_module(a).sqrt(a)
+        return array_backend.get_array_module(a).sqrt(a)
 
     def backward(self, grad):
         (out,) = self.saved_tensors
@@ -75,7 +75,7 @@ class Abs(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        return backend.get_array_module(a).abs(a)
+        return array_backend.get_array_module(a).abs(a)
 
     def backward(self, grad):
         # NOTE: the subgradient at 0 is 0, as in PyTorch (sign(0) = 0).
@@ -87,7 +87,7 @@ class Sign(Node):
     """y = sign(a); its gradient is zero everywhere."""
 
     def forward(self, a):
-        return backend.get_array_module(a).sign(a)
+        return array_backend.get_array_module(a).sign(a)
 
     def backward(self, grad):
         return grad * 0
@@ -98,7 +98,7 @@ class Sin(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        return backend.get_array_module(a).sin(a)
+        return array_backend.get_array_module(a).sin(a)
 
     def backward(self, grad):
         (a,) = self.saved_tensors
@@ -110,7 +110,7 @@ class Cos(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        return backend.get_array_module(a).cos(a)
+        return array_backend.get_array_module(a).cos(a)
 
     def backward(self, grad):
         (a,) = self.saved_tensors
@@ -125,7 +125,7 @@ class Clamp(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        xp = backend.get_array_module(a)
+        xp = array_backend.get_array_module(a)
         return xp.clip(a, self.min, self.max)
 
     def backward(self, grad):
@@ -145,7 +145,7 @@ class Maximum(Node):
 
     def forward(self, a, b):
         self.save_inputs(0, 1)
-        return backend.get_array_module(a).maximum(a, b)
+        return array_backend.get_array_module(a).maximum(a, b)
 
     def backward(self, grad):
         # NOTE: ties split the gradient 0.5 / 0.5, as in PyTorch.
@@ -158,7 +158,7 @@ class Minimum(Node):
 
     def forward(self, a, b):
         self.save_inputs(0, 1)
-        return backend.get_array_module(a).minimum(a, b)
+        return array_backend.get_array_module(a).minimum(a, b)
 
     def backward(self, grad):
         a, b = self.saved_tensors
@@ -181,7 +181,7 @@ class Where(Node):
         self.condition = condition
 
     def forward(self, a, b):
-        return backend.get_array_module(a).where(self.condition, a, b)
+        return array_backend.get_array_module(a).where(self.condition, a, b)
 
     def backward(self, grad):
         cond = const(self.condition)
@@ -269,6 +269,6 @@ def where(condition, input, other) -> Tensor:
         input = operand(input, other if isinstance(other, Tensor) else operand(0.0, condition))
     input, other = binary(input, other)
     cond = condition.array if isinstance(condition, Tensor) else condition
-    xp = backend.get_array_module(input.array)
+    xp = array_backend.get_array_module(input.array)
     cond = xp.asarray(cond, dtype=bool)
     return Where(cond)(input, other)

@@ -65,7 +65,7 @@ def evaluate(model, loader, loss_fn) -> dict:
 
 
 def _rms(array) -> float:
-    xp = ag.backend.get_array_module(array)
+    xp = ag.array_backend.get_array_module(array)
     return float(xp.sqrt(xp.mean(xp.square(array.astype(xp.float64)))))
 
 
@@ -297,7 +297,7 @@ class Trainer:
             for _ in range(self.batch):
                 next(batches)
             if self.partial["rng"] is not None:
-                ag.backend.set_generator_state(ag.device("cpu"), self.partial["rng"])
+                ag.array_backend.set_generator_state(ag.device("cpu"), self.partial["rng"])
         else:
             lr = self.optimizer.param_groups[0]["lr"]
             self.partial = {"loss_sum": 0.0, "correct": 0, "count": 0, "lr": lr, "rng": None}
@@ -319,7 +319,7 @@ class Trainer:
                     self.on_batch(self.epoch, self.batch)
                 if interrupt.requested and self.batch < self.steps_per_epoch:
                     if self.device.type == "cpu":
-                        p["rng"] = ag.backend.generator_state(ag.device("cpu"))
+                        p["rng"] = ag.array_backend.generator_state(ag.device("cpu"))
                     return None
         record = {
             "epoch": self.epoch + 1,

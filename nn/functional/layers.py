@@ -7,7 +7,7 @@ from __future__ import annotations
 import warnings
 
 import autograd_engine as ag
-from autograd_engine import backend
+from autograd_engine import array_backend
 from autograd_engine.ops import pad as _constant_pad
 from autograd_engine.ops._util import const
 from autograd_engine.tensor import Tensor
@@ -127,9 +127,9 @@ def _check_p(p: float) -> None:
 
 
 def _dropout_mask(input: Tensor, shape: tuple, p: float):
-    gen = backend.generator_for(input.device)
+    gen = array_backend.generator_for(input.device)
     dtype = input.dtype
-    work = dtype if dtype.itemsize >= 4 else backend.numpy.dtype("float32")
+    work = dtype if dtype.itemsize >= 4 else array_backend.numpy.dtype("float32")
     keep = gen.random(shape, dtype=work) >= p  # P(keep) = 1 - p
     return (keep * (1.0 / (1.0 - p))).astype(dtype)
 
@@ -235,7 +235,7 @@ def embedding(
         raise NotImplementedError("embedding: sparse gradients are not supported")
     if scale_grad_by_freq:
         raise NotImplementedError("embedding: scale_grad_by_freq is not supported")
-    idx = input.array if isinstance(input, Tensor) else backend.asarray(input, weight.device)
+    idx = input.array if isinstance(input, Tensor) else array_backend.asarray(input, weight.device)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(
             f"Expected tensor for argument #1 'indices' to have one of the following scalar "
@@ -256,13 +256,13 @@ def embedding(
     out = weight[idx]
     if padding_idx is not None:
         # NOTE: the padding row's output is kept, but its gradient is cut.
-        pad_mask = backend.get_array_module(idx).expand_dims(idx % n != padding_idx, -1)
+        pad_mask = array_backend.get_array_module(idx).expand_dims(idx % n != padding_idx, -1)
         out = ag.where(const(pad_mask), out, out.detach())
     return out
 
 
 def _renorm_rows(weight: Tensor, idx, max_norm: float, norm_type: float) -> None:
-    xp = backend.get_array_module(weight.array)
+    xp = array_backend.get_array_module(weight.array)
     rows = xp.unique(idx.reshape(-1) % weight.shape[0])
     w = weight.array
     norms = (xp.abs(w[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
@@ -287,7 +287,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     idx = tensor.array
     if idx.dtype.kind not in "iu":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    xp = backend.get_array_module(idx)
+    xp = array_backend.get_array_module(idx)
     if idx.size and bool((idx < 0).any()):
         raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:
@@ -303,7 +303,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 def _index_pad(input: Tensor, pad, mode: str) -> Tensor:
     """Reflect, replicate or circular padding of the last ``len(pad) // 2`` dims, by
     gathering with index arrays (the gradient accumulates through the repeats)."""
-    xp = backend.get_array_module(input.array)
+    xp = array_backend.get_array_module(input.array)
     out = input
     for i in range(len(pad) // 2):
         dim = input.ndim - 1 - i

@@ -7,7 +7,7 @@ from __future__ import annotations
 import warnings
 
 import autograd_engine as ag
-from autograd_engine import backend
+from autograd_engine import array_backend
 from autograd_engine.ops._util import const
 from autograd_engine.tensor import Tensor
 
@@ -285,7 +285,7 @@ def _class_layout(input: Tensor, target: Tensor, name: str):
 
 def _gather_classes(input: Tensor, safe) -> Tensor:
     """``input[n, safe[n, d...], d...]``: the entry of each target class, shaped like it."""
-    xp = backend.get_array_module(safe)
+    xp = array_backend.get_array_module(safe)
     k = safe.ndim  # 1 + number of extra dims
     index = []
     for axis in range(k):
@@ -296,7 +296,7 @@ def _gather_classes(input: Tensor, safe) -> Tensor:
 
 
 def _weight_array(weight, input: Tensor, name: str):
-    w = weight.array if isinstance(weight, Tensor) else backend.asarray(weight, input.device)
+    w = weight.array if isinstance(weight, Tensor) else array_backend.asarray(weight, input.device)
     if w.shape != (input.shape[1],):
         raise RuntimeError(
             f"{name}: weight tensor should be defined either for all {input.shape[1]} classes "
@@ -318,8 +318,8 @@ def _nll(input: Tensor, target, weight, ignore_index: int, reduction: str, name:
     total = loss.sum()
     if reduction == "sum":
         return total, w_t, valid
-    with backend.numpy.errstate(invalid="ignore", divide="ignore"):
-        return total / const(backend.ensure_array(w_t.sum())), w_t, valid
+    with array_backend.numpy.errstate(invalid="ignore", divide="ignore"):
+        return total / const(array_backend.ensure_array(w_t.sum())), w_t, valid
 
 
 def nll_loss(
@@ -411,8 +411,8 @@ def cross_entropy(
     smooth = smooth.sum(1) * const(valid.astype(batched.dtype))
     if reduction == "mean":
         denom = w_t.sum() if weight is not None else valid.sum().astype(batched.dtype)
-        with backend.numpy.errstate(invalid="ignore", divide="ignore"):
-            smooth = smooth.sum() / const(backend.ensure_array(denom))
+        with array_backend.numpy.errstate(invalid="ignore", divide="ignore"):
+            smooth = smooth.sum() / const(array_backend.ensure_array(denom))
     elif reduction == "sum":
         smooth = smooth.sum()
     out = nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
@@ -432,7 +432,11 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / n_classes
     if weight is not None:
-        w = weight.array if isinstance(weight, Tensor) else backend.asarray(weight, input.device)
+        w = (
+            weight.array
+            if isinstance(weight, Tensor)
+            else array_backend.asarray(weight, input.device)
+        )
         shape = [1] * input.ndim
         shape[dim] = n_classes
         logp = logp * const(w.astype(input.dtype).reshape(shape))
@@ -485,7 +489,7 @@ def multi_margin_loss(
     batched, tgt, unbatched = _class_layout(input, target, "multi_margin_loss")
     n_classes = batched.shape[1]
     safe, _ = check_class_targets(tgt.array, n_classes, ignore_index=-(2**62))
-    xp = backend.get_array_module(safe)
+    xp = array_backend.get_array_module(safe)
     x_y = _gather_classes(batched, safe)
     z = (batched - x_y.unsqueeze(1) + margin).relu()
     if p == 2:

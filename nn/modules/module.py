@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import autograd_engine as ag
-from autograd_engine import backend
+from autograd_engine import array_backend
 from autograd_engine.tensor import Tensor, as_dtype
 
 from ..parameter import Buffer, Parameter
@@ -536,10 +536,10 @@ class Module:
                 continue
             if isinstance(a, Tensor):
                 dev, dtype = a.device, a.dtype
-            elif isinstance(a, (str, backend.Device)):
-                dev = backend.device(a)
+            elif isinstance(a, (str, array_backend.Device)):
+                dev = array_backend.device(a)
             elif isinstance(a, int) and not isinstance(a, bool):
-                dev = backend.device(f"cuda:{a}")
+                dev = array_backend.device(f"cuda:{a}")
             else:
                 dtype = as_dtype(a)
         if dtype is not None and dtype.kind != "f":
@@ -548,8 +548,8 @@ class Module:
             )
 
         def convert(array):
-            if dev is not None and backend.device_of(array) != dev:
-                array = backend.to_device(array, dev)
+            if dev is not None and array_backend.device_of(array) != dev:
+                array = array_backend.to_device(array, dev)
             if dtype is not None and array.dtype.kind == "f" and array.dtype != dtype:
                 array = array.astype(dtype)
             return array
@@ -701,7 +701,7 @@ class Module:
         with ag.no_grad():
             for key, array in values.items():
                 target = targets[key]
-                converted = backend.asarray(array, target.device, dtype=target.dtype)
+                converted = array_backend.asarray(array, target.device, dtype=target.dtype)
                 if assign:
                     target.array = converted.copy() if converted is array else converted
                 else:
@@ -746,9 +746,9 @@ class Module:
 
 def _as_host_or_device(value):
     """A checkpoint value as a backend array without copying where possible."""
-    if type(value) in backend.ARRAY_TYPES:
+    if type(value) in array_backend.ARRAY_TYPES:
         return value
-    array = backend.numpy.asarray(value)
+    array = array_backend.numpy.asarray(value)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"not numeric data (NumPy dtype {array.dtype})")
     return array

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from autograd_engine import backend
+from autograd_engine import array_backend
 from autograd_engine.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm"]
@@ -20,7 +20,7 @@ def _grads(parameters) -> list[Tensor]:
 
 def _norm_array(array, norm_type: float):
     """The ``norm_type``-norm of one array, as a 0-d array in float64 on its device."""
-    xp = backend.get_array_module(array)
+    xp = array_backend.get_array_module(array)
     a = xp.abs(array.astype("float64", copy=False))
     if norm_type == math.inf:
         return a.max() if a.size else xp.asarray(0.0)
@@ -43,9 +43,9 @@ def get_total_norm(
     tensors = [t for t in tensors if t is not None]
     norm_type = float(norm_type)
     if not tensors:
-        return Tensor._make(backend.numpy.asarray(0.0, dtype="float32"))
+        return Tensor._make(array_backend.numpy.asarray(0.0, dtype="float32"))
     device = tensors[0].device
-    norms = [backend.to_device(_norm_array(t.array, norm_type), device) for t in tensors]
+    norms = [array_backend.to_device(_norm_array(t.array, norm_type), device) for t in tensors]
     xp = device.xp
     stacked = xp.stack([xp.asarray(n) for n in norms])
     total = _norm_array(stacked, norm_type)
@@ -92,11 +92,11 @@ def clip_grad_norm_(
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if not grads:
         return total
-    xp = backend.get_array_module(total.array)
+    xp = array_backend.get_array_module(total.array)
     coef = xp.minimum(float(max_norm) / (total.array.astype("float64") + 1e-6), 1.0)
     for g in grads:
-        c = backend.to_device(coef, g.device)
-        with backend.numpy.errstate(invalid="ignore"):  # inf * 0 = nan for a non-finite norm
+        c = array_backend.to_device(coef, g.device)
+        with array_backend.numpy.errstate(invalid="ignore"):  # inf * 0 = nan for a non-finite norm
             g.array *= c.astype(g.dtype)
         g._version += 1
     return total
@@ -114,6 +114,6 @@ def clip_grad_value_(
     """
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        xp = backend.get_array_module(g.array)
+        xp = array_backend.get_array_module(g.array)
         xp.clip(g.array, -clip_value, clip_value, out=g.array)
         g._version += 1

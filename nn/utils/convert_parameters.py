@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import autograd_engine as ag
-from autograd_engine import backend
+from autograd_engine import array_backend
 from autograd_engine.tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
@@ -59,6 +59,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     for p in params:
         n = p.numel()
         chunk = vec.array[pointer : pointer + n].reshape(p.shape)
-        p.array[...] = backend.asarray(chunk, p.device, dtype=p.dtype)
+        p.array[...] = array_backend.asarray(chunk, p.device, dtype=p.dtype)
         p._version += 1
         pointer += n

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import autograd_engine as ag
-from autograd_engine import backend
+from autograd_engine import array_backend
 
 
 def test_mismatched_shapes_name_op_and_both_shapes():
@@ -70,8 +70,10 @@ def test_mixed_devices_name_each_tensor(monkeypatch):
             raise TypeError("arrays on different devices")
 
     a, b = ag.ones(2), ag.ones(2)
-    cuda = backend.Device("cuda:0")
-    monkeypatch.setattr(ag.Tensor, "device", property(lambda t: cuda if t is b else backend.CPU))
+    cuda = array_backend.Device("cuda:0")
+    monkeypatch.setattr(
+        ag.Tensor, "device", property(lambda t: cuda if t is b else array_backend.CPU)
+    )
     with pytest.raises(RuntimeError, match=r"same device.*input 0 on cpu, input 1 on cuda:0.*\.to"):
         Pair()(a, b)
 

@@ -205,7 +205,7 @@ def test_gpu_fused_activation_matches_reference(name, dtype, _, fused_switch):
 
 @pytest.mark.parametrize("_", [pytest.param("cuda", marks=GPU)])
 def test_gpu_registry_serves_float_kernels_only(_, monkeypatch):
-    cupy = ag.backend.cupy
+    cupy = ag.array_backend.cupy
     monkeypatch.setattr(kernels, "enabled", True)
     for name in kernels.names():
         assert kernels.fused(name, cupy.ones(3, cupy.float32)) is not None, name
@@ -248,7 +248,7 @@ def test_gpu_tf32_switch_sets_cupys_compute_type(_):
         assert linalg.get_compute_type(np.float32) == linalg.COMPUTE_TYPE_DEFAULT
         matmul.allow_tf32 = True
         expected = linalg.COMPUTE_TYPE_TF32
-        if int(ag.backend.cupy.cuda.Device().compute_capability) < 80:
+        if int(ag.array_backend.cupy.cuda.Device().compute_capability) < 80:
             expected = linalg.COMPUTE_TYPE_DEFAULT  # no TF32 before Ampere
         assert linalg.get_compute_type(np.float32) == expected
     finally:

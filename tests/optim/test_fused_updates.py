@@ -45,7 +45,7 @@ def _trajectory(name, kwargs, dtype, device="cpu", steps=3):
             p.grad = ag.tensor(rng.standard_normal(p.shape).astype(dtype), device=device)
         opt.step()
     state = [
-        {k: ag.backend.to_device(v, ag.device("cpu")) for k, v in opt.state[p].items()}
+        {k: ag.array_backend.to_device(v, ag.device("cpu")) for k, v in opt.state[p].items()}
         for p in params
     ]
     return [p.numpy() for p in params], state

@@ -213,7 +213,7 @@ def test_load_rejects_bad_hyperparameters(mlp):
 def test_runs_on_every_device_with_state_on_the_param_device(device, mlp, name, kwargs):
     """The same update code on NumPy and CuPy: the trajectory on ``device`` follows the CPU
     one, state lives on the parameter's device, and state dicts move between devices."""
-    from autograd_engine.backend import get_array_module
+    from autograd_engine.array_backend import get_array_module
 
     cpu_params, params = mlp.ag_params(), mlp.ag_params(device)
     cpu_opt = getattr(optim, name)(cpu_params, **kwargs)

@@ -28,7 +28,7 @@ def checkpoint():
         "flag": None,
         "array": np.arange(5, dtype=np.int16),
         "scalar": np.float32(1.5),
-        "rng": ag.backend.generator_state(ag.device("cpu")),
+        "rng": ag.array_backend.generator_state(ag.device("cpu")),
     }
 
 

@@ -31,7 +31,7 @@ def _stack_tensors(batch):
     arrays = [t.array for t in batch]
     if all(isinstance(a, np.ndarray) for a in arrays):
         return ag.from_numpy(np.stack(arrays))
-    xp = ag.backend.get_array_module(arrays[0])
+    xp = ag.array_backend.get_array_module(arrays[0])
     return ag.tensor(xp.stack([xp.asarray(a) for a in arrays]), device=batch[0].device)
 
 

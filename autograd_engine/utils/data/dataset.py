@@ -35,7 +35,7 @@ def _tensor_rows(tensor, indices):
     data = tensor.array
     if isinstance(data, np.ndarray):
         return ag.from_numpy(data[indices])
-    xp = ag.backend.get_array_module(data)
+    xp = ag.array_backend.get_array_module(data)
     rows = data[xp.asarray(indices)]
     return ag.tensor(rows, device=tensor.device)
 

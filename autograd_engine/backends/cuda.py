@@ -1,14 +1,14 @@
-"""``autograd_engine.backends``: PyTorch's TF32 switches, ``backends.cuda.matmul.allow_tf32``
-and ``backends.cudnn.allow_tf32``, applied to CuPy's cuBLAS compute type."""
+"""``autograd_engine.backends.cuda`` (``torch.backends.cuda``): the TF32 switch
+``matmul.allow_tf32``, applied to CuPy's cuBLAS compute type."""
 
 from __future__ import annotations
 
 import os
 import warnings
 
-from . import backend
+from .. import array_backend
 
-__all__ = ["cuda", "cudnn"]
+__all__ = ["matmul", "is_built"]
 
 
 def _apply_matmul_tf32(allow: bool) -> None:
@@ -21,15 +21,15 @@ def _apply_matmul_tf32(allow: bool) -> None:
     variable at the first float32 matmul. On GPUs older than Ampere CuPy falls back to the
     default with a warning, silenced here: PyTorch's flag is a no-op there too.
     """
-    cupy = backend.cupy
-    if cupy is None or not backend.cuda_available():
+    cupy = array_backend.cupy
+    if cupy is None or not array_backend.cuda_available():
         return
     from cupy._core import _routines_linalg as linalg  # type: ignore[import-not-found]
 
     compute_type = linalg.COMPUTE_TYPE_TF32 if allow else linalg.COMPUTE_TYPE_DEFAULT
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        linalg.set_compute_type(backend.numpy.float32, compute_type)
+        linalg.set_compute_type(array_backend.numpy.float32, compute_type)
 
 
 class _Matmul:
@@ -49,23 +49,9 @@ class _Matmul:
         _apply_matmul_tf32(self._allow_tf32)
 
 
-class _Cuda:
-    """``backends.cuda`` (``torch.backends.cuda``): the ``matmul`` settings."""
-
-    def __init__(self) -> None:
-        self.matmul = _Matmul()
+def is_built() -> bool:
+    """True when CuPy is installed (``torch.backends.cuda.is_built``)."""
+    return array_backend.cupy is not None
 
 
-class _Cudnn:
-    """``backends.cudnn``: ``allow_tf32`` (default True, as in PyTorch).
-
-    NOTE: kept for PyTorch parity only. Convolutions here are im2col + matmul, not cuDNN, so
-    ``backends.cuda.matmul.allow_tf32`` is the flag that governs them.
-    """
-
-    def __init__(self) -> None:
-        self.allow_tf32 = True
-
-
-cuda = _Cuda()
-cudnn = _Cudnn()
+matmul = _Matmul()
