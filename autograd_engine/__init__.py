@@ -83,6 +83,7 @@ from .ops import (
     var,
     where,
 )
+from .serialization import load, save
 from .tensor import (
     Generator,
     Tensor,
@@ -126,22 +127,6 @@ clip = clamp
 concat = concatenate = cat
 
 __version__ = "0.1.0"
-
-
-def save(obj, f) -> None:
-    """Save a tensor, state_dict or checkpoint without pickle (``torch.save``); see
-    :func:`autograd_engine.training.save`."""
-    from .training import save as _save
-
-    _save(obj, f)
-
-
-def load(f, map_location=None):
-    """Load what :func:`save` wrote (``torch.load``); see
-    :func:`autograd_engine.training.load`."""
-    from .training import load as _load
-
-    return _load(f, map_location=map_location)
 
 
 def is_tensor(obj) -> bool:

@@ -2,6 +2,7 @@
 checkpoints, ``EarlyStopping``, the learning-rate range test ``lr_find``, random and grid
 ``search``, and the metrics ``accuracy`` and ``confusion_matrix``."""
 
+from autograd_engine.serialization import CheckpointError, load, save  # moved to the core
 from autograd_engine.training.early_stopping import EarlyStopping
 from autograd_engine.training.lr_finder import LRFindResult, lr_find
 from autograd_engine.training.metrics import accuracy, confusion_matrix
@@ -13,7 +14,6 @@ from autograd_engine.training.search import (
     search,
     uniform,
 )
-from autograd_engine.training.serialization import CheckpointError, load, save
 
 __all__ = [
     "CheckpointError",

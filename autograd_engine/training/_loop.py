@@ -19,6 +19,7 @@ from contextlib import contextmanager
 import numpy as np
 
 import autograd_engine as ag
+from autograd_engine.serialization import load, save
 from autograd_engine.training._build import (
     RunError,
     build_data,
@@ -29,7 +30,6 @@ from autograd_engine.training._build import (
     resolve_device,
 )
 from autograd_engine.training.early_stopping import EarlyStopping
-from autograd_engine.training.serialization import load, save
 from autograd_engine.utils.data import DataLoader
 
 __all__ = ["Trainer", "train", "evaluate", "Printer", "config_of", "write_json"]

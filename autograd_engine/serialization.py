@@ -1,5 +1,5 @@
-"""``save`` and ``load``: state_dicts and checkpoints in a zip of one JSON tree plus ``.npy``
-arrays -- a format whose loading runs no code -- written atomically."""
+"""``save`` and ``load`` (``torch.serialization``): state_dicts and checkpoints in a zip of one
+JSON tree plus ``.npy`` arrays -- a format whose loading runs no code -- written atomically."""
 
 from __future__ import annotations
 
@@ -170,7 +170,7 @@ def load(f, map_location=None, weights_only: bool = True):
         raise CheckpointError(
             f"Cannot load {name}: not a readable autograd_engine checkpoint (not a complete "
             f"zip archive: {exc}). The file is truncated or corrupt, or was not written by "
-            "autograd_engine.training.save."
+            "autograd_engine.save."
         ) from exc
     with zf:
         try:
@@ -178,14 +178,14 @@ def load(f, map_location=None, weights_only: bool = True):
         except KeyError as exc:
             raise CheckpointError(
                 f"Cannot load {name}: it is a zip archive but not an autograd_engine "
-                f"checkpoint (no {_TREE}); was it written by autograd_engine.training.save?"
+                f"checkpoint (no {_TREE}); was it written by autograd_engine.save?"
             ) from exc
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
             raise CheckpointError(f"Cannot load {name}: the file is corrupt ({exc}).") from exc
         if not isinstance(tree, dict) or tree.get("format") != FORMAT:
             raise CheckpointError(
                 f"Cannot load {name}: {_TREE} does not describe an autograd_engine checkpoint; "
-                "was it written by autograd_engine.training.save?"
+                "was it written by autograd_engine.save?"
             )
         if tree.get("version") != VERSION:
             raise CheckpointError(

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import autograd_engine as ag
-from autograd_engine.training import CheckpointError, load, save, serialization
+from autograd_engine import serialization
+from autograd_engine.serialization import CheckpointError, load, save
 
 
 def checkpoint():
