@@ -4,65 +4,39 @@ as ``autograd-engine``)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "config_from"]
 
-DATASETS = ["digits", "mnist", "fashion-mnist", "cifar10"]
-OPTIMIZERS = [
-    "sgd",
-    "momentum",
-    "nesterov",
-    "adagrad",
-    "rmsprop",
-    "adam",
-    "adamw",
-    "nadam",
-    "adamax",
-]
-SCHEDULERS = ["none", "step", "exponential", "power", "plateau", "onecycle", "cosine"]
+from autograd_engine.training import config as C
+from autograd_engine.training.config import RunConfig
+
+DATASETS = list(C.DATASETS)
+OPTIMIZERS = list(C.OPTIMIZERS)
+SCHEDULERS = list(C.SCHEDULERS)
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
+def _arg(check, name: str):
+    """An argparse ``type`` that parses and checks a value with a ``RunConfig`` check."""
+
+    def parse(text: str):
+        try:
+            return check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = name
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be a fraction in [0, 1), got {text}")
-    return value
-
-
-def _device(text: str) -> str:
-    kind, _, num = text.partition(":")
-    if kind not in ("cpu", "cuda") or (num and (kind == "cpu" or not num.isdigit())):
-        raise argparse.ArgumentTypeError(f"must be cpu, cuda or cuda:N, got {text!r}")
-    return text
+_positive_int = _arg(C.positive_int, "positive integer")
+_non_negative_int = _arg(C.non_negative_int, "integer")
+_positive_float = _arg(C.positive_float, "positive number")
+_non_negative_float = _arg(C.non_negative_float, "number")
+_fraction = _arg(C.fraction, "fraction")
+_device = _arg(C.device, "device")
+_seed = _arg(C.seed, "seed")
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -171,7 +145,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 
     run = p.add_argument_group("run")
     run.add_argument("--device", type=_device, default="cpu", help="cpu or cuda (default: cpu)")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    run.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
     run.add_argument(
         "--quiet",
         action="store_true",
@@ -280,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="folder for lr_find.png and lr_find.json (default: runs/lr-find)",
     )
-    lrf.set_defaults(func=_lr_find, overfit_batch=None, resume=None)
+    lrf.set_defaults(func=_lr_find)
 
     srch = sub.add_parser("search", help="random or grid hyperparameter search",
                           description="Train one model per trial and pick the best on the "
@@ -314,41 +288,42 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="folder for search.json and search.csv (default: runs/search)",
     )
-    srch.set_defaults(func=_search, overfit_batch=None, resume=None, checkpoint=None,
-                      early_stopping=None, plot_grads=False, gamma=None, step_size=None,
-                      power_r=10.0, power_c=1.0, plateau_patience=3)  # fmt: skip
+    srch.set_defaults(func=_search)
     return parser
 
 
-def _finish_defaults(args) -> None:
-    if args.hidden is None:
-        args.hidden = [256] if args.model == "mlp" else [128]
-    if getattr(args, "out", None) is None:
-        overfit = "-overfit" if getattr(args, "overfit_batch", None) else ""
-        args.out = {
-            "train": f"runs/{args.dataset}-{args.model}{overfit}",
-            "lr-find": "runs/lr-find",
-            "search": "runs/search",
-        }[args.command]
+def default_out(command: str, dataset: str, model: str, overfit_batch=None) -> str:
+    """The folder a command writes to when ``--out`` is not given."""
+    if command == "train":
+        return f"runs/{dataset}-{model}" + ("-overfit" if overfit_batch else "")
+    return {"lr-find": "runs/lr-find", "search": "runs/search"}[command]
 
 
-def _train(args, parser):
+def config_from(args: argparse.Namespace) -> RunConfig:
+    """The ``RunConfig`` of parsed options (the fields a subcommand lacks keep their
+    defaults); ``--out`` gets the command's default folder."""
+    names = {f.name for f in dataclasses.fields(RunConfig)}
+    values = {k: v for k, v in vars(args).items() if k in names}
+    if values.get("out") is None:
+        values["out"] = default_out(
+            args.command, args.dataset, args.model, getattr(args, "overfit_batch", None)
+        )
+    return RunConfig(**values)
+
+
+def _train(config: RunConfig, args, parser):
     from autograd_engine.training._loop import train
 
-    if args.overfit_batch and args.resume:
-        parser.error("--overfit-batch cannot be combined with --resume")
-    if args.overfit_batch and args.early_stopping:
-        parser.error("--overfit-batch has no validation set, so no --early-stopping")
-    log = train(args)
+    log = train(config)
     return 130 if log["interrupted"] else 0
 
 
-def _lr_find(args, parser):
+def _lr_find(config: RunConfig, args, parser):
     from autograd_engine.training._commands import lr_find_command
 
     if args.start_lr >= args.end_lr:
         parser.error(f"--start-lr {args.start_lr} must be below --end-lr {args.end_lr}")
-    lr_find_command(args)
+    lr_find_command(config, start_lr=args.start_lr, end_lr=args.end_lr, steps=args.steps)
     return 0
 
 
@@ -401,14 +376,15 @@ _SEARCHABLE = {
 }  # fmt: skip
 
 
-def _search(args, parser):
+def _search(config: RunConfig, args, parser):
     from autograd_engine.training._commands import search_command
 
     space = parse_space(args.param, parser, _SEARCHABLE)
-    if args.strategy == "random" and args.trials is None:
-        args.trials = 10
+    trials = args.trials
+    if args.strategy == "random" and trials is None:
+        trials = 10
     try:
-        search_command(args, space)
+        search_command(config, space, strategy=args.strategy, trials=trials, metric=args.metric)
     except ValueError as exc:
         parser.error(str(exc))
     return 0
@@ -421,10 +397,13 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    _finish_defaults(args)
     sub = parser._subparsers._group_actions[0].choices[args.command]
     try:
-        return args.func(args, sub)
+        config = config_from(args)
+    except ValueError as exc:
+        sub.error(str(exc))
+    try:
+        return args.func(config, args, sub)
     except RunError as exc:
         print(f"{sub.prog}: error: {exc}", file=sys.stderr)
         return exc.code

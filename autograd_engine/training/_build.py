@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import autograd_engine as ag
+from autograd_engine.training.config import DEFAULT_GAMMA, DEFAULT_LR, RunConfig
 from autograd_engine.utils.data import DataLoader, Subset, TensorDataset
 
 __all__ = [
@@ -20,15 +21,6 @@ __all__ = [
     "build_scheduler",
     "decayed_parameters",
 ]
-
-# Default learning rate of each --optimizer (used when --lr is not given).
-DEFAULT_LR = {
-    "sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.05, "rmsprop": 1e-3,
-    "adam": 1e-3, "adamw": 1e-3, "nadam": 2e-3, "adamax": 2e-3,
-}  # fmt: skip
-
-# Default --gamma of each --scheduler that takes one.
-DEFAULT_GAMMA = {"step": 0.1, "exponential": 0.9, "plateau": 0.1}
 
 
 class RunError(Exception):
@@ -71,16 +63,16 @@ def _dataset_class(name: str):
     }[name]
 
 
-def _augmentation(args, cls, image_size: int):
+def _augmentation(config: RunConfig, cls, image_size: int):
     from autograd_engine.datasets import transforms as T
 
     steps = []
-    if args.augment:
+    if config.augment:
         steps.append(T.RandomCrop(image_size, padding=max(1, image_size // 8)))
-        if args.dataset == "cifar10":
+        if config.dataset == "cifar10":
             steps.append(T.RandomHorizontalFlip())
-    if args.noise:
-        steps.append(T.GaussianNoise(0.0, args.noise))
+    if config.noise:
+        steps.append(T.GaussianNoise(0.0, config.noise))
     return steps
 
 
@@ -91,18 +83,18 @@ def _materialize(dataset, indices, normalize, dev) -> TensorDataset:
     return TensorDataset(ag.from_numpy(images).to(dev), targets.to(dev))
 
 
-def build_data(args, dev) -> Data:
-    """Train/validation/test loaders for ``args.dataset``.
+def build_data(config: RunConfig, dev) -> Data:
+    """Train/validation/test loaders for ``config.dataset``.
 
     Evaluation data never gets a random transform: only the training subset is augmented.
     Without augmentation the normalized images are put on the device once, as TensorDatasets.
     """
     from autograd_engine.datasets import transforms as T
 
-    cls = _dataset_class(args.dataset)
-    root = args.data_dir
-    if args.dataset != "digits" and root is None:
-        raise RunError(f"--dataset {args.dataset} needs --data-dir, the folder holding its files")
+    cls = _dataset_class(config.dataset)
+    root = config.data_dir
+    if config.dataset != "digits" and root is None:
+        raise RunError(f"--dataset {config.dataset} needs --data-dir, the folder holding its files")
     try:
         train_full = cls(root, train=True)
         test_set = cls(root, train=False)
@@ -114,58 +106,60 @@ def build_data(args, dev) -> Data:
     num_classes = len(cls.classes)
 
     order = np.arange(n)
-    if args.overfit_batch:
-        train_idx, val_idx = order[: args.overfit_batch], []
-    elif args.val_split > 0:
-        perm = ag.randperm(n, generator=ag.Generator().manual_seed(args.seed)).numpy()
-        n_val = int(round(n * args.val_split))
+    if config.overfit_batch:
+        train_idx, val_idx = order[: config.overfit_batch], []
+    elif config.val_split > 0:
+        perm = ag.randperm(n, generator=ag.Generator().manual_seed(config.seed)).numpy()
+        n_val = int(round(n * config.val_split))
         if n_val < 1 or n_val >= n:
-            raise RunError(f"--val-split {args.val_split} leaves no training or validation data")
+            raise RunError(f"--val-split {config.val_split} leaves no training or validation data")
         val_idx, train_idx = np.sort(perm[:n_val]), np.sort(perm[n_val:])
     else:
         train_idx, val_idx = order, []
 
-    gen = ag.Generator().manual_seed(args.seed)
-    batch_size = args.overfit_batch or args.batch_size
-    augment = _augmentation(args, cls, in_shape[-1])
-    if augment and not args.overfit_batch:
+    gen = ag.Generator().manual_seed(config.seed)
+    batch_size = config.overfit_batch or config.batch_size
+    augment = _augmentation(config, cls, in_shape[-1])
+    if augment and not config.overfit_batch:
         train_ds = cls(root, train=True, transform=T.Compose([*augment, normalize]))
         train_ds = Subset(train_ds, train_idx.tolist())
         train = DataLoader(train_ds, batch_size, shuffle=True, generator=gen, device=dev)
     else:
         train_ds = _materialize(train_full, train_idx, normalize, dev)
-        train = DataLoader(train_ds, batch_size, shuffle=not args.overfit_batch, generator=gen)
+        train = DataLoader(train_ds, batch_size, shuffle=not config.overfit_batch, generator=gen)
     val = None
     if len(val_idx):
-        val = DataLoader(_materialize(train_full, val_idx, normalize, dev), args.eval_batch_size)
+        val = DataLoader(_materialize(train_full, val_idx, normalize, dev), config.eval_batch_size)
     test_ds = _materialize(test_set, np.arange(len(test_set)), normalize, dev)
-    test = DataLoader(test_ds, args.eval_batch_size)
+    test = DataLoader(test_ds, config.eval_batch_size)
     return Data(train, val, test, in_shape, num_classes, gen)
 
 
-def build_model(args, in_shape: tuple, num_classes: int):
+def build_model(config: RunConfig, in_shape: tuple, num_classes: int):
+    """The ``--model`` network (an ``nn.Sequential``) for inputs of ``in_shape``."""
     import nn
 
-    hidden = list(args.hidden)
+    config = config.resolved()
+    hidden = list(config.hidden)
     layers: list = []
-    if args.model == "mlp":
+    if config.model == "mlp":
         layers.append(nn.Flatten())
         width = int(np.prod(in_shape))
         for h in hidden:
             layers.append(nn.Linear(width, h))
-            if args.batchnorm:
+            if config.batchnorm:
                 layers.append(nn.BatchNorm1d(h))
             layers.append(nn.ReLU())
-            if args.dropout:
-                layers.append(nn.Dropout(args.dropout))
+            if config.dropout:
+                layers.append(nn.Dropout(config.dropout))
             width = h
         layers.append(nn.Linear(width, num_classes))
     else:
         channels, size = in_shape[0], in_shape[-1]
         # Two blocks of conv 3x3 (same padding) -> [batchnorm] -> ReLU -> max-pool 2x2.
         for out_ch in (32, 64):
-            layers.append(nn.Conv2d(channels, out_ch, 3, padding=1, bias=not args.batchnorm))
-            if args.batchnorm:
+            layers.append(nn.Conv2d(channels, out_ch, 3, padding=1, bias=not config.batchnorm))
+            if config.batchnorm:
                 layers.append(nn.BatchNorm2d(out_ch))
             layers.append(nn.ReLU())
             layers.append(nn.MaxPool2d(2))
@@ -173,18 +167,18 @@ def build_model(args, in_shape: tuple, num_classes: int):
         layers.append(nn.Flatten())
         width = channels * size * size
         for h in hidden:
-            if args.dropout:
-                layers.append(nn.Dropout(args.dropout))
+            if config.dropout:
+                layers.append(nn.Dropout(config.dropout))
             layers.append(nn.Linear(width, h))
             layers.append(nn.ReLU())
             width = h
-        if args.dropout:
-            layers.append(nn.Dropout(args.dropout))
+        if config.dropout:
+            layers.append(nn.Dropout(config.dropout))
         layers.append(nn.Linear(width, num_classes))
     model = nn.Sequential(*layers)
     for module in model.modules():
         if isinstance(module, (nn.Linear, nn.Conv2d)):
-            if args.init == "he":
+            if config.init == "he":
                 nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
             else:
                 nn.init.xavier_uniform_(module.weight)
@@ -201,15 +195,15 @@ def decayed_parameters(model):
     return decay, rest
 
 
-def build_optimizer(args, model):
+def build_optimizer(config: RunConfig, model):
     import optim
 
-    lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
+    lr = config.lr if config.lr is not None else DEFAULT_LR[config.optimizer]
     decay, rest = decayed_parameters(model)
-    groups = [{"params": decay, "weight_decay": args.weight_decay}]
+    groups = [{"params": decay, "weight_decay": config.weight_decay}]
     if rest:
         groups.append({"params": rest, "weight_decay": 0.0})
-    kind = args.optimizer
+    kind = config.optimizer
     if kind == "sgd":
         return optim.SGD(groups, lr=lr)
     if kind in ("momentum", "nesterov"):
@@ -225,23 +219,23 @@ def build_optimizer(args, model):
     return cls(groups, lr=lr)
 
 
-def build_scheduler(args, optimizer, steps_per_epoch: int, epochs: int):
+def build_scheduler(config: RunConfig, optimizer, steps_per_epoch: int, epochs: int):
     """The scheduler and whether it steps per batch (OneCycle) rather than per epoch."""
     from optim import lr_scheduler as S
 
-    kind = args.scheduler
-    gamma = args.gamma if args.gamma is not None else DEFAULT_GAMMA.get(kind)
+    kind = config.scheduler
+    gamma = config.gamma if config.gamma is not None else DEFAULT_GAMMA.get(kind)
     if kind == "none":
         return None, False
     if kind == "step":
-        step_size = args.step_size or max(1, epochs // 3)
+        step_size = config.step_size or max(1, epochs // 3)
         return S.StepLR(optimizer, step_size=step_size, gamma=gamma), False
     if kind == "exponential":
         return S.ExponentialLR(optimizer, gamma=gamma), False
     if kind == "power":
-        return S.PowerLR(optimizer, r=args.power_r, c=args.power_c), False
+        return S.PowerLR(optimizer, r=config.power_r, c=config.power_c), False
     if kind == "plateau":
-        return S.ReduceLROnPlateau(optimizer, factor=gamma, patience=args.plateau_patience), False
+        return S.ReduceLROnPlateau(optimizer, factor=gamma, patience=config.plateau_patience), False
     if kind == "cosine":
         return S.CosineAnnealingLR(optimizer, T_max=epochs), False
     if kind == "onecycle":

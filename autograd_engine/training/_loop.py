@@ -29,18 +29,11 @@ from autograd_engine.training._build import (
     decayed_parameters,
     resolve_device,
 )
+from autograd_engine.training.config import RunConfig, option
 from autograd_engine.training.early_stopping import EarlyStopping
 from autograd_engine.utils.data import DataLoader
 
-__all__ = ["Trainer", "train", "evaluate", "Printer", "config_of", "write_json"]
-
-# Options that define a run: --resume refuses a checkpoint written with other values.
-IDENTITY = (
-    "dataset", "model", "hidden", "dropout", "batchnorm", "init", "optimizer", "lr",
-    "weight_decay", "l1", "scheduler", "gamma", "step_size", "power_r", "power_c",
-    "batch_size", "val_split", "seed", "augment", "noise", "overfit_batch",
-    "clip_grad_norm", "clip_grad_value",
-)  # fmt: skip
+__all__ = ["Trainer", "train", "evaluate", "Printer", "write_json"]
 
 
 def epoch_seeds(seed: int, epoch: int) -> tuple[int, int]:
@@ -144,15 +137,6 @@ class Printer:
             tqdm.write(line, file=sys.stdout)
 
 
-def config_of(args) -> dict:
-    """The command's options as a JSON-friendly dict."""
-    return {
-        k: (list(v) if isinstance(v, tuple) else v)
-        for k, v in sorted(vars(args).items())
-        if k not in ("func", "command")
-    }
-
-
 def write_json(path: str, doc: dict) -> None:
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -171,47 +155,49 @@ def _epoch_line(r: dict, epochs: int) -> str:
 
 
 class Trainer:
-    """One run of the ``train`` command, built from its parsed options."""
+    """One run of the ``train`` command, built from a ``RunConfig``."""
 
-    def __init__(self, args, on_batch=None):
+    def __init__(self, config: RunConfig, on_batch=None):
         import nn
 
-        self.args = args
+        if not isinstance(config, RunConfig):
+            raise TypeError(f"Trainer takes a RunConfig, got {type(config).__name__}")
+        self.config = config = config.resolved()
         self.on_batch = on_batch  # on_batch(epoch, batches_done): a hook for tests
-        self.print = Printer(args.quiet)  # progress: per-epoch lines and notes
-        self.result = Printer(getattr(args, "silent", False))  # outcomes, even with --quiet
-        self.device = resolve_device(args.device)
-        self.overfit = bool(args.overfit_batch)
-        self.epochs = args.epochs if args.epochs is not None else (200 if self.overfit else 30)
-        ag.manual_seed(args.seed)
-        self.data = build_data(args, self.device)
-        self.model = build_model(args, self.data.in_shape, self.data.num_classes)
+        self.print = Printer(config.quiet)  # progress: per-epoch lines and notes
+        self.result = Printer(config.silent)  # outcomes, even with --quiet
+        self.device = resolve_device(config.device)
+        self.overfit = bool(config.overfit_batch)
+        self.epochs = config.epochs
+        ag.manual_seed(config.seed)
+        self.data = build_data(config, self.device)
+        self.model = build_model(config, self.data.in_shape, self.data.num_classes)
         self.model.to(self.device)
         self.loss_fn = nn.CrossEntropyLoss()
-        self.optimizer = build_optimizer(args, self.model)
+        self.optimizer = build_optimizer(config, self.model)
         self.steps_per_epoch = len(self.data.train)
         self.scheduler, self.per_batch = build_scheduler(
-            args, self.optimizer, self.steps_per_epoch, self.epochs
+            config, self.optimizer, self.steps_per_epoch, self.epochs
         )
         self.stopper = None
-        if args.early_stopping:
+        if config.early_stopping:
             if self.data.val is None:
                 raise RunError("--early-stopping needs a validation set: use --val-split > 0")
-            self.stopper = EarlyStopping(patience=args.early_stopping)
+            self.stopper = EarlyStopping(patience=config.early_stopping)
         self.grads = None
-        if args.plot_grads:
+        if config.plot_grads:
             self.grads = GradStats(self.model, max(1, self.steps_per_epoch // 10))
         self.penalized = decayed_parameters(self.model)[0]
         self.history: list[dict] = []
         self.epoch, self.batch, self.partial, self.stopped = 0, 0, None, False
         self.interrupted = False
-        self.title = f"{args.dataset} {args.model}, {args.optimizer}"
+        self.title = f"{config.dataset} {config.model}, {config.optimizer}"
 
     # --- checkpoints ----------------------------------------------------------------------
     def state(self) -> dict:
         s = self.scheduler
         return {
-            "config": config_of(self.args),
+            "config": self.config.to_dict(),
             "epoch": self.epoch,
             "batch": self.batch,
             "partial": self.partial,
@@ -225,8 +211,8 @@ class Trainer:
         }
 
     def save_checkpoint(self) -> None:
-        if self.args.checkpoint:
-            save(self.state(), self.args.checkpoint)
+        if self.config.checkpoint:
+            save(self.state(), self.config.checkpoint)
 
     def resume(self, path: str) -> None:
         try:
@@ -235,11 +221,16 @@ class Trainer:
             raise RunError(f"--resume: {exc}", code=1) from exc
         if not isinstance(ckpt, dict) or "config" not in ckpt or "model" not in ckpt:
             raise RunError(f"--resume {path}: not a checkpoint of the training command", code=1)
-        diffs = []
-        for key in IDENTITY:
-            ours, theirs = getattr(self.args, key, None), ckpt["config"].get(key)
-            if (list(ours) if isinstance(ours, tuple) else ours) != theirs:
-                diffs.append(f"--{key.replace('_', '-')} {theirs!r} (this command: {ours!r})")
+        try:
+            theirs = RunConfig.from_dict(ckpt["config"]).identity()
+        except ValueError as exc:
+            raise RunError(f"--resume {path}: the checkpoint's options are invalid: {exc}") from exc
+        ours = self.config.identity()
+        diffs = [
+            f"{option(key)} {theirs[key]!r} (this command: {ours[key]!r})"
+            for key in ours
+            if ours[key] != theirs[key]
+        ]
         if diffs:
             raise RunError(
                 f"--resume {path}: the checkpoint was written by a run with other options: "
@@ -263,18 +254,18 @@ class Trainer:
     def train_step(self, x, y) -> tuple[float, int, int]:
         import nn
 
-        args = self.args
+        config = self.config
         out = self.model(x)
         loss = self.loss_fn(out, y)
         objective = loss
-        if args.l1:
-            objective = objective + args.l1 * sum(p.abs().sum() for p in self.penalized)
+        if config.l1:
+            objective = objective + config.l1 * sum(p.abs().sum() for p in self.penalized)
         self.optimizer.zero_grad()
         objective.backward()
-        if args.clip_grad_value:
-            nn.utils.clip_grad_value_(self.model.parameters(), args.clip_grad_value)
-        if args.clip_grad_norm:
-            nn.utils.clip_grad_norm_(self.model.parameters(), args.clip_grad_norm)
+        if config.clip_grad_value:
+            nn.utils.clip_grad_value_(self.model.parameters(), config.clip_grad_value)
+        if config.clip_grad_norm:
+            nn.utils.clip_grad_norm_(self.model.parameters(), config.clip_grad_norm)
         if self.grads is not None:
             self.grads.record(self.epoch * self.steps_per_epoch + self.batch)
         self.optimizer.step()
@@ -288,7 +279,7 @@ class Trainer:
         from tqdm import tqdm
 
         loader = self.data.train
-        shuffle_seed, draw_seed = epoch_seeds(self.args.seed, self.epoch)
+        shuffle_seed, draw_seed = epoch_seeds(self.config.seed, self.epoch)
         self.data.loader_generator.manual_seed(shuffle_seed)
         ag.manual_seed(draw_seed)
         self.model.train()
@@ -305,7 +296,7 @@ class Trainer:
         t0 = time.perf_counter()
         bar = tqdm(total=self.steps_per_epoch, initial=self.batch, leave=False, unit="batch",
                    desc=f"epoch {self.epoch + 1}/{self.epochs}", file=sys.stderr,
-                   disable=self.args.quiet or not sys.stderr.isatty())  # fmt: skip
+                   disable=self.config.quiet or not sys.stderr.isatty())  # fmt: skip
         with bar:
             for index in batches:
                 loss, correct, n = self.train_step(*loader._fetch(index))
@@ -342,7 +333,7 @@ class Trainer:
         if self.epoch % every == 0 or self.epoch == self.epochs:
             self.print(_epoch_line(record, self.epochs))
         if self.scheduler is not None and not self.per_batch:
-            if self.args.scheduler == "plateau":
+            if self.config.scheduler == "plateau":
                 has_val = record["val_loss"] is not None
                 self.scheduler.step(record["val_loss"] if has_val else record["train_loss"])
             else:
@@ -358,9 +349,9 @@ class Trainer:
 
     def run(self) -> dict:
         """Train to ``epochs`` (or an early stop / Ctrl-C); evaluate; write outputs."""
-        args, data = self.args, self.data
-        if args.resume:
-            self.resume(args.resume)
+        config, data = self.config, self.data
+        if config.resume:
+            self.resume(config.resume)
         n_params = sum(p.numel() for p in self.model.parameters())
         sizes = f"{len(data.train.dataset)} training samples"
         if data.val is not None:
@@ -386,19 +377,19 @@ class Trainer:
         if self.stopper is not None and not self.interrupted and not self.stopped:
             if self.stopper.restore(self.model):
                 self.print(f"restored the weights of the best epoch, {self.stopper.best_epoch + 1}")
-        log = {"config": config_of(args), "device": str(self.device), "history": self.history,
+        log = {"config": config.to_dict(), "device": str(self.device), "history": self.history,
                "interrupted": self.interrupted, "seconds": round(seconds, 3)}  # fmt: skip
         self.report(log, seconds)
-        if args.out:
+        if config.out:
             self.write_outputs(log)
         return log
 
     def report(self, log: dict, seconds: float) -> None:
-        args = self.args
+        config = self.config
         if self.interrupted:
-            if args.checkpoint:
-                self.result(f"interrupted: checkpoint saved to {args.checkpoint} "
-                           f"(continue with --resume {args.checkpoint})")  # fmt: skip
+            if config.checkpoint:
+                self.result(f"interrupted: checkpoint saved to {config.checkpoint} "
+                           f"(continue with --resume {config.checkpoint})")  # fmt: skip
             else:
                 self.result("interrupted (no --checkpoint given, so nothing was saved)")
         elif self.overfit:
@@ -410,7 +401,7 @@ class Trainer:
                 f"{100 * final['accuracy']:.1f}% on the {final['total']} samples after "
                 f"{self.epochs} steps"
             )
-        elif not getattr(args, "silent", False):  # a search trial never looks at the test set
+        elif not config.silent:  # a search trial never looks at the test set
             test = evaluate(self.model, self.data.test, self.loss_fn)
             log["test"] = test
             self.result(
@@ -425,7 +416,7 @@ class Trainer:
     def write_outputs(self, log: dict) -> None:
         from autograd_engine.training import _plots
 
-        out = self.args.out
+        out = self.config.out
         os.makedirs(out, exist_ok=True)
         files = {"log": os.path.join(out, "log.json")}
         if log["history"]:
@@ -441,6 +432,6 @@ class Trainer:
         self.result("wrote " + ", ".join(files.values()))
 
 
-def train(args, *, on_batch=None) -> dict:
-    """Run the ``train`` command with parsed ``args``; returns the log."""
-    return Trainer(args, on_batch=on_batch).run()
+def train(config: RunConfig, *, on_batch=None) -> dict:
+    """Run the ``train`` command with the options in ``config``; returns the log."""
+    return Trainer(config, on_batch=on_batch).run()

@@ -13,19 +13,44 @@ import numpy as np
 import pytest
 
 import autograd_engine as ag
-from autograd_engine.cli import _finish_defaults, build_parser, main
-from autograd_engine.training import load
-from autograd_engine.training._loop import train
+from autograd_engine.cli import build_parser, config_from, main
+from autograd_engine.training import RunConfig, load, train
 
 QUICK = ["--epochs", "2", "--quiet", "--hidden", "32"]
 
 
 def args_for(*argv, out=None):
-    """Parsed train options; no files are written unless ``out`` is given."""
-    args = build_parser().parse_args(["train", *argv])
-    _finish_defaults(args)
-    args.out = None if out is None else str(out)
-    return args
+    """The RunConfig the parser builds from train options; no files are written unless
+    ``out`` is given."""
+    config = config_from(build_parser().parse_args(["train", *argv]))
+    return config.replace(out=None if out is None else str(out))
+
+
+def test_the_parser_builds_the_config_tests_build_directly():
+    parsed = args_for("--lr", "0.01", "--hidden", "64", "32", "--batchnorm", "--seed", "3")
+    assert parsed == RunConfig(lr=0.01, hidden=[64, 32], batchnorm=True, seed=3)
+    assert args_for() == RunConfig()
+    default = config_from(build_parser().parse_args(["train"]))
+    assert default.out == "runs/digits-mlp"
+
+
+def test_run_config_checks_values_like_the_command_line():
+    with pytest.raises(ValueError, match=r"--epochs: must be a positive integer, got 0"):
+        RunConfig(epochs=0)
+    with pytest.raises(ValueError, match=r"--optimizer: must be one of adam, sgd"):
+        RunConfig(optimizer="lbfgs")
+    with pytest.raises(ValueError, match=r"--overfit-batch cannot be combined with --resume"):
+        RunConfig(overfit_batch=8, resume="x.ckpt")
+    assert RunConfig(hidden=64).hidden == [64]
+    resolved = RunConfig(model="cnn", optimizer="sgd", scheduler="step").resolved()
+    assert (resolved.hidden, resolved.lr, resolved.gamma, resolved.epochs) == ([128], 0.1, 0.1, 30)
+
+
+def test_trainer_refuses_a_namespace():
+    from autograd_engine.training import Trainer
+
+    with pytest.raises(TypeError, match="Trainer takes a RunConfig, got Namespace"):
+        Trainer(build_parser().parse_args(["train"]))
 
 
 def losses(history):

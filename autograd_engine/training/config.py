@@ -1,0 +1,320 @@
+"""``RunConfig``: the options of one run of the training command, as a typed dataclass with
+the command line's defaults. The parser builds one; tests and ``search`` build them directly.
+Every value is checked when the config is made, with the same rules as the command line."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+__all__ = ["RunConfig", "DEFAULT_LR", "DEFAULT_GAMMA", "IDENTITY", "CHOICES"]
+
+DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
+MODELS = ("mlp", "cnn")
+INITS = ("he", "xavier")
+OPTIMIZERS = (
+    "adam", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adamw", "nadam", "adamax",
+)  # fmt: skip
+SCHEDULERS = ("none", "step", "exponential", "power", "plateau", "onecycle", "cosine")
+CHOICES = {
+    "dataset": DATASETS,
+    "model": MODELS,
+    "init": INITS,
+    "optimizer": OPTIMIZERS,
+    "scheduler": SCHEDULERS,
+}
+
+# Default learning rate of each --optimizer (used when --lr is not given).
+DEFAULT_LR = {
+    "sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.05, "rmsprop": 1e-3,
+    "adam": 1e-3, "adamw": 1e-3, "nadam": 2e-3, "adamax": 2e-3,
+}  # fmt: skip
+
+# Default --gamma of each --scheduler that takes one.
+DEFAULT_GAMMA = {"step": 0.1, "exponential": 0.9, "plateau": 0.1}
+
+# Options that define a run: --resume refuses a checkpoint written with other values.
+IDENTITY = (
+    "dataset", "model", "hidden", "dropout", "batchnorm", "init", "optimizer", "lr",
+    "weight_decay", "l1", "scheduler", "gamma", "step_size", "power_r", "power_c",
+    "batch_size", "val_split", "seed", "augment", "noise", "overfit_batch",
+    "clip_grad_norm", "clip_grad_value",
+)  # fmt: skip
+
+
+# --- value checks, shared with the command line (each returns the value, normalized) -------
+def _number(value, kind: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"must be {kind}, got {value!r}") from None
+    return float(value)
+
+
+def _integer(value, kind: str) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"must be {kind}, got {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"must be {kind}, got {value!r}") from None
+
+
+def positive_int(value) -> int:
+    value = _integer(value, "a positive integer")
+    if value < 1:
+        raise ValueError(f"must be a positive integer, got {value}")
+    return value
+
+
+def non_negative_int(value) -> int:
+    value = _integer(value, "an integer >= 0")
+    if value < 0:
+        raise ValueError(f"must be 0 or more, got {value}")
+    return value
+
+
+def positive_float(value) -> float:
+    value = _number(value, "a positive number")
+    if not value > 0:
+        raise ValueError(f"must be a positive number, got {value:g}")
+    return value
+
+
+def non_negative_float(value) -> float:
+    value = _number(value, "a number >= 0")
+    if not value >= 0:
+        raise ValueError(f"must be 0 or more, got {value:g}")
+    return value
+
+
+def fraction(value) -> float:
+    value = _number(value, "a fraction in [0, 1)")
+    if not 0 <= value < 1:
+        raise ValueError(f"must be a fraction in [0, 1), got {value:g}")
+    return value
+
+
+def seed(value) -> int:
+    return _integer(value, "an integer")
+
+
+def device(value) -> str:
+    text = str(value)
+    kind, _, num = text.partition(":")
+    if kind not in ("cpu", "cuda") or (num and (kind == "cpu" or not num.isdigit())):
+        raise ValueError(f"must be cpu, cuda or cuda:N, got {value!r}")
+    return text
+
+
+def boolean(value) -> bool:
+    return bool(value)
+
+
+def hidden(value) -> list[int]:
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not values:
+        raise ValueError("must list at least one hidden width")
+    return [positive_int(v) for v in values]
+
+
+def one_of(choices):
+    def check(value) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return check
+
+
+def optional(check):
+    def check_or_none(value):
+        return None if value is None else check(value)
+
+    return check_or_none
+
+
+def path_or_none(value) -> str | None:
+    import os
+
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise ValueError(f"must be a path, got {value!r}")
+    return os.fspath(value)
+
+
+@dataclass
+class RunConfig:
+    """The options of one training run, with the command line's defaults.
+
+    ``python -m autograd_engine train --lr 0.01 --hidden 128 64`` is
+    ``RunConfig(lr=0.01, hidden=[128, 64])``. Field ``x_y`` is option ``--x-y``; see
+    ``python -m autograd_engine train --help`` or ``docs/training.md`` for each one. A few
+    fields default to ``None``, meaning "the default for the other options": ``hidden``
+    ([256] for the mlp, [128] for the cnn's head), ``epochs`` (30; 200 steps with
+    ``overfit_batch``), ``lr`` (per optimizer, ``DEFAULT_LR``) and ``gamma`` (per scheduler);
+    ``resolved()`` fills them in. ``out=None`` writes no files (the command line fills in its
+    default folder before it builds the config).
+
+    Every value is checked on construction (and by ``dataclasses.replace``): a bad one raises
+    ``ValueError`` naming the option, as the command line would.
+
+    Example::
+
+        >>> from autograd_engine.training import RunConfig, train
+        >>> log = train(RunConfig(epochs=2, hidden=[32], quiet=True))
+    """
+
+    # data
+    dataset: str = "digits"
+    data_dir: str | None = None
+    val_split: float = 0.1
+    batch_size: int = 32
+    eval_batch_size: int = 1024
+    augment: bool = False
+    noise: float = 0.0
+    # model
+    model: str = "mlp"
+    hidden: list[int] | None = None
+    dropout: float = 0.0
+    batchnorm: bool = False
+    init: str = "he"
+    # optimization
+    optimizer: str = "adam"
+    lr: float | None = None
+    weight_decay: float = 0.0
+    l1: float = 0.0
+    clip_grad_norm: float | None = None
+    clip_grad_value: float | None = None
+    # the training loop
+    epochs: int | None = None
+    scheduler: str = "none"
+    gamma: float | None = None
+    step_size: int | None = None
+    power_r: float = 10.0
+    power_c: float = 1.0
+    plateau_patience: int = 3
+    early_stopping: int | None = None
+    overfit_batch: int | None = None
+    plot_grads: bool = False
+    # the run
+    device: str = "cpu"
+    seed: int = 0
+    quiet: bool = False
+    silent: bool = field(default=False, metadata={"cli": False})  # a search trial: no output
+    # files
+    checkpoint: str | None = None
+    resume: str | None = None
+    out: str | None = None
+
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            check = _CHECKS[f.name]
+            try:
+                setattr(self, f.name, check(getattr(self, f.name)))
+            except ValueError as exc:
+                raise ValueError(f"{option(f.name)}: {exc}") from None
+        problem = self._conflict()
+        if problem:
+            raise ValueError(problem)
+
+    def _conflict(self) -> str | None:
+        if self.overfit_batch and self.resume:
+            return "--overfit-batch cannot be combined with --resume"
+        if self.overfit_batch and self.early_stopping:
+            return "--overfit-batch has no validation set, so no --early-stopping"
+        return None
+
+    @classmethod
+    def check(cls, name: str, value):
+        """``value`` checked (and normalized) as field ``name``; ``ValueError`` if it is bad."""
+        if name not in _CHECKS:
+            raise ValueError(f"{name!r} is not an option of a run")
+        return _CHECKS[name](value)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> RunConfig:
+        """A config from a dict such as a log's or a checkpoint's ``config`` (unknown keys,
+        e.g. ones from an older version, are ignored)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+    def to_dict(self) -> dict:
+        """The options as a JSON-friendly dict (what logs and checkpoints store)."""
+        return {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in sorted(dataclasses.asdict(self).items())
+        }
+
+    def replace(self, **changes) -> RunConfig:
+        """A copy with ``changes`` applied (checked like a new config)."""
+        return dataclasses.replace(self, **changes)
+
+    def resolved(self) -> RunConfig:
+        """A copy with the defaults that depend on other options filled in: ``hidden``,
+        ``epochs``, ``lr`` and (for a scheduler that takes one) ``gamma``."""
+        changes = {}
+        if self.hidden is None:
+            changes["hidden"] = [256] if self.model == "mlp" else [128]
+        if self.epochs is None:
+            changes["epochs"] = 200 if self.overfit_batch else 30
+        if self.lr is None:
+            changes["lr"] = DEFAULT_LR[self.optimizer]
+        if self.gamma is None and self.scheduler in DEFAULT_GAMMA:
+            changes["gamma"] = DEFAULT_GAMMA[self.scheduler]
+        return self.replace(**changes) if changes else self
+
+    def identity(self) -> dict:
+        """The resolved values of the options that define a run (``IDENTITY``)."""
+        values = dataclasses.asdict(self.resolved())
+        return {k: values[k] for k in IDENTITY}
+
+
+def option(name: str) -> str:
+    """The command-line spelling of field ``name``: ``weight_decay`` -> ``--weight-decay``."""
+    return "--" + name.replace("_", "-")
+
+
+_CHECKS = {
+    "dataset": one_of(DATASETS),
+    "data_dir": path_or_none,
+    "val_split": fraction,
+    "batch_size": positive_int,
+    "eval_batch_size": positive_int,
+    "augment": boolean,
+    "noise": non_negative_float,
+    "model": one_of(MODELS),
+    "hidden": optional(hidden),
+    "dropout": fraction,
+    "batchnorm": boolean,
+    "init": one_of(INITS),
+    "optimizer": one_of(OPTIMIZERS),
+    "lr": optional(positive_float),
+    "weight_decay": non_negative_float,
+    "l1": non_negative_float,
+    "clip_grad_norm": optional(positive_float),
+    "clip_grad_value": optional(positive_float),
+    "epochs": optional(positive_int),
+    "scheduler": one_of(SCHEDULERS),
+    "gamma": optional(positive_float),
+    "step_size": optional(positive_int),
+    "power_r": positive_float,
+    "power_c": positive_float,
+    "plateau_patience": non_negative_int,
+    "early_stopping": optional(positive_int),
+    "overfit_batch": optional(positive_int),
+    "plot_grads": boolean,
+    "device": device,
+    "seed": seed,
+    "quiet": boolean,
+    "silent": boolean,
+    "checkpoint": path_or_none,
+    "resume": path_or_none,
+    "out": path_or_none,
+}
