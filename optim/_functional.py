@@ -1,11 +1,25 @@
-"""Small numeric helpers shared by the update rules, rounding exactly as PyTorch's kernels do."""
+"""The update rules, one pure function per optimizer (the shape of PyTorch's
+``torch.optim._functional``), and :func:`update`, the one dispatcher that runs a rule's plain
+``xp`` code or, for CuPy arrays, its fused kernel from ``autograd_engine.kernels``.
+
+A rule takes lists of backend arrays — the parameters, their gradients, one list per state
+buffer (``None`` where a buffer does not exist yet) — then the step counts (this step's, as
+floats) and the hyperparameters as keywords named as in the param group. It updates the
+arrays in place, operation for operation as PyTorch's single-tensor kernels do, so
+trajectories agree with PyTorch's to the last bits. It knows nothing of ``Optimizer``.
+"""
 
 from __future__ import annotations
 
 import array
-import numbers
+import inspect
 
+from autograd_engine import array_backend, kernels
 from autograd_engine.array_backend import get_array_module
+
+__all__ = ["sgd", "adam", "adamw", "adagrad", "rmsprop", "nadam", "adamax", "update"]
+
+_CPU_ARRAY = array_backend.numpy.ndarray  # the one check the CPU path pays for fused kernels
 
 
 def lerp_(start, end, weight: float) -> None:
@@ -28,26 +42,267 @@ def float32(value: float) -> float:
     return array.array("f", [value])[0]
 
 
-def _check_number(name: str, value) -> None:
-    if not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"Invalid {name}: expected a real number, but got {type(value).__name__} "
-            "(hyperparameters are Python numbers here; Tensor values are not supported)"
-        )
+def _average_square_(avg, grad, decay: float):
+    """``avg <- decay * avg + (1 - decay) * grad * grad`` in place (PyTorch's ``mul_`` then
+    ``addcmul_``); returns the scratch array it used, free for the caller to reuse."""
+    avg *= decay
+    scratch = get_array_module(avg).multiply(grad, 1 - decay)
+    scratch *= grad
+    avg += scratch
+    return scratch
 
 
-def check_range(name: str, value, low: float = 0.0) -> None:
-    """PyTorch's ``Invalid <name>: <value>`` ValueError unless ``value >= low`` (NaN fails)."""
-    _check_number(name, value)
-    if not low <= value:
-        raise ValueError(f"Invalid {name}: {value}")
+def _grad(param, grad, weight_decay, maximize: bool, decoupled_lr=None):
+    """The gradient a rule works with: negated if ``maximize``, plus the L2 term
+    ``weight_decay * param``; with ``decoupled_lr`` the weights are decayed instead
+    (``param *= 1 - lr * weight_decay``, AdamW's form) and the gradient is left alone."""
+    if maximize:
+        grad = -grad
+    if weight_decay != 0:
+        if decoupled_lr is not None:
+            param *= 1 - decoupled_lr * weight_decay
+        else:
+            grad = grad + weight_decay * param
+    return grad
 
 
-def check_betas(betas) -> None:
-    """Each beta must lie in [0, 1); the message names the bad one, as PyTorch's does."""
-    if len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), but got {betas!r}")
-    for i, beta in enumerate(betas):
-        _check_number(f"beta parameter at index {i}", beta)
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+def sgd(params, grads, momentum_buffers, *, lr, momentum, dampening, weight_decay, nesterov,
+        maximize) -> None:  # fmt: skip
+    """SGD with momentum, PyTorch's form: ``b <- momentum b + (1 - dampening) g`` (``b = g``
+    on the first step, stored back into ``momentum_buffers``), ``p <- p - lr b`` (or
+    ``- lr (g + momentum b)`` with Nesterov)."""
+    for i, param in enumerate(params):
+        grad = _grad(param, grads[i], weight_decay, maximize)
+        if momentum != 0:
+            buf = momentum_buffers[i]
+            if buf is None:
+                # a new array of the parameter's shape, whatever the gradient's container
+                buf = momentum_buffers[i] = get_array_module(param).empty_like(param)
+                buf[...] = grad
+            else:
+                buf *= momentum
+                buf += grad if dampening == 0 else (1 - dampening) * grad
+            grad = grad + momentum * buf if nesterov else buf
+        param -= lr * grad
+
+
+def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, lr, betas, eps,
+         weight_decay, amsgrad, maximize, decoupled_weight_decay) -> None:  # fmt: skip
+    """Adam (and AdamW with ``decoupled_weight_decay``): bias-corrected moments, the step size
+    and denominator folded as in PyTorch's kernel."""
+    beta1, beta2 = betas
+    decoupled_lr = lr if decoupled_weight_decay else None
+    for i, param in enumerate(params):
+        xp = get_array_module(param)
+        grad = _grad(param, grads[i], weight_decay, maximize, decoupled_lr)
+        exp_avg, exp_avg_sq, step = exp_avgs[i], exp_avg_sqs[i], state_steps[i]
+
+        lerp_(exp_avg, grad, 1 - beta1)
+        scratch = _average_square_(exp_avg_sq, grad, beta2)
+
+        step_size = lr / (1 - beta1**step)
+        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+        if amsgrad:
+            xp.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
+            denom = xp.sqrt(max_exp_avg_sqs[i])
+        else:
+            denom = xp.sqrt(exp_avg_sq)
+        denom /= bias_correction2_sqrt
+        denom += eps
+        xp.multiply(exp_avg, -step_size, out=scratch)
+        scratch /= denom
+        param += scratch
+
+
+def adamw(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, lr, betas, eps,
+          weight_decay, amsgrad, maximize) -> None:  # fmt: skip
+    """AdamW: :func:`adam` with decoupled weight decay."""
+    adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr=lr, betas=betas,
+         eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+         decoupled_weight_decay=True)  # fmt: skip
+
+
+def adagrad(params, grads, state_sums, state_steps, *, lr, lr_decay, weight_decay, eps,
+            maximize) -> None:  # fmt: skip
+    """Adagrad: ``s <- s + g*g``, ``p <- p - lr / (1 + (t - 1) lr_decay) * g / (sqrt(s) + eps)``."""
+    for i, param in enumerate(params):
+        xp = get_array_module(param)
+        grad = _grad(param, grads[i], weight_decay, maximize)
+        clr = lr / (1 + (state_steps[i] - 1) * lr_decay)
+
+        scratch = xp.multiply(grad, grad)
+        state_sums[i] += scratch
+        std = xp.sqrt(state_sums[i])
+        std += eps
+        xp.multiply(grad, -clr, out=scratch)
+        scratch /= std
+        param += scratch
+
+
+def rmsprop(params, grads, square_avgs, momentum_buffers, grad_avgs, state_steps, *, lr, alpha,
+            eps, weight_decay, momentum, centered, maximize) -> None:  # fmt: skip
+    """RMSprop: ``v <- alpha v + (1 - alpha) g*g``, ``eps`` added outside the square root, the
+    momentum buffer accumulating the scaled gradient (PyTorch's choices)."""
+    for i, param in enumerate(params):
+        xp = get_array_module(param)
+        grad = _grad(param, grads[i], weight_decay, maximize)
+
+        square_avg = square_avgs[i]
+        scratch = _average_square_(square_avg, grad, alpha)
+        if centered:
+            grad_avg = grad_avgs[i]
+            lerp_(grad_avg, grad, 1 - alpha)
+            avg = square_avg - grad_avg * grad_avg
+            xp.sqrt(avg, out=avg)
+        else:
+            avg = xp.sqrt(square_avg)
+        avg += eps
+
+        if momentum > 0:
+            buf = momentum_buffers[i]
+            buf *= momentum
+            xp.divide(grad, avg, out=scratch)
+            buf += scratch
+            xp.multiply(buf, lr, out=scratch)
+            param -= scratch
+        else:
+            xp.multiply(grad, -lr, out=scratch)
+            scratch /= avg
+            param += scratch
+
+
+def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, *, lr, betas, eps,
+          weight_decay, momentum_decay, decoupled_weight_decay, maximize) -> None:  # fmt: skip
+    """NAdam with Dozat's momentum schedule; ``mu_products[i]`` (a float32 value, as PyTorch's
+    float32 tensor holds it) is replaced by its next value."""
+    beta1, beta2 = betas
+    decoupled_lr = lr if decoupled_weight_decay else None
+    for i, param in enumerate(params):
+        xp = get_array_module(param)
+        grad = _grad(param, grads[i], weight_decay, maximize, decoupled_lr)
+        exp_avg, exp_avg_sq, step = exp_avgs[i], exp_avg_sqs[i], state_steps[i]
+        bias_correction2 = 1 - beta2**step
+
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu_product = mu_products[i] = float32(mu_products[i] * float32(mu))
+        mu_product_next = mu_product * mu_next
+
+        lerp_(exp_avg, grad, 1 - beta1)
+        scratch = _average_square_(exp_avg_sq, grad, beta2)
+        denom = exp_avg_sq / bias_correction2
+        xp.sqrt(denom, out=denom)
+        denom += eps
+
+        xp.multiply(grad, -lr * (1.0 - mu) / (1.0 - mu_product), out=scratch)
+        scratch /= denom
+        param += scratch
+        xp.multiply(exp_avg, (-lr * mu_next) / (1.0 - mu_product_next), out=scratch)
+        scratch /= denom
+        param += scratch
+
+
+def adamax(params, grads, exp_avgs, exp_infs, state_steps, *, lr, betas, eps, weight_decay,
+           maximize) -> None:  # fmt: skip
+    """Adamax: ``u <- max(beta2 u, |g| + eps)``, ``p <- p - lr / (1 - beta1^t) * m / u``."""
+    beta1, beta2 = betas
+    for i, param in enumerate(params):
+        xp = get_array_module(param)
+        grad = _grad(param, grads[i], weight_decay, maximize)
+        exp_avg, exp_inf = exp_avgs[i], exp_infs[i]
+
+        lerp_(exp_avg, grad, 1 - beta1)
+        exp_inf *= beta2
+        scratch = xp.abs(grad)
+        scratch += eps
+        xp.maximum(exp_inf, scratch, out=exp_inf)
+
+        clr = lr / (1 - beta1 ** state_steps[i])
+        xp.multiply(exp_avg, -clr, out=scratch)
+        scratch /= exp_inf
+        param += scratch
+
+
+def _sgd_fused(params, grads, momentum_buffers, *, lr, momentum, dampening, weight_decay,
+               nesterov, maximize) -> list[int]:  # fmt: skip
+    """:func:`sgd` as one fused kernel launch per parameter; returns the indices of the
+    parameters no kernel applies to."""
+    name = "sgd_momentum" if momentum != 0 else "sgd"
+    maximize, decay, nesterov = bool(maximize), weight_decay != 0, bool(nesterov)
+    rest = []
+    for i, param in enumerate(params):
+        grad = grads[i]
+        k = kernels.fused(name, param, grad)
+        if k is None:
+            rest.append(i)
+        elif momentum == 0:
+            k(grad, lr, weight_decay, maximize, decay, param)
+        else:
+            buf = momentum_buffers[i]
+            first = buf is None
+            if first:
+                buf = momentum_buffers[i] = get_array_module(param).empty_like(param)
+            k(grad, lr, weight_decay, momentum, 1 - dampening, maximize, decay, dampening != 0,
+              nesterov, first, param, buf)  # fmt: skip
+    return rest
+
+
+def _adam_fused(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, lr,
+                betas, eps, weight_decay, amsgrad, maximize,
+                decoupled_weight_decay) -> list[int]:  # fmt: skip
+    """:func:`adam` (amsgrad off) as one fused kernel launch per parameter, the scalars
+    computed as the plain code computes them; returns the indices no kernel applies to."""
+    if amsgrad:
+        return list(range(len(params)))
+    beta1, beta2 = betas
+    wd_mode = 0 if weight_decay == 0 else 2 if decoupled_weight_decay else 1
+    lerp_w = 1 - beta1
+    rest = []
+    for i, param in enumerate(params):
+        grad, step = grads[i], state_steps[i]
+        k = kernels.fused("adam", param, grad)
+        if k is None:
+            rest.append(i)
+            continue
+        k(grad, weight_decay, 1 - lr * weight_decay, lerp_w, 1.0 - lerp_w, beta2, 1 - beta2,
+          -(lr / (1 - beta1**step)), (1 - beta2**step) ** 0.5, eps, bool(maximize), wd_mode,
+          abs(lerp_w) < 0.5, param, exp_avgs[i], exp_avg_sqs[i])  # fmt: skip
+    return rest
+
+
+RULES = {f.__name__: f for f in (sgd, adam, adamw, adagrad, rmsprop, nadam, adamax)}
+_FUSED = {"sgd": _sgd_fused, "adam": _adam_fused}
+# A rule's keyword-only arguments are the param-group entries it reads.
+_HYPERPARAMETERS = {
+    name: tuple(
+        p.name for p in inspect.signature(rule).parameters.values() if p.kind is p.KEYWORD_ONLY
+    )
+    for name, rule in RULES.items()
+}
+
+
+def update(rule: str, group: dict, params: list, grads: list, *buffers: list) -> None:
+    """Run the update rule named ``rule`` with the hyperparameters of param ``group``.
+
+    The one place that chooses an implementation: for CuPy arrays, unless the group says
+    ``fused=False``, a rule's fused kernel (SGD, Adam/AdamW) updates each parameter in one
+    launch; the plain ``xp`` code (the reference the kernels are tested against) runs
+    everywhere else, including parameters no kernel fits (a dtype, amsgrad).
+    """
+    hyper = {name: group[name] for name in _HYPERPARAMETERS[rule]}
+    fused = _FUSED.get(rule)
+    if fused is not None and type(params[0]) is not _CPU_ARRAY and group.get("fused") is not False:
+        rest = fused(params, grads, *buffers, **hyper)
+        if rest:
+            _update_some(RULES[rule], rest, params, grads, buffers, hyper)
+        return
+    RULES[rule](params, grads, *buffers, **hyper)
+
+
+def _update_some(rule, indices, params, grads, buffers, hyper) -> None:
+    """Run ``rule`` on the parameters at ``indices`` only, storing back the buffers it made."""
+    sub = [[b[i] for i in indices] for b in buffers]
+    rule([params[i] for i in indices], [grads[i] for i in indices], *sub, **hyper)
+    for b, values in zip(buffers, sub):
+        for i, value in zip(indices, values):
+            b[i] = value

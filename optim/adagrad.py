@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
+from autograd_engine import Tensor
 from autograd_engine.array_backend import get_array_module
 
-from ._functional import check_range
 from .optimizer import Optimizer
 
 __all__ = ["Adagrad"]
@@ -48,6 +48,10 @@ class Adagrad(Optimizer):
     See https://pytorch.org/docs/stable/generated/torch.optim.Adagrad.html
     """
 
+    _checked = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+    _rule = "adagrad"
+    _buffers = ("sum", "step")
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -70,46 +74,8 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, group)
+                self.state[p] = self._init_state(p, group)
 
-    def _validate_group(self, group: dict[str, Any]) -> None:
-        check_range("learning rate", group["lr"])
-        check_range("lr_decay value", group["lr_decay"])
-        check_range("weight_decay value", group["weight_decay"])
-        check_range("initial_accumulator_value value", group["initial_accumulator_value"])
-        check_range("epsilon value", group["eps"])
-
-    def _init_state(self, p, group: dict[str, Any]) -> None:
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         xp = get_array_module(p.array)
-        state = self.state[p]
-        state["step"] = 0.0
-        state["sum"] = xp.full_like(p.array, group["initial_accumulator_value"])
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns ``closure()`` if a closure is given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-            weight_decay = group["weight_decay"]
-            for p, grad in self._params_with_grad(group):
-                xp = get_array_module(p.array)
-                state = self.state[p]
-                if len(state) == 0:
-                    self._init_state(p, group)
-                state["step"] += 1
-                step = state["step"]
-
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p.array
-                clr = lr / (1 + (step - 1) * lr_decay)
-
-                scratch = xp.multiply(grad, grad)
-                state["sum"] += scratch
-                std = xp.sqrt(state["sum"])
-                std += eps
-                xp.multiply(grad, -clr, out=scratch)
-                scratch /= std
-                p.array += scratch
-        return loss
+        return {"step": 0.0, "sum": xp.full_like(p.array, group["initial_accumulator_value"])}

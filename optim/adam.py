@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from autograd_engine import array_backend, kernels
+from autograd_engine import Tensor
 from autograd_engine.array_backend import get_array_module
 
-from ._functional import check_betas, check_range, lerp_
 from .optimizer import Optimizer
-
-_CPU_ARRAY = array_backend.numpy.ndarray  # the one check the CPU path pays for the fused kernels
 
 __all__ = ["Adam", "AdamW"]
 
@@ -54,6 +51,10 @@ class Adam(Optimizer):
     See https://pytorch.org/docs/stable/generated/torch.optim.Adam.html
     """
 
+    _checked = ("lr", "eps", "betas", "weight_decay")
+    _rule = "adam"
+    _buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step")
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -77,93 +78,16 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _validate_group(self, group: dict[str, Any]) -> None:
-        check_range("learning rate", group["lr"])
-        check_range("epsilon value", group["eps"])
-        check_betas(group["betas"])
-        check_range("weight_decay value", group["weight_decay"])
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns ``closure()`` if a closure is given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
-            for p, grad in self._params_with_grad(group):
-                xp = get_array_module(p.array)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["exp_avg"] = xp.zeros_like(p.array)
-                    state["exp_avg_sq"] = xp.zeros_like(p.array)
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = xp.zeros_like(p.array)
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                state["step"] += 1
-                step = state["step"]
-                if type(grad) is not _CPU_ARRAY and _fused_step(state, p, grad, group):
-                    continue
-
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        p.array *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * p.array
-
-                lerp_(exp_avg, grad, 1 - beta1)
-                exp_avg_sq *= beta2
-                scratch = xp.multiply(grad, 1 - beta2)
-                scratch *= grad
-                exp_avg_sq += scratch
-
-                step_size = lr / (1 - beta1**step)
-                bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-                if group["amsgrad"]:
-                    xp.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-                    denom = xp.sqrt(state["max_exp_avg_sq"])
-                else:
-                    denom = xp.sqrt(exp_avg_sq)
-                denom /= bias_correction2_sqrt
-                denom += eps
-                xp.multiply(exp_avg, -step_size, out=scratch)
-                scratch /= denom
-                p.array += scratch
-        return loss
-
-
-def _fused_step(state: dict, p, grad, group: dict) -> bool:
-    """Adam's update (amsgrad off) in one fused CuPy kernel, with the scalars computed as the
-    plain code computes them; False where none applies."""
-    if group["amsgrad"]:
-        return False
-    k = kernels.fused("adam", p.array, grad)
-    if k is None:
-        return False
-    lr, weight_decay, step = group["lr"], group["weight_decay"], state["step"]
-    beta1, beta2 = group["betas"]
-    wd_mode = 0 if weight_decay == 0 else 2 if group["decoupled_weight_decay"] else 1
-    lerp_w = 1 - beta1
-    k(
-        grad,
-        weight_decay,
-        1 - lr * weight_decay,
-        lerp_w,
-        1.0 - lerp_w,
-        beta2,
-        1 - beta2,
-        -(lr / (1 - beta1**step)),
-        (1 - beta2**step) ** 0.5,
-        group["eps"],
-        bool(group["maximize"]),
-        wd_mode,
-        abs(lerp_w) < 0.5,
-        p.array,
-        state["exp_avg"],
-        state["exp_avg_sq"],
-    )
-    return True
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        xp = get_array_module(p.array)
+        state = {
+            "step": 0.0,
+            "exp_avg": xp.zeros_like(p.array),
+            "exp_avg_sq": xp.zeros_like(p.array),
+        }
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = xp.zeros_like(p.array)
+        return state
 
 
 class AdamW(Adam):

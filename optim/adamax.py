@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
+from autograd_engine import Tensor
 from autograd_engine.array_backend import get_array_module
 
-from ._functional import check_betas, check_range, lerp_
 from .optimizer import Optimizer
 
 __all__ = ["Adamax"]
@@ -41,6 +41,10 @@ class Adamax(Optimizer):
     See https://pytorch.org/docs/stable/generated/torch.optim.Adamax.html
     """
 
+    _checked = ("lr", "eps", "betas", "weight_decay")
+    _rule = "adamax"
+    _buffers = ("exp_avg", "exp_inf", "step")
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -60,41 +64,6 @@ class Adamax(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _validate_group(self, group: dict[str, Any]) -> None:
-        check_range("learning rate", group["lr"])
-        check_range("epsilon value", group["eps"])
-        check_betas(group["betas"])
-        check_range("weight_decay value", group["weight_decay"])
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns ``closure()`` if a closure is given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
-            for p, grad in self._params_with_grad(group):
-                xp = get_array_module(p.array)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["exp_avg"] = xp.zeros_like(p.array)
-                    state["exp_inf"] = xp.zeros_like(p.array)
-                exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
-                state["step"] += 1
-
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p.array
-
-                lerp_(exp_avg, grad, 1 - beta1)
-                exp_inf *= beta2
-                scratch = xp.abs(grad)
-                scratch += eps
-                xp.maximum(exp_inf, scratch, out=exp_inf)
-
-                clr = lr / (1 - beta1 ** state["step"])
-                xp.multiply(exp_avg, -clr, out=scratch)
-                scratch /= exp_inf
-                p.array += scratch
-        return loss
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        xp = get_array_module(p.array)
+        return {"step": 0.0, "exp_avg": xp.zeros_like(p.array), "exp_inf": xp.zeros_like(p.array)}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
+from autograd_engine import Tensor
 from autograd_engine.array_backend import get_array_module
 
-from ._functional import check_betas, check_range, float32, lerp_
 from .optimizer import Optimizer
 
 __all__ = ["NAdam"]
@@ -51,6 +51,11 @@ class NAdam(Optimizer):
     See https://pytorch.org/docs/stable/generated/torch.optim.NAdam.html
     """
 
+    _checked = ("lr", "eps", "betas", "weight_decay", "momentum_decay")
+    _rule = "nadam"
+    _buffers = ("exp_avg", "exp_avg_sq", "mu_product", "step")
+    _stored_back = ("mu_product",)
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -74,59 +79,11 @@ class NAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _validate_group(self, group: dict[str, Any]) -> None:
-        check_range("learning rate", group["lr"])
-        check_range("epsilon value", group["eps"])
-        check_betas(group["betas"])
-        check_range("weight_decay value", group["weight_decay"])
-        check_range("momentum_decay value", group["momentum_decay"])
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns ``closure()`` if a closure is given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
-            momentum_decay = group["momentum_decay"]
-            for p, grad in self._params_with_grad(group):
-                xp = get_array_module(p.array)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["mu_product"] = 1.0
-                    state["exp_avg"] = xp.zeros_like(p.array)
-                    state["exp_avg_sq"] = xp.zeros_like(p.array)
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                state["step"] += 1
-                step = state["step"]
-                bias_correction2 = 1 - beta2**step
-
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        p.array *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * p.array
-
-                mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-                mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-                mu_product = state["mu_product"] = float32(state["mu_product"] * float32(mu))
-                mu_product_next = mu_product * mu_next
-
-                lerp_(exp_avg, grad, 1 - beta1)
-                exp_avg_sq *= beta2
-                scratch = xp.multiply(grad, 1 - beta2)
-                scratch *= grad
-                exp_avg_sq += scratch
-                denom = exp_avg_sq / bias_correction2
-                xp.sqrt(denom, out=denom)
-                denom += eps
-
-                xp.multiply(grad, -lr * (1.0 - mu) / (1.0 - mu_product), out=scratch)
-                scratch /= denom
-                p.array += scratch
-                xp.multiply(exp_avg, (-lr * mu_next) / (1.0 - mu_product_next), out=scratch)
-                scratch /= denom
-                p.array += scratch
-        return loss
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        xp = get_array_module(p.array)
+        return {
+            "step": 0.0,
+            "mu_product": 1.0,
+            "exp_avg": xp.zeros_like(p.array),
+            "exp_avg_sq": xp.zeros_like(p.array),
+        }

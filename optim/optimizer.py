@@ -1,5 +1,6 @@
-"""The ``Optimizer`` base class: parameter groups, per-parameter state, ``zero_grad`` and
-PyTorch-layout state dicts. The update rules live one per module beside it."""
+"""The ``Optimizer`` base class: parameter groups, per-parameter state, ``zero_grad``,
+PyTorch-layout state dicts, and the step shared by every optimizer: gather each group's
+parameters, gradients and state, then run the optimizer's rule from ``optim._functional``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import Any
 
 from autograd_engine import Tensor, enable_grad
 from autograd_engine.array_backend import device_of, to_device
+
+from . import _functional
+from ._checks import check_group
 
 __all__ = ["Optimizer", "required"]
 
@@ -40,8 +44,11 @@ class Optimizer:
             or of dicts defining parameter groups.
         defaults: the default hyperparameters, used for every group that does not set its own.
 
-    Subclasses implement :meth:`step` and, to validate hyperparameters in every group
-    (constructor arguments, ``add_param_group`` and ``load_state_dict``), ``_validate_group``.
+    A subclass names its update rule (a function in ``optim._functional``), the state it
+    keeps and how that state starts; this class gathers, for each group, the parameters that
+    have a grad, their gradients and state buffers (creating state on a parameter's first
+    step and counting steps), and hands the lists to the rule. ``_validate_group`` checks
+    hyperparameters in every group (constructor, ``add_param_group``, ``load_state_dict``).
 
     Example::
 
@@ -83,8 +90,13 @@ class Optimizer:
             lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
         return "\n".join(lines) + "\n)"
 
+    # The hyperparameters ``_validate_group`` checks, in PyTorch's order: ``betas`` must lie
+    # in [0, 1), the others must be >= 0.
+    _checked: tuple[str, ...] = ()
+
     def _validate_group(self, group: dict[str, Any]) -> None:
         """Raise ValueError naming any bad hyperparameter in ``group``; subclasses extend."""
+        check_group(group, self._checked)
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a parameter group to ``param_groups``; mirrors ``Optimizer.add_param_group``.
@@ -182,6 +194,20 @@ class Optimizer:
                 else:
                     p.grad.array[...] = 0
 
+    # How a subclass plugs in (PyTorch's ``_init_group`` and functional rule, split in two):
+    # ``_rule`` names its update rule in ``optim._functional``; ``_buffers`` are the state
+    # keys the rule takes as lists, in its argument order ("step" is given as this step's
+    # counts); ``_init_state`` makes a parameter's state on its first step. The rule may
+    # replace list entries of the buffers named in ``_stored_back`` (create one that was
+    # ``None``, advance a number); those are stored back into the state.
+    _rule: str = ""
+    _buffers: tuple[str, ...] = ()
+    _stored_back: tuple[str, ...] = ()
+
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        """The state of ``p`` before its first step (empty by default)."""
+        return {}
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one optimization step (update every parameter that has a grad).
 
@@ -189,7 +215,17 @@ class Optimizer:
             closure (callable, optional): re-evaluates the model and returns the loss;
                 called with grad enabled, and its result is returned.
         """
-        raise NotImplementedError
+        if not self._rule:
+            raise NotImplementedError(
+                f"{type(self).__name__} has no update rule: a subclass of Optimizer sets "
+                "_rule (a function of optim._functional) or overrides step()"
+            )
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            params, grads, states = self._gather(group)
+            if params:
+                self._update(group, params, grads, states)
+        return loss
 
     @staticmethod
     def _evaluate(closure: Callable[[], Any] | None) -> Any:
@@ -198,18 +234,43 @@ class Optimizer:
         with enable_grad():
             return closure()
 
-    @staticmethod
-    def _params_with_grad(group: dict[str, Any]):
-        """``(param, grad array)`` for each parameter of ``group`` that has a grad.
-
-        Once the caller has updated a parameter (when it asks for the next one), its version
-        counter is bumped, as PyTorch's in-place update bumps it: a backward through a graph
-        that saved the old value then raises instead of silently using the new one.
-        """
+    def _gather(self, group: dict[str, Any]):
+        """The parameters of ``group`` that have a grad, their grad arrays and their state
+        dicts, each state made by ``_init_state`` on the parameter's first step."""
+        params, grads, states = [], [], []
         for p in group["params"]:
-            if p.grad is not None:
-                yield p, p.grad.array
-                p._version += 1
+            if p.grad is None:
+                continue
+            state = self.state.get(p)
+            if not state:
+                state = self._init_state(p, group)
+                if state:
+                    self.state[p] = state
+            params.append(p)
+            grads.append(p.grad.array)
+            states.append(state)
+        return params, grads, states
+
+    def _update(self, group: dict[str, Any], params: list, grads: list, states: list) -> None:
+        """Run the update rule on the gathered lists and store back what it created.
+
+        The parameters' version counters are bumped, as PyTorch's in-place update bumps
+        them: a backward through a graph that saved the old values then raises instead of
+        silently using the new ones.
+        """
+        buffers = []
+        for key in self._buffers:
+            if key == "step":
+                for state in states:
+                    state["step"] += 1
+            buffers.append([state.get(key) for state in states])
+        _functional.update(self._rule, group, [p.array for p in params], grads, *buffers)
+        for key in self._stored_back:
+            for p, value in zip(params, buffers[self._buffers.index(key)]):
+                if value is not None:
+                    self.state[p][key] = value
+        for p in params:
+            p._version += 1
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state as a dict with PyTorch's layout.

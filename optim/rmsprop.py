@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
+from autograd_engine import Tensor
 from autograd_engine.array_backend import get_array_module
 
-from ._functional import check_range, lerp_
 from .optimizer import Optimizer
 
 __all__ = ["RMSprop"]
@@ -49,6 +49,10 @@ class RMSprop(Optimizer):
     See https://pytorch.org/docs/stable/generated/torch.optim.RMSprop.html
     """
 
+    _checked = ("lr", "eps", "momentum", "weight_decay", "alpha")
+    _rule = "rmsprop"
+    _buffers = ("square_avg", "momentum_buffer", "grad_avg", "step")
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -72,59 +76,11 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _validate_group(self, group: dict[str, Any]) -> None:
-        check_range("learning rate", group["lr"])
-        check_range("epsilon value", group["eps"])
-        check_range("momentum value", group["momentum"])
-        check_range("weight_decay value", group["weight_decay"])
-        check_range("alpha value", group["alpha"])
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns ``closure()`` if a closure is given."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-            weight_decay, momentum = group["weight_decay"], group["momentum"]
-            for p, grad in self._params_with_grad(group):
-                xp = get_array_module(p.array)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["square_avg"] = xp.zeros_like(p.array)
-                    if momentum > 0:
-                        state["momentum_buffer"] = xp.zeros_like(p.array)
-                    if group["centered"]:
-                        state["grad_avg"] = xp.zeros_like(p.array)
-                state["step"] += 1
-
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p.array
-
-                square_avg = state["square_avg"]
-                square_avg *= alpha
-                scratch = xp.multiply(grad, 1 - alpha)
-                scratch *= grad
-                square_avg += scratch
-                if group["centered"]:
-                    grad_avg = state["grad_avg"]
-                    lerp_(grad_avg, grad, 1 - alpha)
-                    avg = square_avg - grad_avg * grad_avg
-                    xp.sqrt(avg, out=avg)
-                else:
-                    avg = xp.sqrt(square_avg)
-                avg += eps
-
-                if momentum > 0:
-                    buf = state["momentum_buffer"]
-                    buf *= momentum
-                    xp.divide(grad, avg, out=scratch)
-                    buf += scratch
-                    xp.multiply(buf, lr, out=scratch)
-                    p.array -= scratch
-                else:
-                    xp.multiply(grad, -lr, out=scratch)
-                    scratch /= avg
-                    p.array += scratch
-        return loss
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        xp = get_array_module(p.array)
+        state = {"step": 0.0, "square_avg": xp.zeros_like(p.array)}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = xp.zeros_like(p.array)
+        if group["centered"]:
+            state["grad_avg"] = xp.zeros_like(p.array)
+        return state
