@@ -216,7 +216,7 @@ class Trainer:
 
     def resume(self, path: str) -> None:
         try:
-            ckpt = load(path)
+            ckpt = load(path, map_location=self.device)
         except (FileNotFoundError, RuntimeError) as exc:
             raise RunError(f"--resume: {exc}", code=1) from exc
         if not isinstance(ckpt, dict) or "config" not in ckpt or "model" not in ckpt:
