@@ -8,5 +8,6 @@ from .linalg import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .reduce import *  # noqa: F403
+from .rnn import *  # noqa: F403
 from .shape import *  # noqa: F403
 from .unary import *  # noqa: F403

@@ -1,6 +1,6 @@
 """The workload groups, in table order; each module's ``rows(ctx)`` builds its timed rows."""
 
-from benchmarks.workloads import cnn, matmul, memory, mlp, optimizer, per_op
+from benchmarks.workloads import cnn, matmul, memory, mlp, optimizer, per_op, sequence
 
 GROUPS = {
     "per-op": per_op,
@@ -9,4 +9,5 @@ GROUPS = {
     "optim": optimizer,
     "matmul": matmul,
     "memory": memory,
+    "sequence": sequence,
 }

@@ -10,4 +10,5 @@ from .loss import *  # noqa: F403
 from .module import Module, RemovableHandle
 from .normalization import *  # noqa: F403
 from .pooling import *  # noqa: F403
+from .rnn import *  # noqa: F403
 from .sparse import *  # noqa: F403

@@ -470,3 +470,4 @@ _TESTS = Path(__file__).resolve().parent.parent
 SPECS += _load_extra(_TESTS / "autograd_engine" / "registry_conv.py", "CONV_SPECS")
 SPECS += _load_extra(_TESTS / "autograd_engine" / "registry_inplace.py", "INPLACE_SPECS")
 SPECS += _load_extra(_TESTS / "nn" / "registry_nn.py", "NN_SPECS")
+SPECS += _load_extra(_TESTS / "autograd_engine" / "registry_seq.py", "SEQ_SPECS")
