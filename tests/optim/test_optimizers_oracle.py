@@ -167,3 +167,39 @@ def test_trajectory_with_engine_autograd_matches_torch(torch, mlp):
         ref.step()
     for p, q in zip(params, theirs):
         np.testing.assert_allclose(p.array, q.detach().numpy(), rtol=1e-6, atol=1e-12)
+
+
+def _scalar_param_trajectory(torch, name, kwargs, steps=25):
+    """A 0-d parameter used twice in one graph (``w * c + w * w``): its gradient is the sum
+    of two contributions. Our engine's backward against PyTorch's, step by step."""
+    w = ag.tensor(np.float64(0.7), requires_grad=True)
+    tw = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
+    opt, ref = getattr(optim, name)([w], **kwargs), getattr(torch.optim, name)([tw], **kwargs)
+    for _ in range(steps):
+        for param, o in ((w, opt), (tw, ref)):
+            o.zero_grad()
+            loss = (param * 3.0 - 1.0) ** 2 + param * param
+            loss.backward()
+            o.step()
+        np.testing.assert_allclose(w.numpy(), tw.detach().numpy(), rtol=1e-12, atol=1e-14)
+    return opt, w
+
+
+def test_scalar_param_used_twice_sgd_momentum_matches_torch(torch):
+    """Issue 16: the summed gradient of a 0-d parameter used twice once arrived as a NumPy
+    scalar; SGD stored it as the momentum buffer, ``buf *= momentum`` then rebound a local
+    instead of updating the state, and training diverged. The buffer is a new array of the
+    parameter's shape whatever the gradient's container."""
+    opt, w = _scalar_param_trajectory(torch, "SGD", {"lr": 0.05, "momentum": 0.9})
+    buf = opt.state[w]["momentum_buffer"]
+    assert isinstance(buf, np.ndarray) and buf.shape == () and buf.dtype == np.float64
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason="engine (issue 16, the lead's): the summed gradient of a 0-d tensor used twice "
+    "is a NumPy scalar, not a 0-d array, so Adam's in-place update (out=) refuses it",
+)
+def test_scalar_param_used_twice_adam_matches_torch(torch):
+    _scalar_param_trajectory(torch, "Adam", {"lr": 0.05})
