@@ -239,6 +239,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="folder for log.json and curves.png (default: runs/DATASET-MODEL)",
     )
+    files.add_argument(
+        "--tensorboard",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="DIR",
+        help="log losses, accuracies, the learning rate and weight/gradient histograms per "
+        "epoch for TensorBoard in DIR (default: runs/DATE_HOST); needs the tensorboard extra",
+    )
     train.set_defaults(func=_train)
 
     lrf = sub.add_parser("lr-find", help="learning-rate range test",

@@ -145,6 +145,15 @@ def write_json(path: str, doc: dict) -> None:
     os.replace(tmp, path)
 
 
+@contextmanager
+def _closing(board):
+    try:
+        yield
+    finally:
+        if board is not None:
+            board.close()
+
+
 def _epoch_line(r: dict, epochs: int) -> str:
     width = len(str(epochs))
     line = f"epoch {r['epoch']:>{width}}/{epochs}  train loss {r['train_loss']:.4f} "
@@ -191,6 +200,7 @@ class Trainer:
         self.history: list[dict] = []
         self.epoch, self.batch, self.partial, self.stopped = 0, 0, None, False
         self.interrupted = False
+        self.board = None  # the TensorBoard log (--tensorboard)
         self.title = f"{config.dataset} {config.model}, {config.optimizer}"
 
     # --- checkpoints ----------------------------------------------------------------------
@@ -328,6 +338,8 @@ class Trainer:
 
     def end_epoch(self, record: dict) -> None:
         self.history.append(record)
+        if self.board is not None:
+            self.board.log_epoch(record, self.model)
         self.epoch, self.batch, self.partial = self.epoch + 1, 0, None
         every = max(1, self.epochs // 10) if self.overfit else 1
         if self.epoch % every == 0 or self.epoch == self.epochs:
@@ -362,7 +374,13 @@ class Trainer:
                    f"{n_params:,} parameters; device {self.device}")  # fmt: skip
         interrupt = _Interrupt()
         start = time.perf_counter()
-        with interrupt.installed():
+        if config.tensorboard is not None:
+            from autograd_engine.training._board import Board
+
+            self.board = Board(config.tensorboard)
+            self.print(f"TensorBoard: logging to {self.board.log_dir} "
+                       f"(view with: tensorboard --logdir {self.board.log_dir})")  # fmt: skip
+        with interrupt.installed(), _closing(self.board):
             while self.epoch < self.epochs and not self.stopped:
                 record = self.train_epoch(interrupt)
                 if record is None:

@@ -212,6 +212,7 @@ class RunConfig:
     checkpoint: str | None = None
     resume: str | None = None
     out: str | None = None
+    tensorboard: str | None = None  # "" for SummaryWriter's default folder
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
@@ -317,4 +318,5 @@ _CHECKS = {
     "checkpoint": path_or_none,
     "resume": path_or_none,
     "out": path_or_none,
+    "tensorboard": path_or_none,
 }
