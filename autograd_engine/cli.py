@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(lrf)
     lrf.add_argument("--start-lr", type=_positive_float, default=1e-7)
     lrf.add_argument("--end-lr", type=_positive_float, default=10.0)
-    lrf.add_argument("--steps", type=_positive_int, default=100)
+    lrf.add_argument("--steps", type=_arg(C.at_least_two, "integer"), default=100)
     lrf.add_argument(
         "--out",
         metavar="DIR",
@@ -346,7 +346,9 @@ def _parse_value(text: str):
 
 
 def parse_space(params: list[str], parser, valid: set[str]) -> dict:
-    """``NAME=SPEC`` strings into a search space (see the search command's epilog)."""
+    """``NAME=SPEC`` strings into a search space (see the search command's epilog). Every
+    value a dimension can take is checked as ``RunConfig`` checks it, so a bad one is a usage
+    error before the first trial, not a traceback in the middle of the search."""
     from autograd_engine.training.search import choice, loguniform, randint, uniform
 
     space = {}
@@ -361,22 +363,41 @@ def parse_space(params: list[str], parser, valid: set[str]) -> dict:
         kind, _, rest = spec.partition(":")
         try:
             if kind in ("uniform", "loguniform"):
+                if name in C.WHOLE_NUMBER_FIELDS:
+                    raise ValueError(
+                        f"{C.option(name)} takes whole numbers: use randint:LOW:HIGH or a list"
+                    )
                 parts = rest.split(":")
                 if len(parts) not in (2, 3):
                     raise ValueError("expected LOW:HIGH or LOW:HIGH:N")
                 num = int(parts[2]) if len(parts) == 3 else None
                 cls = uniform if kind == "uniform" else loguniform
-                space[name] = cls(float(parts[0]), float(parts[1]), num=num)
+                dim = cls(float(parts[0]), float(parts[1]), num=num)
+                _check_values(name, [dim.low, dim.high])
             elif kind == "randint":
                 low, high = rest.split(":")
-                space[name] = randint(int(low), int(high))
-            elif kind == "choice":
-                space[name] = choice([_parse_value(v) for v in rest.split(",")])
+                dim = randint(int(low), int(high))
+                _check_values(name, [dim.low, dim.high - 1])
             else:
-                space[name] = choice([_parse_value(v) for v in spec.split(",")])
+                values = rest if kind == "choice" else spec
+                values = [_parse_value(v) for v in values.split(",")]
+                dim = choice(_check_values(name, values))
         except ValueError as exc:
             parser.error(f"--param {item!r}: {exc}")
+        space[name] = dim
     return space
+
+
+def _check_values(name: str, values: list) -> list:
+    """``values`` checked (and normalized: 'true' -> True) as option ``name``."""
+    checked = []
+    for value in values:
+        try:
+            normal = RunConfig.check(name, value)
+        except ValueError as exc:
+            raise ValueError(f"{C.option(name)}: {exc}") from None
+        checked.append(value if name == "hidden" else normal)  # hidden=64 stays 64 in logs
+    return checked
 
 
 _SEARCHABLE = {
@@ -393,10 +414,12 @@ def _search(config: RunConfig, args, parser):
     if args.strategy == "random" and trials is None:
         trials = 10
     try:
-        search_command(config, space, strategy=args.strategy, trials=trials, metric=args.metric)
+        done = search_command(
+            config, space, strategy=args.strategy, trials=trials, metric=args.metric
+        )
     except ValueError as exc:
         parser.error(str(exc))
-    return 0
+    return 130 if done["interrupted"] else 0
 
 
 def main(argv: list[str] | None = None) -> int:

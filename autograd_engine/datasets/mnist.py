@@ -4,7 +4,9 @@ folder, and ``read_idx``, the IDX reader."""
 from __future__ import annotations
 
 import gzip
+import math
 import os
+import zlib
 
 import numpy as np
 
@@ -26,24 +28,37 @@ _IDX_TYPES = {
 def read_idx(path: str, where: str = "") -> np.ndarray:
     """Read an IDX file (``.gz`` or plain) into a NumPy array in native byte order.
 
-    Raises ``RuntimeError`` naming ``path`` when the file is not IDX, is truncated, or has
-    trailing bytes; ``where`` (how to get a good copy) is appended to the message.
+    Raises ``RuntimeError`` naming ``path`` when the file is not IDX, is truncated, has
+    trailing bytes, has a header whose dimensions cannot be right, or is a corrupt ``.gz``;
+    ``where`` (how to get a good copy) is appended to the message.
     """
     opener = gzip.open if path.endswith(".gz") else open
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as exc:
-        raise RuntimeError(f"Cannot read {path!r}: {exc}. The file is corrupt. {where}") from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        # NOTE: a damaged deflate stream raises zlib.error, which is not an OSError.
+        raise RuntimeError(
+            f"Cannot read {path!r}: {exc}. The file is corrupt (an interrupted download?): "
+            f"delete it and download it again. {where}"
+        ) from exc
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         raise RuntimeError(f"{path!r} is not an IDX file (bad magic number). {where}")
     ndim = raw[3]
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise RuntimeError(f"{path!r} is truncated: its header is incomplete. {where}")
-    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">i4", count=ndim, offset=4))
+    # The IDX dimensions are 32-bit big-endian sizes; read them unsigned and do the size
+    # arithmetic in Python integers, so nothing wraps around.
+    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    for axis, size in enumerate(shape):
+        if size >= 2**31:
+            raise RuntimeError(
+                f"{path!r} is corrupt: its header's dimension {axis} is {size} (as a signed "
+                f"32-bit integer, {size - 2**32}), not a size. {where}"
+            )
     dtype = _IDX_TYPES[raw[2]]
-    expected = int(np.prod(shape)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize
     found = len(raw) - header
     if found < expected:
         raise RuntimeError(
@@ -115,10 +130,14 @@ class MNIST(VisionDataset):
         self.targets = labels.astype(np.int64)
 
     def _where(self) -> str:
+        folder = "the folder passed as root"
+        if self.root is not None:
+            raw = os.path.join(self.root, type(self).__name__, "raw")
+            folder = f"{self.root!r} (or {raw!r})"
         return (
             f"Get the four {type(self).__name__} IDX files (train-images-idx3-ubyte.gz, "
             f"train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) "
-            f"from {self.url} and put them in root."
+            f"from {self.url} and put them in {folder}."
         )
 
     def _read(self, stem: str) -> np.ndarray:

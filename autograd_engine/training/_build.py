@@ -39,6 +39,7 @@ class Data:
     in_shape: tuple
     num_classes: int
     loader_generator: object
+    note: str | None = None  # what the loaders changed, e.g. a dropped last batch
 
 
 def resolve_device(name: str):
@@ -99,7 +100,7 @@ def build_data(config: RunConfig, dev) -> Data:
         train_full = cls(root, train=True)
         test_set = cls(root, train=False)
     except (FileNotFoundError, RuntimeError, ValueError) as exc:
-        raise RunError(str(exc), code=1) from exc
+        raise RunError(f"--dataset {config.dataset} --data-dir {root}: {exc}", code=1) from exc
     normalize = T.Normalize(cls.mean, cls.std)
     n = len(train_full)
     in_shape = tuple(train_full[0][0].shape)
@@ -119,20 +120,34 @@ def build_data(config: RunConfig, dev) -> Data:
 
     gen = ag.Generator().manual_seed(config.seed)
     batch_size = config.overfit_batch or config.batch_size
+    # NOTE: BatchNorm1d cannot normalize one sample in training mode (PyTorch raises), so a
+    # last batch of one is dropped, as PyTorch users do with drop_last=True. Only that case:
+    # a larger partial batch is kept. BatchNorm2d normalizes over N*H*W values and copes.
+    drop_last = config.batchnorm and config.model == "mlp" and len(train_idx) % batch_size == 1
+    note = None
+    if drop_last:
+        note = (
+            f"note: with --batchnorm, the last training batch of each epoch would hold 1 sample "
+            f"({len(train_idx)} = {len(train_idx) // batch_size} x {batch_size} + 1), which "
+            "BatchNorm1d cannot normalize; it is dropped (a different sample each epoch, as "
+            "the data is shuffled). Another --batch-size keeps every sample."
+        )
     augment = _augmentation(config, cls, in_shape[-1])
     if augment and not config.overfit_batch:
         train_ds = cls(root, train=True, transform=T.Compose([*augment, normalize]))
         train_ds = Subset(train_ds, train_idx.tolist())
-        train = DataLoader(train_ds, batch_size, shuffle=True, generator=gen, device=dev)
+        train = DataLoader(train_ds, batch_size, shuffle=True, generator=gen, device=dev,
+                           drop_last=drop_last)  # fmt: skip
     else:
         train_ds = _materialize(train_full, train_idx, normalize, dev)
-        train = DataLoader(train_ds, batch_size, shuffle=not config.overfit_batch, generator=gen)
+        train = DataLoader(train_ds, batch_size, shuffle=not config.overfit_batch, generator=gen,
+                           drop_last=drop_last)  # fmt: skip
     val = None
     if len(val_idx):
         val = DataLoader(_materialize(train_full, val_idx, normalize, dev), config.eval_batch_size)
     test_ds = _materialize(test_set, np.arange(len(test_set)), normalize, dev)
     test = DataLoader(test_ds, config.eval_batch_size)
-    return Data(train, val, test, in_shape, num_classes, gen)
+    return Data(train, val, test, in_shape, num_classes, gen, note)
 
 
 def build_model(config: RunConfig, in_shape: tuple, num_classes: int):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import sys
 
 import autograd_engine as ag
 from autograd_engine.training._build import (
@@ -12,6 +14,7 @@ from autograd_engine.training._build import (
     build_optimizer,
     resolve_device,
 )
+from autograd_engine.training._files import prepare_out
 from autograd_engine.training._loop import Printer, train, write_json
 from autograd_engine.training.config import RunConfig
 
@@ -37,16 +40,15 @@ def lr_find_command(
     for key in ("momentum", "nesterov"):
         if key in probe.defaults:
             groups_kwargs[key] = probe.defaults[key]
-    os.makedirs(config.out, exist_ok=True)
-    path = os.path.join(config.out, "lr_find.png")
+    if config.out:
+        prepare_out(config.out)
     result = lr_find(
         model, data.train, nn.CrossEntropyLoss(), cls, start_lr=start_lr, end_lr=end_lr,
-        steps=steps, optimizer_kwargs=groups_kwargs, plot=path,
+        steps=steps, optimizer_kwargs=groups_kwargs,
     )  # fmt: skip
     doc = {"lrs": result.lrs, "losses": result.losses, "raw_losses": result.raw_losses,
            "suggested_lr": result.suggested_lr, "config": config.to_dict(),
            "start_lr": start_lr, "end_lr": end_lr, "steps": steps}  # fmt: skip
-    write_json(os.path.join(config.out, "lr_find.json"), doc)
     if result.suggested_lr is None:
         printer("lr-find: the loss diverged too early to suggest a rate; lower --start-lr")
     else:
@@ -58,7 +60,10 @@ def lr_find_command(
             f"try: python -m autograd_engine train --dataset {config.dataset} --model "
             f"{config.model} --optimizer {config.optimizer} --lr {result.suggested_lr:.1e}"
         )
-    printer(f"wrote {path}")
+    if config.out:
+        path = result.plot(os.path.join(config.out, "lr_find.png"))
+        write_json(os.path.join(config.out, "lr_find.json"), doc)
+        printer(f"wrote {path}")
     return doc
 
 
@@ -72,25 +77,46 @@ def search_command(
     """The ``search`` command: each trial is a quiet training run of ``config`` with the
     trial's values from ``space``, scored on the validation set; ``search.json`` and
     ``search.csv`` go to ``config.out``."""
-    from autograd_engine.training.search import search
+    from autograd_engine.training.search import SearchInterrupted, search
 
     if config.val_split <= 0:
         raise RunError("search scores trials on the validation set: use --val-split > 0")
     printer = Printer(config.quiet)
+    if config.out:
+        prepare_out(config.out)
 
     def run_trial(params: dict, seed: int) -> dict:
         trial = config.replace(**params, seed=seed, quiet=True, silent=True, out=None,
                                checkpoint=None, resume=None)  # fmt: skip
         log = train(trial)
-        best = min(log["history"], key=lambda r: r["val_loss"])
+        if log["interrupted"]:
+            done = len(log["history"])
+            raise KeyboardInterrupt(f"stopped after {done} of {trial.resolved().epochs} epochs")
+        best = min(log["history"], key=lambda r: _key(r["val_loss"]))
         return {"val_loss": best["val_loss"], "val_acc": best["val_acc"], "epoch": best["epoch"]}
 
     mode = "max" if metric == "val_acc" else "min"
-    result = search(run_trial, space, strategy=strategy, trials=trials, seed=config.seed,
-                    metric=metric, mode=mode, out=config.out, verbose=not config.quiet)  # fmt: skip
-    best = result.best_trial
+    try:
+        result = search(run_trial, space, strategy=strategy, trials=trials, seed=config.seed,
+                        metric=metric, mode=mode, out=config.out,
+                        verbose=not config.quiet)  # fmt: skip
+    except SearchInterrupted as exc:
+        result = exc.result
+        stopped = result.trials[-1]
+        print(f"interrupted: trial {stopped['trial']} was stopped ({stopped['note'] or 'Ctrl-C'}) "
+              f"and is marked \"interrupted\" in {os.path.join(config.out, 'search.json')}; "
+              "no further trial was started", file=sys.stderr)  # fmt: skip
+    best, done = result.best_trial, len(result.completed)
     if best is not None:
-        printer(f"best of {len(result.trials)} trials: {best['params']} -> {metric} "
-                f"{best['value']:.4f} (trial {best['trial']}, seed {best['seed']})")  # fmt: skip
+        trials = f"{done} completed trial{'s' * (done != 1)}"
+        printer(f"best of {trials}: {best['params']} -> {metric} {best['value']:.4f} "
+                f"(trial {best['trial']}, seed {best['seed']})")  # fmt: skip
+    elif result.interrupted:
+        printer("no trial completed, so there is no best yet")
     printer(f"wrote {os.path.join(config.out, 'search.json')} and search.csv")
-    return {"best": best, "trials": result.trials}
+    return {"best": best, "trials": result.trials, "interrupted": result.interrupted}
+
+
+def _key(value) -> float:
+    """A sort key that puts NaN (a diverged run) last."""
+    return math.inf if value is None or math.isnan(value) else value

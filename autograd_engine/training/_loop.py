@@ -29,6 +29,7 @@ from autograd_engine.training._build import (
     decayed_parameters,
     resolve_device,
 )
+from autograd_engine.training._files import check_checkpoint, prepare_out
 from autograd_engine.training.config import RunConfig, option
 from autograd_engine.training.early_stopping import EarlyStopping
 from autograd_engine.utils.data import DataLoader
@@ -138,9 +139,14 @@ class Printer:
 
 
 def write_json(path: str, doc: dict) -> None:
+    """``doc`` as strict JSON (a NaN or infinite number, e.g. a diverged loss, becomes
+    ``null``), written to a temporary file and renamed."""
+    from autograd_engine.training.search import strict
+
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
-        json.dump(doc, f, indent=2, default=lambda o: o.item() if hasattr(o, "item") else str(o))
+        json.dump(strict(doc), f, indent=2, allow_nan=False,
+                  default=lambda o: strict(o.item()) if hasattr(o, "item") else str(o))  # fmt: skip
         f.write("\n")
     os.replace(tmp, path)
 
@@ -362,6 +368,10 @@ class Trainer:
     def run(self) -> dict:
         """Train to ``epochs`` (or an early stop / Ctrl-C); evaluate; write outputs."""
         config, data = self.config, self.data
+        if config.out:
+            prepare_out(config.out)
+        if config.checkpoint:
+            check_checkpoint(config.checkpoint)
         if config.resume:
             self.resume(config.resume)
         n_params = sum(p.numel() for p in self.model.parameters())
@@ -372,6 +382,8 @@ class Trainer:
             sizes += f", {len(data.test.dataset)} test"
         self.print(f"{self.title}: {sizes}; "
                    f"{n_params:,} parameters; device {self.device}")  # fmt: skip
+        if data.note:
+            self.result(data.note)
         interrupt = _Interrupt()
         start = time.perf_counter()
         if config.tensorboard is not None:

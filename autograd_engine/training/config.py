@@ -5,9 +5,10 @@ Every value is checked when the config is made, with the same rules as the comma
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
-__all__ = ["RunConfig", "DEFAULT_LR", "DEFAULT_GAMMA", "IDENTITY", "CHOICES"]
+__all__ = ["RunConfig", "DEFAULT_LR", "DEFAULT_GAMMA", "IDENTITY", "CHOICES", "option"]
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
 MODELS = ("mlp", "cnn")
@@ -49,7 +50,10 @@ def _number(value, kind: str) -> float:
             value = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"must be {kind}, got {value!r}") from None
-    return float(value)
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"must be {kind}, got {value!r} (only finite values are accepted)")
+    return value
 
 
 def _integer(value, kind: str) -> int:
@@ -101,7 +105,10 @@ def fraction(value) -> float:
 
 
 def seed(value) -> int:
-    return _integer(value, "an integer")
+    value = _integer(value, "an integer seed >= 0")
+    if not 0 <= value < 2**63:
+        raise ValueError(f"must be an integer seed >= 0, got {value}")
+    return value
 
 
 def device(value) -> str:
@@ -113,7 +120,23 @@ def device(value) -> str:
 
 
 def boolean(value) -> bool:
-    return bool(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(f"must be true or false, got {value!r}")
+
+
+def at_least_two(value) -> int:
+    value = _integer(value, "an integer >= 2")
+    if value < 2:
+        raise ValueError(f"must be at least 2, got {value}")
+    return value
 
 
 def hidden(value) -> list[int]:
@@ -230,6 +253,21 @@ class RunConfig:
             return "--overfit-batch cannot be combined with --resume"
         if self.overfit_batch and self.early_stopping:
             return "--overfit-batch has no validation set, so no --early-stopping"
+        if self.scheduler == "plateau" and self.gamma is not None and self.gamma >= 1:
+            return (
+                f"--gamma {self.gamma:g}: the plateau scheduler multiplies the rate by gamma, "
+                "which must be below 1 (default 0.1)"
+            )
+        batch = self.overfit_batch or self.batch_size
+        if self.batchnorm and self.model == "mlp" and batch == 1:
+            which = "--overfit-batch 1" if self.overfit_batch else "--batch-size 1"
+            fix = "--overfit-batch 2" if self.overfit_batch else "--batch-size 2"
+            return (
+                f"--batchnorm needs at least 2 samples per training batch, got {which}: "
+                "BatchNorm1d cannot normalize a single sample (PyTorch raises 'Expected more "
+                f"than 1 value per channel when training'); use {fix} or more, or leave out "
+                "--batchnorm"
+            )
         return None
 
     @classmethod
@@ -320,3 +358,10 @@ _CHECKS = {
     "out": path_or_none,
     "tensorboard": path_or_none,
 }
+
+# Fields whose values are whole numbers (a search draws them with randint or from a list).
+WHOLE_NUMBER_FIELDS = frozenset(
+    f.name
+    for f in dataclasses.fields(RunConfig)
+    if "int" in str(f.type) and "float" not in str(f.type)
+)

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["search", "SearchResult", "uniform", "loguniform", "randint", "choice"]
+__all__ = [
+    "search",
+    "SearchResult",
+    "SearchInterrupted",
+    "uniform",
+    "loguniform",
+    "randint",
+    "choice",
+]
 
 
 class _Dim:
@@ -113,13 +121,20 @@ def _as_dim(name: str, spec) -> _Dim:
 
 @dataclass
 class SearchResult:
-    """All ``trials`` (dicts with ``trial``, ``seed``, ``params``, ``metrics``, ``value``,
-    ``seconds``) and the best one's ``best_params``, ``best_value``, ``best_trial``."""
+    """All ``trials`` (dicts with ``trial``, ``seed``, ``params``, ``status``, ``metrics``,
+    ``value``, ``seconds``) and the best one's ``best_params``, ``best_value``,
+    ``best_trial``; ``interrupted`` is True when Ctrl-C stopped the search."""
 
     trials: list[dict] = field(default_factory=list)
     best_trial: dict | None = None
     metric: str = "value"
     mode: str = "min"
+    interrupted: bool = False
+
+    @property
+    def completed(self) -> list[dict]:
+        """The trials that ran to the end."""
+        return [t for t in self.trials if t["status"] == "complete"]
 
     @property
     def best_params(self) -> dict | None:
@@ -128,6 +143,15 @@ class SearchResult:
     @property
     def best_value(self) -> float | None:
         return None if self.best_trial is None else self.best_trial["value"]
+
+
+class SearchInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a ``search``: ``result`` holds the trials so far, the interrupted one
+    marked ``status="interrupted"`` (as Optuna marks it and re-raises)."""
+
+    def __init__(self, result: SearchResult):
+        super().__init__("search interrupted")
+        self.result = result
 
 
 def search(
@@ -158,7 +182,12 @@ def search(
     Each trial's seed is derived from ``seed`` and the trial number. With ``out`` (a folder),
     every trial is written, as it finishes, to ``out/search.json`` and ``out/search.csv``
     with its seed, parameters, metrics and time, and the best is marked; a crash keeps the
-    trials done so far.
+    trials done so far. The files are strict JSON: a NaN metric is written as ``null``.
+
+    Ctrl-C (a ``KeyboardInterrupt`` out of ``train_fn``) stops the search: the trial it
+    stopped is recorded with ``status="interrupted"`` and no value (it never counts as the
+    best), the files are written, and ``SearchInterrupted`` (a ``KeyboardInterrupt``) is
+    raised with the ``result`` so far.
 
     Returns:
         ``SearchResult`` with ``trials``, ``best_trial``, ``best_params``, ``best_value``.
@@ -192,7 +221,20 @@ def search(
     for i, params in enumerate(points):
         trial_seed = int(seeds[i]) % (2**31)
         start = time.perf_counter()
-        out_value = train_fn(dict(params), trial_seed)
+        try:
+            out_value = train_fn(dict(params), trial_seed)
+        except KeyboardInterrupt as exc:
+            result.trials.append({
+                "trial": i, "seed": trial_seed, "params": dict(params), "status": "interrupted",
+                "metrics": {}, "value": None, "note": str(exc) or None,
+                "seconds": round(time.perf_counter() - start, 3),
+            })  # fmt: skip
+            result.interrupted = True
+            if verbose:
+                print(f"trial {i}: {params} -> interrupted")
+            if out is not None:
+                _write(out, result, strategy, seed)
+            raise SearchInterrupted(result) from None
         seconds = time.perf_counter() - start
         metrics = dict(out_value) if isinstance(out_value, dict) else {result.metric: out_value}
         if result.metric not in metrics:
@@ -205,6 +247,7 @@ def search(
             "trial": i,
             "seed": trial_seed,
             "params": dict(params),
+            "status": "complete",
             "metrics": {k: _plain(v) for k, v in metrics.items()},
             "value": value,
             "seconds": round(seconds, 3),
@@ -245,24 +288,41 @@ def _write(out: str, result: SearchResult, strategy: str, seed: int) -> None:
         "best_trial": None if result.best_trial is None else result.best_trial["trial"],
         "best_params": result.best_params,
         "best_value": result.best_value,
+        "interrupted": result.interrupted,
         "trials": result.trials,
     }
-    _replace(os.path.join(out, "search.json"), json.dumps(doc, indent=2, default=str) + "\n")
+    text = json.dumps(strict(doc), indent=2, default=str, allow_nan=False)
+    _replace(os.path.join(out, "search.json"), text + "\n")
     params = sorted({k for t in result.trials for k in t["params"]})
     metrics = sorted({k for t in result.trials for k in t["metrics"]})
-    rows = [["trial", "seed", *params, *metrics, "seconds", "best"]]
+    rows = [["trial", "seed", *params, *metrics, "seconds", "best", "status"]]
     best = result.best_trial["trial"] if result.best_trial else None
     for t in result.trials:
         rows.append(
             [t["trial"], t["seed"]]
             + [t["params"].get(k, "") for k in params]
             + [t["metrics"].get(k, "") for k in metrics]
-            + [t["seconds"], int(t["trial"] == best)]
+            + [t["seconds"], int(t["trial"] == best), t["status"]]
         )
     tmp = os.path.join(out, ".search.csv.tmp")
     with open(tmp, "w", newline="") as f:
         csv.writer(f).writerows(rows)
     os.replace(tmp, os.path.join(out, "search.csv"))
+
+
+def strict(obj):
+    """``obj`` with every non-finite float replaced by None, so ``json.dumps`` writes strict
+    JSON (``NaN`` and ``Infinity`` are not JSON; most parsers other than Python's refuse them).
+    """
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [strict(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return strict(obj.item())
+    return obj
 
 
 def _replace(path: str, text: str) -> None:

@@ -317,7 +317,7 @@ def test_search_command(tmp_path, capsys):
     doc = json.loads((tmp_path / "search.json").read_text())
     assert len(doc["trials"]) == 3 and doc["best_params"]["hidden"] in (32, 64)
     assert (tmp_path / "search.csv").read_text().startswith("trial,seed,hidden,lr")
-    assert "best of 3 trials" in capsys.readouterr().out
+    assert "best of 3 completed trials" in capsys.readouterr().out
 
 
 def test_module_entry_point_runs(tmp_path):
