@@ -6,10 +6,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
+from .anomaly import state as _anomaly
+from .array_backend import ensure_array as _as_array
 from .grad_mode import set_grad_enabled
 from .grad_mode import state as _grad_state
-from .node import Node, _anomaly, _refresh_view
+from .node import Node
 from .tensor import Tensor
+from .views import refresh_view
 
 
 def _as_tuple(x) -> tuple:
@@ -64,19 +67,24 @@ def run_backward(
     inputs: Sequence[Tensor] | None = None,
     accumulate: bool = True,
 ) -> dict:
-    """The engine behind ``Tensor.backward`` and ``grad``.
+    """The engine behind ``Tensor.backward`` and ``grad``, in three phases.
 
-    Counts each node's consumers, then walks the graph from the outputs with an explicit ready
-    list: a node runs once all its consumers have passed it their gradients. With
-    ``accumulate`` the leaves' ``.grad`` receive their gradients (restricted to ``inputs`` if
-    given); otherwise the gradients of ``inputs`` are returned in a dict keyed by ``id``.
+    1. ``_count_consumers``: how many consumers each node reachable from the outputs has.
+    2. ``_propagate``: walk the graph with an explicit ready list; a node runs once all its
+       consumers have passed it their gradients.
+    3. ``_deliver``: with ``accumulate`` the leaves' ``.grad`` receive their gradients
+       (restricted to ``inputs`` if given); otherwise the gradients of ``inputs`` are returned
+       in a dict keyed by ``id``.
+
+    Every piece of state lives in this call (no module-level state), so backward calls in
+    different threads on different graphs do not interact.
     """
     outputs = _as_tuple(outputs)
     if inputs is not None:
         inputs = _as_tuple(inputs)
     for t in outputs + (inputs or ()):
         if t._base is not None and t._base.grad_fn is not t._view_fn:
-            _refresh_view(t)  # a view whose base was modified in place since it was made
+            refresh_view(t)  # a view whose base was modified in place since it was made
     grads = _root_grads(outputs, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
@@ -93,23 +101,27 @@ def run_backward(
                 wanted_nodes[t.grad_fn] = t
     captured: dict[int, Tensor] = {}
 
-    # Count consumers of every node reachable from the outputs.
-    deps: dict[Node, int] = {}
     pending: dict[Node, Tensor] = {}
     leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, grad]
-    stack: list[Node] = []
     for out, g in zip(outputs, grads):
         node = out.grad_fn
         if node is None:
             _add_leaf_grad(leaf_grads, out, g)
-            continue
-        if node in pending:
+        elif node in pending:
             pending[node] = pending[node] + g
-            continue
-        pending[node] = g
-        if node not in deps:
-            deps[node] = 0
-            stack.append(node)
+        else:
+            pending[node] = g
+    deps = _count_consumers(pending)
+    with set_grad_enabled(create_graph):
+        _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, create_graph)
+        _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, grads)
+    return captured
+
+
+def _count_consumers(roots) -> dict[Node, int]:
+    """The number of edges into each node reachable from ``roots``, found without recursion."""
+    deps: dict[Node, int] = dict.fromkeys(roots, 0)
+    stack: list[Node] = list(roots)
     while stack:
         node = stack.pop()
         for nxt in node.next_edges:
@@ -121,65 +133,72 @@ def run_backward(
                 stack.append(nxt)
             else:
                 deps[nxt] = count + 1
+    return deps
 
+
+def _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, create_graph):
+    """Run each node's backward once its gradient is complete, passing the results on: to
+    ``pending`` for nodes, to ``leaf_grads`` for leaves (broadcasting undone here, once)."""
     ready = [node for node in pending if deps[node] == 0]
     check_anomaly = _anomaly.enabled
     check_nan = check_anomaly and _anomaly.check_nan
-    with set_grad_enabled(create_graph):
-        while ready:
-            node = ready.pop()
-            grad = pending.pop(node)
-            hooks = node._hooks
-            if hooks:
-                grad = _run_hooks(hooks, grad)
-            if node._retain is not None:
-                node._retain(grad)
-            if node in wanted_nodes:
-                captured[id(wanted_nodes[node])] = grad
-            try:
-                in_grads = node.backward(grad)
-            except Exception as exc:
-                if check_anomaly:
-                    _add_forward_trace(exc, node)
-                raise
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
-            if check_nan:
-                _check_finite(node, in_grads)
-            if not retain_graph:
-                node.release()
-            for nxt, g, shape in zip(node.next_edges, in_grads, node.in_shapes):
-                if nxt is None or g is None:
-                    continue
-                if g.array.shape != shape:
-                    g = g.sum_to_size(shape)
-                if isinstance(nxt, Node):
-                    prev = pending.get(nxt)
-                    if prev is None:
-                        pending[nxt] = g
-                    elif create_graph:
-                        pending[nxt] = prev + g
-                    else:  # NOTE: nothing is recorded: add the arrays, skip an Add dispatch
-                        pending[nxt] = Tensor._make(prev.array + g.array)
-                    count = deps[nxt] - 1
-                    deps[nxt] = count
-                    if count == 0:
-                        ready.append(nxt)
-                else:
-                    _add_leaf_grad(leaf_grads, nxt, g)
+    while ready:
+        node = ready.pop()
+        grad = pending.pop(node)
+        hooks = node._hooks
+        if hooks:
+            grad = _run_hooks(hooks, grad)
+        if node._retain is not None:
+            node._retain(grad)
+        if node in wanted_nodes:
+            captured[id(wanted_nodes[node])] = grad
+        try:
+            in_grads = node.backward(grad)
+        except Exception as exc:
+            if check_anomaly:
+                _add_forward_trace(exc, node)
+            raise
+        if not isinstance(in_grads, tuple):
+            in_grads = (in_grads,)
+        if check_nan:
+            _check_finite(node, in_grads)
+        if not retain_graph:
+            node.release()
+        for nxt, g, shape in zip(node.next_edges, in_grads, node.in_shapes):
+            if nxt is None or g is None:
+                continue
+            if g.array.shape != shape:
+                g = g.sum_to_size(shape)
+            if isinstance(nxt, Node):
+                prev = pending.get(nxt)
+                if prev is None:
+                    pending[nxt] = g
+                elif create_graph:
+                    pending[nxt] = prev + g
+                else:  # NOTE: nothing is recorded: add the arrays, skip an Add dispatch
+                    pending[nxt] = Tensor._make(_as_array(prev.array + g.array))
+                count = deps[nxt] - 1
+                deps[nxt] = count
+                if count == 0:
+                    ready.append(nxt)
+            else:
+                _add_leaf_grad(leaf_grads, nxt, g)
 
-        for leaf, g in leaf_grads.values():
-            if wanted_leaves is not None:
-                if id(leaf) not in wanted_leaves:
-                    continue  # not asked for: its hooks do not run (PyTorch's rule)
-                if leaf._hooks:
-                    g = _run_hooks(leaf._hooks, g)
-                captured[id(leaf)] = g
-            elif leaf._hooks:
+
+def _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, roots) -> None:
+    """Run the leaves' hooks, then capture their gradients or accumulate them into ``.grad``."""
+    owned: set[int] = set()  # the arrays already given to a leaf in this call
+    for leaf, g in leaf_grads.values():
+        if wanted_leaves is not None:
+            if id(leaf) not in wanted_leaves:
+                continue  # not asked for: its hooks do not run (PyTorch's rule)
+            if leaf._hooks:
                 g = _run_hooks(leaf._hooks, g)
-            if accumulate:
-                _accumulate(leaf, g, create_graph, grads)
-    return captured
+            captured[id(leaf)] = g
+        elif leaf._hooks:
+            g = _run_hooks(leaf._hooks, g)
+        if accumulate:
+            _accumulate(leaf, g, create_graph, roots, owned)
 
 
 def _run_hooks(hooks: list, grad: Tensor) -> Tensor:
@@ -209,13 +228,12 @@ def _add_leaf_grad(leaf_grads: dict, leaf: Tensor, g: Tensor) -> None:
     elif _grad_state.enabled:  # create_graph: the sum is part of the recorded graph
         entry[1] = entry[1] + g
     else:
-        entry[1] = Tensor._make(entry[1].array + g.array)
+        entry[1] = Tensor._make(_as_array(entry[1].array + g.array))
 
 
-_owned: set[int] = set()
-
-
-def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, roots: list[Tensor]) -> None:
+def _accumulate(
+    leaf: Tensor, g: Tensor, create_graph: bool, roots: list[Tensor], owned: set[int]
+) -> None:
     """Add ``g`` into ``leaf.grad``: in place when the graph is not being recorded."""
     if g.array.dtype != leaf.array.dtype:
         g = g.to(leaf.array.dtype)
@@ -234,24 +252,16 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, roots: list[Tensor]
             not getattr(array.flags, "writeable", True)
             or (array.size > 1 and 0 in array.strides)
             or any(base is r.array or base is r.array.base for r in roots)
-            or _shared(base)
+            or id(base) in owned
         ):
             array = array.copy()
+        else:
+            owned.add(id(base))
         leaf.grad = Tensor._make(array)
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:
         leaf.grad.array += g.array
-
-
-def _shared(array) -> bool:
-    # NOTE: the arrays behind the gradients given to leaves in one backward are checked by
-    # identity; the set is cleared at the end of each backward() call.
-    key = id(array)
-    if key in _owned:
-        return True
-    _owned.add(key)
-    return False
 
 
 def _check_finite(node: Node, grads) -> None:
@@ -290,10 +300,7 @@ def backward(
 ) -> None:
     """Accumulate the gradients of ``tensors`` into the leaves' ``.grad``
     (``torch.autograd.backward``)."""
-    try:
-        run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate=True)
-    finally:
-        _owned.clear()
+    run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate=True)
 
 
 def grad(

@@ -1,16 +1,18 @@
 """Grad modes: whether operations record the graph (``no_grad``, ``enable_grad``,
-``set_grad_enabled``), usable as context managers and as decorators."""
+``set_grad_enabled``), usable as context managers and as decorators. The mode is per thread, as
+in PyTorch: ``no_grad()`` in one thread leaves every other thread recording, and a new thread
+starts with grad enabled."""
 
 from __future__ import annotations
 
 import functools
+import threading
 
 
-class _State:
-    __slots__ = ("enabled",)
+class _State(threading.local):
+    """The calling thread's grad mode; the class attribute is what a new thread starts with."""
 
-    def __init__(self):
-        self.enabled = True
+    enabled = True
 
 
 state = _State()

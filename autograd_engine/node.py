@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
-import traceback
 from typing import Any
 
 from . import array_backend
+from .anomaly import state as _anomaly
 from .grad_mode import state as _grad_state
 from .tensor import Tensor
+from .views import refresh_view
 
 _ARRAY_TYPES = array_backend.ARRAY_TYPES
 _as_array = array_backend.ensure_array
@@ -159,7 +158,7 @@ class Node:
         requires_grad = False
         for t in inputs:
             if t._base is not None and t._base.grad_fn is not t._view_fn:
-                _refresh_view(t)  # its base was rebased by an in-place op since it was made
+                refresh_view(t)  # its base was rebased by an in-place op since it was made
             if t.requires_grad:
                 requires_grad = True
         if not requires_grad:
@@ -229,49 +228,3 @@ class _Modified(Tensor):
     @property
     def array(self):
         raise RuntimeError(*self._error.args)
-
-
-def _refresh_view(t: Tensor) -> None:
-    from .ops.inplace import refresh_view
-
-    refresh_view(t)
-
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-
-
-class _Anomaly:
-    """Anomaly-mode switch (see ``anomaly.py``): while on, each recorded node remembers the
-    stack that created it, and backward checks every gradient for NaN and Inf."""
-
-    __slots__ = ("enabled", "check_nan")
-
-    def __init__(self):
-        self.enabled = False
-        self.check_nan = True
-
-    def record(self, node: Node) -> None:
-        # NOTE: (code, line) pairs only, innermost first: no frames, locals or source lines are
-        # kept (so no tensors stay alive), and the text is made only if an error is reported.
-        trace = []
-        frame = sys._getframe(2)
-        while frame is not None:
-            trace.append((frame.f_code, frame.f_lineno))
-            frame = frame.f_back
-        node._trace = trace
-
-    @staticmethod
-    def user_frames(node: Node) -> str:
-        """The stack that created ``node``, outermost first, without this package's frames."""
-        trace = node._trace
-        if not trace:
-            return "  (the node was created while anomaly mode was off)\n"
-        frames = [
-            traceback.FrameSummary(code.co_filename, line, code.co_name)
-            for code, line in reversed(trace)
-            if not code.co_filename.startswith(_PACKAGE_DIR)
-        ]
-        return "".join(traceback.StackSummary.from_list(frames).format())
-
-
-_anomaly = _Anomaly()

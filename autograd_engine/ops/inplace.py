@@ -8,12 +8,12 @@ from __future__ import annotations
 import numbers
 
 from .. import array_backend
-from ..grad_mode import enable_grad
 from ..grad_mode import state as _grad_state
 from ..node import Node
 from ..tensor import Tensor, _gen
+from ..views import copy_slices, move_retain, refresh_view, standin
 from ._util import const, operand
-from .shape import GetItem, _to_index
+from .shape import _to_index
 
 __all__ = ["IndexPut", "Fill", "Copy"]
 
@@ -172,24 +172,6 @@ def _result_name(dtype, arrays) -> str:
     return _torch_name(dtype)
 
 
-def _standin(t: Tensor) -> Tensor:
-    """A tensor with ``t``'s array and history: the value ``t`` had before the write."""
-    old = Tensor._make(t.array)
-    old.requires_grad = t.requires_grad
-    old.grad_fn = t.grad_fn
-    return old
-
-
-def _move_retain(t: Tensor, node: Node) -> None:
-    """``retain_grad()`` follows the tensor to its new history (PyTorch's rule)."""
-    keeper = t._retains_grad
-    if keeper:
-        prev = t.grad_fn
-        if prev is not None and prev._retain is keeper:
-            prev._retain = None
-        node._retain = keeper
-
-
 def apply_(t: Tensor, compute, others=(), fast=None, needs_old=None) -> Tensor:
     """Make ``t``'s value ``compute(t, *others)`` in place and return ``t``.
 
@@ -233,7 +215,7 @@ def apply_(t: Tensor, compute, others=(), fast=None, needs_old=None) -> Tensor:
 def _record(t: Tensor, compute, others, needs_old) -> Tensor:
     base = t._base
     version = t._version
-    old = _standin(t)
+    old = standin(t)
     # NOTE: ``old`` shares t's version counter while the result is computed, so a node deep in
     # a composite ``compute`` that saved it sees the write and raises in backward; the node on
     # top gets a private counter (and a copy of the old values when its backward reads them).
@@ -250,94 +232,13 @@ def _record(t: Tensor, compute, others, needs_old) -> Tensor:
         old._vc = [version]
     if out.array is not t.array:
         t.array[...] = out.array
-    _move_retain(t, node)
+    move_retain(t, node)
     t.grad_fn = node
     t.requires_grad = True
     t._vc[0] += 1  # made above
     if base is not None:
-        _copy_slices(base, t)
+        copy_slices(base, t)
     return t
-
-
-def _copy_slices(root: Tensor, view: Tensor) -> None:
-    """After an in-place op recorded on ``view``, give its base the history
-    ``root = root_old with root_old[view's positions] = view`` (PyTorch's CopySlices)."""
-    index = view_index(root.array, view.array)
-    if index is None:  # ``.data`` was replaced: the two no longer share memory
-        view._base = None
-        return
-    out = IndexPut(index, inplace=True)(_standin(root), view)
-    _move_retain(root, out.grad_fn)
-    root.grad_fn = out.grad_fn
-    root.requires_grad = True
-    view._view_fn = root.grad_fn
-
-
-def refresh_view(t: Tensor) -> None:
-    """Give a view whose base was rebased since the view was made the history
-    ``t = root[t's positions]``, so gradients see the base's new history."""
-    root = t._base
-    t._view_fn = root.grad_fn
-    if not root.requires_grad:
-        return
-    index = view_index(root.array, t.array)
-    if index is None:  # ``.data`` was replaced: the two no longer share memory
-        t._base = None
-        return
-    with enable_grad():
-        out = GetItem(index)(root)
-    _move_retain(t, out.grad_fn)
-    t.grad_fn = out.grad_fn
-    t.requires_grad = True
-
-
-def _address(a) -> int:
-    interface = getattr(a, "__cuda_array_interface__", None) or a.__array_interface__
-    return interface["data"][0]
-
-
-def _extent(a) -> tuple[int, int]:
-    """The lowest and highest byte address of ``a``'s elements."""
-    start = _address(a)
-    low = start + sum((n - 1) * s for n, s in zip(a.shape, a.strides) if s < 0 and n)
-    high = start + sum((n - 1) * s for n, s in zip(a.shape, a.strides) if s > 0 and n)
-    return low, high
-
-
-def view_index(root, view) -> tuple | None:
-    """The positions of ``view``'s elements in ``root`` (whose memory it shares), as a tuple of
-    integer arrays of ``view``'s shape, for ``root[index]``; None if ``view`` does not lie in
-    ``root``'s memory (a ``.data`` was replaced since the view was made).
-
-    NOTE: found from the memory layout: each memory slot of ``root`` is labelled with its
-    C-order position, then read back through ``view``'s offset and strides.
-    """
-    xp = array_backend.get_array_module(root)
-    if array_backend.device_of(root) != array_backend.device_of(view) or root.dtype != view.dtype:
-        return None
-    if root.size == 0 or view.size == 0:
-        empty = xp.zeros(view.shape, dtype=xp.int64)
-        return (empty,) * root.ndim
-    size = root.itemsize
-    if any(s % size for s in root.strides + view.strides):
-        return None
-    low, high = _extent(root)
-    view_low, view_high = _extent(view)
-    if view_low < low or view_high > high or (view_low - low) % size:
-        return None
-    slots = xp.full((high - low) // size + 1, -1, dtype=xp.int64)
-    as_strided = xp.lib.stride_tricks.as_strided
-
-    def through(a):
-        offset = (_address(a) - low) // size
-        strides = tuple(s // size * slots.itemsize for s in a.strides)
-        return as_strided(slots[offset:], a.shape, strides)
-
-    through(root)[...] = xp.arange(root.size, dtype=xp.int64).reshape(root.shape)
-    flat = through(view).copy()
-    if bool((flat < 0).any()):  # a slot between root's elements: not a view of root
-        return None
-    return xp.unravel_index(flat, root.shape)
 
 
 # --- the operations -----------------------------------------------------------------------------
