@@ -11,6 +11,44 @@ from .anomaly import (
 )
 from .array_backend import Device
 from .array_backend import device as device
+from .creation import (
+    Generator,
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import (
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    uint8,
+)
 from .engine import backward, grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -84,43 +122,7 @@ from .ops import (
     where,
 )
 from .serialization import load, save
-from .tensor import (
-    Generator,
-    Tensor,
-    arange,
-    as_tensor,
-    bool_,
-    double,
-    empty,
-    empty_like,
-    eye,
-    float16,
-    float32,
-    float64,
-    from_numpy,
-    full,
-    full_like,
-    half,
-    int8,
-    int16,
-    int32,
-    int64,
-    linspace,
-    long,
-    manual_seed,
-    ones,
-    ones_like,
-    rand,
-    rand_like,
-    randint,
-    randn,
-    randn_like,
-    randperm,
-    tensor,
-    uint8,
-    zeros,
-    zeros_like,
-)
+from .tensor import Tensor
 
 bool = bool_  # noqa: A001  (torch.bool)
 clip = clamp

@@ -201,9 +201,9 @@ def _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, root
             _accumulate(leaf, g, create_graph, roots, owned)
 
 
-def _run_hooks(hooks: list, grad: Tensor) -> Tensor:
-    """Call each hook in order on the gradient; a non-None result replaces it."""
-    for hook in tuple(hooks):  # a hook may remove itself
+def _run_hooks(hooks: dict, grad: Tensor) -> Tensor:
+    """Call each hook in registration order on the gradient; a non-None result replaces it."""
+    for hook in tuple(hooks.values()):  # a hook may remove itself
         new = hook(grad)
         if new is not None:
             if not isinstance(new, Tensor):

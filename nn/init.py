@@ -9,7 +9,8 @@ import math
 import warnings
 
 from autograd_engine import array_backend
-from autograd_engine.tensor import Generator, Tensor
+from autograd_engine.creation import Generator
+from autograd_engine.tensor import Tensor
 
 __all__ = [
     "calculate_gain",

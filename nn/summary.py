@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import autograd_engine as ag
 from autograd_engine import array_backend
-from autograd_engine.tensor import Tensor, as_dtype
+from autograd_engine.dtypes import as_dtype
+from autograd_engine.tensor import Tensor
 
 from .modules.module import Module
 

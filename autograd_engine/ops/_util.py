@@ -6,7 +6,8 @@ from __future__ import annotations
 import numbers
 
 from .. import array_backend
-from ..tensor import Tensor, float32, int64
+from ..dtypes import float32, int64
+from ..tensor import Tensor
 
 
 def operand(x, like: Tensor) -> Tensor:

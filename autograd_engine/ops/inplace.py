@@ -8,19 +8,17 @@ from __future__ import annotations
 import numbers
 
 from .. import array_backend
+from ..creation import _gen
+from ..dtypes import torch_name as _torch_name
 from ..grad_mode import state as _grad_state
 from ..node import Node
-from ..tensor import Tensor, _gen
+from ..tensor import Tensor
 from ..views import copy_slices, move_retain, refresh_view, standin
 from ._util import const, operand
 from .shape import _to_index
 
 __all__ = ["IndexPut", "Fill", "Copy"]
 
-_TORCH_NAMES = {
-    "float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
-    "uint8": "Byte", "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool",
-}  # fmt: skip
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
@@ -92,10 +90,6 @@ class Copy(Node):
 
 
 # --- the machinery ------------------------------------------------------------------------------
-def _torch_name(dtype) -> str:
-    return _TORCH_NAMES.get(str(dtype), str(dtype))
-
-
 def _check_leaf(t: Tensor) -> None:
     if t.requires_grad and t.grad_fn is None:
         raise RuntimeError(

@@ -4,14 +4,15 @@ in order through ``__setattr__`` and owns traversal, train/eval, device and dtyp
 
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import autograd_engine as ag
 from autograd_engine import array_backend
-from autograd_engine.tensor import Tensor, as_dtype
+from autograd_engine.dtypes import as_dtype
+from autograd_engine.hooks import RemovableHandle
+from autograd_engine.tensor import Tensor
 
 from ..parameter import Buffer, Parameter
 
@@ -29,26 +30,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
-
-
-class RemovableHandle:
-    """Returned by the hook registrations; ``remove()`` unregisters the hook
-    (``torch.utils.hooks.RemovableHandle``). Also a context manager."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, hooks: dict):
-        self.hooks_dict = hooks
-        self.id = next(RemovableHandle._next_id)
-
-    def remove(self) -> None:
-        self.hooks_dict.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
 
 
 def _addindent(text: str, spaces: int) -> str:

@@ -1,0 +1,281 @@
+"""Creating tensors: ``tensor`` and its dtype rules, ``zeros``/``ones``/``full``/``arange``/...,
+the ``*_like`` forms, and random sampling with per-device ``Generator`` objects."""
+
+from __future__ import annotations
+
+import numbers
+
+from . import array_backend
+from .array_backend import Device
+from .dtypes import as_dtype, bool_, float32, float64, int64
+from .tensor import Tensor, _check_requires_grad
+
+__all__ = [
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace",
+    "eye", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like",
+    "Generator", "rand", "randn", "randint", "randperm", "manual_seed",
+]  # fmt: skip
+
+
+def _infer_array(data, dtype, dev: Device):
+    """Array for ``tensor(data)``: Python floats -> float32, ints -> int64, arrays keep dtype."""
+    if isinstance(data, Tensor):
+        data = data.array
+    keeps_dtype = hasattr(data, "dtype") and hasattr(data, "shape")
+    if dtype is not None:
+        return array_backend.asarray(data, dev, dtype=dtype)
+    if (
+        not keeps_dtype
+        and isinstance(data, (list, tuple))
+        and any(isinstance(x, Tensor) for x in _flat(data))
+    ):
+        data = [x.array if isinstance(x, Tensor) else x for x in data]
+    array = array_backend.asarray(data, dev)
+    if not keeps_dtype:
+        if array.dtype.kind == "f":
+            array = array.astype(float32, copy=False)
+        elif array.dtype.kind in "iu":
+            array = array.astype(int64, copy=False)
+        elif array.dtype.kind not in "b":
+            raise TypeError(
+                f"tensor(): cannot make a tensor from data of type {type(data).__name__} "
+                f"(NumPy dtype {array.dtype}); pass numbers, nested lists or arrays."
+            )
+    return array
+
+
+def _flat(data):
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _device_of_data(data) -> Device:
+    if isinstance(data, Tensor):
+        return data.device
+    return array_backend.device_of(data)
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (``torch.tensor``).
+
+    Python floats (and lists of them) become float32, Python ints int64, bools bool; a NumPy
+    or CuPy array keeps its dtype.
+
+    Example::
+
+        ag.tensor([[1.0, 2.0]], requires_grad=True)
+    """
+    t = Tensor._make(_leaf_array(data, dtype, device, requires_grad, copy=True))
+    t.requires_grad = bool(requires_grad)
+    return t
+
+
+def _leaf_array(data, dtype, device, requires_grad: bool, copy: bool):
+    """The array of a new leaf made from ``data`` (the dtype rules of :func:`tensor`); with
+    ``copy`` it never shares memory with ``data``."""
+    dev = array_backend.device(device) if device is not None else _device_of_data(data)
+    src = data.array if isinstance(data, Tensor) else data
+    array = _infer_array(src, as_dtype(dtype), dev)
+    if copy and (array is src or getattr(array, "base", None) is src):
+        array = array.copy()
+    _check_requires_grad(array.dtype, requires_grad)
+    return array
+
+
+def from_numpy(array) -> Tensor:
+    """A tensor sharing memory with a NumPy array (``torch.from_numpy``)."""
+    if not isinstance(array, array_backend.numpy.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._make(array)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    dev = array_backend.device(device) if device is not None else _device_of_data(data)
+    return Tensor._make(_infer_array(data, as_dtype(dtype), dev))
+
+
+def _size(size) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, numbers.Integral) or s < 0:
+            raise ValueError(f"sizes must be non-negative integers, got {tuple(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _new(array, requires_grad: bool) -> Tensor:
+    _check_requires_grad(array.dtype, requires_grad)
+    t = Tensor._make(array)
+    t.requires_grad = bool(requires_grad)
+    return t
+
+
+def _dev(device) -> Device:
+    return array_backend.device(device)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of zeros of the given size (``torch.zeros``)."""
+    xp = _dev(device).xp
+    return _new(xp.zeros(_size(size), dtype=as_dtype(dtype) or float32), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of ones of the given size (``torch.ones``)."""
+    xp = _dev(device).xp
+    return _new(xp.ones(_size(size), dtype=as_dtype(dtype) or float32), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """An uninitialized tensor (``torch.empty``)."""
+    xp = _dev(device).xp
+    return _new(xp.empty(_size(size), dtype=as_dtype(dtype) or float32), requires_grad)
+
+
+def _fill_dtype(fill_value):
+    if isinstance(fill_value, bool):
+        return bool_
+    if isinstance(fill_value, numbers.Integral):
+        return int64
+    return float32
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor filled with ``fill_value`` (``torch.full``)."""
+    xp = _dev(device).xp
+    dtype = as_dtype(dtype) or _fill_dtype(fill_value)
+    return _new(xp.full(_size((size,)), fill_value, dtype=dtype), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step`` (``torch.arange``)."""
+    if end is None:
+        start, end = 0, start
+    xp = _dev(device).xp
+    is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+    dtype = as_dtype(dtype) or (int64 if is_int else float32)
+    return _new(xp.arange(start, end, step).astype(dtype), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (``torch.linspace``)."""
+    xp = _dev(device).xp
+    return _new(xp.linspace(start, end, steps, dtype=as_dtype(dtype) or float32), requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """The identity matrix (``torch.eye``)."""
+    xp = _dev(device).xp
+    return _new(xp.eye(n, m, dtype=as_dtype(dtype) or float32), requires_grad)
+
+
+def _like(fn, t: Tensor, dtype, device, requires_grad, *args):
+    return fn(
+        *args,
+        dtype=dtype or t.dtype,
+        device=device or t.device,
+        requires_grad=requires_grad,
+    )
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(zeros, t, dtype, device, requires_grad, t.shape)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(ones, t, dtype, device, requires_grad, t.shape)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(empty, t, dtype, device, requires_grad, t.shape)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device,
+                requires_grad=requires_grad)  # fmt: skip
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(rand, t, dtype, device, requires_grad, t.shape)
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _like(randn, t, dtype, device, requires_grad, t.shape)
+
+
+class Generator:
+    """A random generator for one device, seeded with ``manual_seed`` (``torch.Generator``)."""
+
+    def __init__(self, device="cpu"):
+        self.device = array_backend.device(device)
+        self._seed = None
+        self.gen = array_backend.new_generator(self.device)
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = int(seed)
+        self.gen = array_backend.new_generator(self.device, self._seed)
+        return self
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self) -> dict:
+        return self.gen.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self.gen.bit_generator.state = state
+
+
+def _gen(generator, dev: Device):
+    if generator is None:
+        return array_backend.generator_for(dev)
+    return generator.gen if isinstance(generator, Generator) else generator
+
+
+def _random_float(method: str, size, generator, dtype, device, requires_grad) -> Tensor:
+    dev = _dev(device)
+    dtype = as_dtype(dtype) or float32
+    if dtype.kind != "f":
+        raise TypeError(f"{method}: expected a floating point dtype, got {dtype}")
+    gen = _gen(generator, dev)
+    work = dtype if dtype in (float32, float64) else float32
+    array = getattr(gen, method)(_size(size), dtype=work)
+    return _new(array.astype(dtype, copy=False), requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform samples on [0, 1) (``torch.rand``)."""
+    return _random_float("random", size, generator, dtype, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal samples (``torch.randn``)."""
+    return _random_float("standard_normal", size, generator, dtype, device, requires_grad)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None) -> Tensor:
+    """Integers uniform on [low, high) (``torch.randint(low=0, high, size)``)."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    dev = _dev(device)
+    array = _gen(generator, dev).integers(low, high, size=_size((size,)))
+    return Tensor._make(array.astype(as_dtype(dtype) or int64, copy=False))
+
+
+def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
+    """A random permutation of 0..n-1 (``torch.randperm``)."""
+    dev = _dev(device)
+    array = _gen(generator, dev).permutation(n)
+    return Tensor._make(array.astype(as_dtype(dtype) or int64, copy=False))
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the default random generator of every device (``torch.manual_seed``)."""
+    array_backend.manual_seed(seed)
