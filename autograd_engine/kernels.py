@@ -1,10 +1,10 @@
 """Fused CuPy kernels for the hot element-wise paths (activations, softmax-cross-entropy, the
 SGD and Adam updates), registered by name beside the plain ``xp`` code, which stays the
-reference. ``fused(name, array)`` gives the kernel for a CuPy array, else ``None``.
-
-Op code asks for a kernel only after a cheap ``type(x) is not numpy.ndarray`` check, so the
-CPU path never calls into this module. Kernels are built on first use and cached; CuPy
-compiles each one per dtype on its first launch. ``enabled = False`` (or the environment
+reference. ``fused(name, array)`` gives the kernel for a CuPy array, else ``None`` (one type
+check on the CPU); ``fused_grad`` does the same for a backward formula, and gives ``None`` while
+the backward is being recorded (``create_graph``), where it must be built from Tensor ops.
+Kernels are built on first use and cached; CuPy compiles each one per dtype on its first
+launch. ``enabled = False`` (or the environment
 variable ``AUTOGRAD_ENGINE_FUSED=0``) turns them all off, so tests can compare the fused and
 reference paths on the same GPU.
 
@@ -20,8 +20,9 @@ import os
 from collections.abc import Callable
 
 from . import array_backend
+from .grad_mode import state as _grad_state
 
-__all__ = ["enabled", "fused", "names", "SOURCES"]
+__all__ = ["enabled", "fused", "fused_grad", "names", "SOURCES"]
 
 enabled: bool = os.environ.get("AUTOGRAD_ENGINE_FUSED", "1") != "0"
 
@@ -213,6 +214,14 @@ def fused(name: str, array, *others) -> Callable | None:
     if kernel is None:
         kernel = _cache[name] = _build(name)
     return kernel
+
+
+def fused_grad(name: str, array, *others) -> Callable | None:
+    """``fused`` for a node's backward: also ``None`` while grad mode is on, i.e. while the
+    backward itself is recorded (``create_graph=True``) and must use differentiable Tensor ops."""
+    if type(array) is not _GPU_ARRAY or _grad_state.enabled:
+        return None
+    return fused(name, array, *others)
 
 
 def _build(name: str) -> Callable:

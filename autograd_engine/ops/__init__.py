@@ -5,6 +5,7 @@ from .arith import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .inplace import *  # noqa: F403
 from .linalg import *  # noqa: F403
+from .loss import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .reduce import *  # noqa: F403

@@ -6,14 +6,9 @@ from __future__ import annotations
 import math
 
 from .. import array_backend, kernels
-from ..grad_mode import state as _grad_state
 from ..node import Node
 from ..tensor import Tensor
 from ._util import const, norm_dim
-
-# NOTE: the one check the CPU path pays for the fused CuPy kernels (autograd_engine.kernels);
-# their backwards are used outside create_graph only, where the Tensor-op form is not needed.
-_CPU_ARRAY = array_backend.numpy.ndarray
 
 
 class ReLU(Node):
@@ -21,7 +16,7 @@ class ReLU(Node):
 
     def forward(self, a):
         self.save_output()
-        if type(a) is not _CPU_ARRAY and (k := kernels.fused("relu", a)) is not None:
+        if (k := kernels.fused("relu", a)) is not None:
             return k(a)
         xp = array_backend.get_array_module(a)
         return xp.maximum(a, 0)
@@ -30,10 +25,8 @@ class ReLU(Node):
         # NOTE: relu'(0) = 0, as in PyTorch.
         (out,) = self.saved_tensors
         y = out.array
-        if type(y) is not _CPU_ARRAY and not _grad_state.enabled:
-            k = kernels.fused("relu_backward", y, grad.array)
-            if k is not None:
-                return const(k(grad.array, y))
+        if (k := kernels.fused_grad("relu_backward", y, grad.array)) is not None:
+            return const(k(grad.array, y))
         return grad * const(y > 0)
 
 
@@ -45,7 +38,7 @@ class LeakyReLU(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        if type(a) is not _CPU_ARRAY and (k := kernels.fused("leaky_relu", a)) is not None:
+        if (k := kernels.fused("leaky_relu", a)) is not None:
             return k(a, self.negative_slope)
         xp = array_backend.get_array_module(a)
         return xp.where(a > 0, a, a * a.dtype.type(self.negative_slope))
@@ -53,10 +46,8 @@ class LeakyReLU(Node):
     def backward(self, grad):
         (a,) = self.saved_tensors
         x = a.array
-        if type(x) is not _CPU_ARRAY and not _grad_state.enabled:
-            k = kernels.fused("leaky_relu_backward", x, grad.array)
-            if k is not None:
-                return const(k(grad.array, x, self.negative_slope))
+        if (k := kernels.fused_grad("leaky_relu_backward", x, grad.array)) is not None:
+            return const(k(grad.array, x, self.negative_slope))
         xp = array_backend.get_array_module(x)
         slope = xp.where(x > 0, x.dtype.type(1), x.dtype.type(self.negative_slope))
         return grad * const(slope)
@@ -95,17 +86,16 @@ class GELU(Node):
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             return 0.5 * a * (1 + xp.tanh(k * (a + 0.044715 * a**3)))
-        if type(a) is not _CPU_ARRAY and (k := kernels.fused("gelu", a)) is not None:
+        if (k := kernels.fused("gelu", a)) is not None:
             return k(a)
         return 0.5 * a * (1 + array_backend.erf(a / math.sqrt(2)))
 
     def backward(self, grad):
         (a,) = self.saved_tensors
         x = a.array
-        if type(x) is not _CPU_ARRAY and not _grad_state.enabled and self.approximate == "none":
-            k = kernels.fused("gelu_backward", x, grad.array)
-            if k is not None:
-                return const(k(grad.array, x))
+        k = kernels.fused_grad("gelu_backward", x, grad.array)
+        if k is not None and self.approximate == "none":
+            return const(k(grad.array, x))
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             inner = (a + a * a * a * 0.044715) * k
@@ -134,7 +124,7 @@ class Sigmoid(Node):
 
     def forward(self, a):
         self.save_output()
-        if type(a) is not _CPU_ARRAY and (k := kernels.fused("sigmoid", a)) is not None:
+        if (k := kernels.fused("sigmoid", a)) is not None:
             return k(a)
         xp = array_backend.get_array_module(a)
         e = xp.exp(-xp.abs(a))
@@ -150,7 +140,7 @@ class SigmoidGrad(Node):
 
     def forward(self, g, s):
         self.save_inputs(0, 1)
-        if type(s) is not _CPU_ARRAY and (k := kernels.fused("sigmoid_backward", s, g)) is not None:
+        if (k := kernels.fused("sigmoid_backward", s, g)) is not None:
             return k(g, s)
         return g * s * (1 - s)
 
@@ -179,7 +169,7 @@ class TanhGrad(Node):
 
     def forward(self, g, t):
         self.save_inputs(0, 1)
-        if type(t) is not _CPU_ARRAY and (k := kernels.fused("tanh_backward", t, g)) is not None:
+        if (k := kernels.fused("tanh_backward", t, g)) is not None:
             return k(g, t)
         return g * (1 - t * t)
 
@@ -196,7 +186,7 @@ class SiLU(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        if type(a) is not _CPU_ARRAY and (k := kernels.fused("silu", a)) is not None:
+        if (k := kernels.fused("silu", a)) is not None:
             return k(a)
         xp = array_backend.get_array_module(a)
         e = xp.exp(-xp.abs(a))
@@ -205,10 +195,8 @@ class SiLU(Node):
     def backward(self, grad):
         (a,) = self.saved_tensors
         x = a.array
-        if type(x) is not _CPU_ARRAY and not _grad_state.enabled:
-            k = kernels.fused("silu_backward", x, grad.array)
-            if k is not None:
-                return const(k(grad.array, x))
+        if (k := kernels.fused_grad("silu_backward", x, grad.array)) is not None:
+            return const(k(grad.array, x))
         s = a.sigmoid()
         return grad * s * (1 + a * (1 - s))
 

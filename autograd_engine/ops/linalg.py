@@ -1,10 +1,13 @@
-"""Matrix products: ``matmul`` (1-D, 2-D and batched with broadcasting) and ``einsum``."""
+"""Matrix products: ``matmul`` (1-D, 2-D and batched with broadcasting), ``einsum``, and the
+affine map ``linear`` (x W^T + b, one fused node)."""
 
 from __future__ import annotations
 
 from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
+
+__all__ = ["MatMul", "Einsum", "Linear", "matmul", "einsum", "linear"]
 
 
 class MatMul(Node):
@@ -73,6 +76,35 @@ class Einsum(Node):
         return tuple(grads)
 
 
+class Linear(Node):
+    """y = x W^T + b over the last dim of x (W is (out, in), as in PyTorch)."""
+
+    def forward(self, x, w, *bias):
+        self.save_inputs(0, 1)
+        out = x @ w.T
+        if bias:
+            out += bias[0]
+        return out
+
+    def backward(self, grad):
+        # NOTE: one node instead of Permute + MatMul + Add: the weight gradient comes out
+        # contiguous in W's layout (grad^T x), not as a transposed view to copy.
+        x, w = self.saved_tensors
+        need = self.needs_input_grad
+        gx = grad @ w if need[0] else None
+        gw = None
+        if need[1]:
+            g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
+            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+            gw = g2.mT @ x2
+        if len(need) == 2:
+            return gx, gw
+        gb = None
+        if need[2]:
+            gb = grad.sum(tuple(range(grad.ndim - 1))) if grad.ndim > 1 else grad
+        return gx, gw, gb
+
+
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with NumPy/PyTorch broadcasting rules (``torch.matmul``)."""
     if a.ndim == 0 or b.ndim == 0:
@@ -117,3 +149,11 @@ def einsum(equation: str, *operands) -> Tensor:
                 f"einsum(): repeated letters within one operand ({s!r}) are not supported"
             )
     return Einsum(inputs, out)(*operands)
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias`` over the last dim of ``input``, ``weight`` of shape
+    (out_features, in_features) (``torch.nn.functional.linear``)."""
+    if bias is None:
+        return Linear()(input, weight)
+    return Linear()(input, weight, bias)

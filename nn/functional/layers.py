@@ -8,11 +8,9 @@ import warnings
 
 import autograd_engine as ag
 from autograd_engine import array_backend
+from autograd_engine.ops import linear as _linear
 from autograd_engine.ops import pad as _constant_pad
-from autograd_engine.ops._util import const
 from autograd_engine.tensor import Tensor
-
-from .._fused import Linear as _Linear
 
 __all__ = [
     "linear",
@@ -52,9 +50,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: expected a 2-D weight (out_features, in_features) and a bias of shape "
             f"(out_features,), got weight {tuple(weight.shape)} and bias {got}"
         )
-    if bias is None:
-        return _Linear()(input, weight)
-    return _Linear()(input, weight, bias)
+    return _linear(input, weight, bias)
 
 
 def _check_dtype(op: str, input: Tensor, weight: Tensor) -> None:
@@ -150,7 +146,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1.0:
         return input * 0.0
-    return input * const(_dropout_mask(input, input.shape, p))
+    return input * ag.as_tensor(_dropout_mask(input, input.shape, p))
 
 
 def _channel_dropout(input: Tensor, p: float, training: bool, spatial: int, name: str) -> Tensor:
@@ -166,7 +162,7 @@ def _channel_dropout(input: Tensor, p: float, training: bool, spatial: int, name
         return input * 0.0
     lead = 2 if input.ndim == spatial + 2 else 1
     shape = input.shape[:lead] + (1,) * (input.ndim - lead)
-    return input * const(_dropout_mask(input, shape, p))
+    return input * ag.as_tensor(_dropout_mask(input, shape, p))
 
 
 def dropout1d(
@@ -207,7 +203,7 @@ def dropout2d(
     if input.ndim < 2:
         return dropout(input, p, training)
     shape = input.shape[:2] + (1,) * (input.ndim - 2)
-    return input * const(_dropout_mask(input, shape, p))
+    return input * ag.as_tensor(_dropout_mask(input, shape, p))
 
 
 def embedding(
@@ -257,7 +253,7 @@ def embedding(
     if padding_idx is not None:
         # NOTE: the padding row's output is kept, but its gradient is cut.
         pad_mask = array_backend.get_array_module(idx).expand_dims(idx % n != padding_idx, -1)
-        out = ag.where(const(pad_mask), out, out.detach())
+        out = ag.where(ag.as_tensor(pad_mask), out, out.detach())
     return out
 
 

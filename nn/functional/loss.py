@@ -8,15 +8,13 @@ import warnings
 
 import autograd_engine as ag
 from autograd_engine import array_backend
-from autograd_engine.ops._util import const
-from autograd_engine.tensor import Tensor
-
-from .._fused import (
-    BinaryCrossEntropy,
-    BinaryCrossEntropyWithLogits,
-    SoftmaxCrossEntropy,
+from autograd_engine.ops import (
+    binary_cross_entropy_terms,
+    binary_cross_entropy_with_logits_terms,
     check_class_targets,
+    softmax_cross_entropy,
 )
+from autograd_engine.tensor import Tensor
 
 __all__ = [
     "mse_loss",
@@ -212,7 +210,7 @@ def binary_cross_entropy(
     x = input.array
     if x.size and (bool((x < 0).any()) or bool((x > 1).any()) or bool((x != x).any())):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    loss = BinaryCrossEntropy()(input, target)
+    loss = binary_cross_entropy_terms(input, target)
     if weight is not None:
         loss = loss * _as_tensor(weight, input)
     return _reduce(loss, reduction)
@@ -253,10 +251,9 @@ def binary_cross_entropy_with_logits(
             f"Target size ({tuple(target.shape)}) must be the same as input size "
             f"({tuple(input.shape)})"
         )
-    if pos_weight is None:
-        loss = BinaryCrossEntropyWithLogits()(input, target)
-    else:
-        loss = BinaryCrossEntropyWithLogits()(input, target, _as_tensor(pos_weight, input))
+    if pos_weight is not None:
+        pos_weight = _as_tensor(pos_weight, input)
+    loss = binary_cross_entropy_with_logits_terms(input, target, pos_weight)
     if weight is not None:
         loss = loss * _as_tensor(weight, input)
     return _reduce(loss, reduction)
@@ -312,14 +309,14 @@ def _nll(input: Tensor, target, weight, ignore_index: int, reduction: str, name:
     w_t = valid.astype(input.dtype)
     if weight is not None:
         w_t = w_t * _weight_array(weight, input, name)[safe]
-    loss = -_gather_classes(input, safe) * const(w_t)
+    loss = -_gather_classes(input, safe) * ag.as_tensor(w_t)
     if reduction == "none":
         return loss, w_t, valid
     total = loss.sum()
     if reduction == "sum":
         return total, w_t, valid
     with array_backend.numpy.errstate(invalid="ignore", divide="ignore"):
-        return total / const(array_backend.ensure_array(w_t.sum())), w_t, valid
+        return total / ag.as_tensor(array_backend.ensure_array(w_t.sum())), w_t, valid
 
 
 def nll_loss(
@@ -396,7 +393,7 @@ def cross_entropy(
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     batched, tgt, unbatched = _class_layout(input, target, "cross_entropy")
     if weight is None and label_smoothing == 0.0:
-        loss = SoftmaxCrossEntropy(tgt.array, ignore_index, reduction)(batched)
+        loss = softmax_cross_entropy(batched, tgt, ignore_index, reduction)
         return loss.reshape(()) if unbatched and reduction == "none" else loss
     logp = batched.log_softmax(1)
     nll, w_t, valid = _nll(logp, tgt, weight, ignore_index, reduction, "cross_entropy")
@@ -405,14 +402,16 @@ def cross_entropy(
     n_classes = batched.shape[1]
     bshape = (1, n_classes) + (1,) * (batched.ndim - 2)
     if weight is not None:
-        smooth = -(logp * const(_weight_array(weight, batched, "cross_entropy").reshape(bshape)))
+        smooth = -(
+            logp * ag.as_tensor(_weight_array(weight, batched, "cross_entropy").reshape(bshape))
+        )
     else:
         smooth = -logp
-    smooth = smooth.sum(1) * const(valid.astype(batched.dtype))
+    smooth = smooth.sum(1) * ag.as_tensor(valid.astype(batched.dtype))
     if reduction == "mean":
         denom = w_t.sum() if weight is not None else valid.sum().astype(batched.dtype)
         with array_backend.numpy.errstate(invalid="ignore", divide="ignore"):
-            smooth = smooth.sum() / const(array_backend.ensure_array(denom))
+            smooth = smooth.sum() / ag.as_tensor(array_backend.ensure_array(denom))
     elif reduction == "sum":
         smooth = smooth.sum()
     out = nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
@@ -439,7 +438,7 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
         )
         shape = [1] * input.ndim
         shape[dim] = n_classes
-        logp = logp * const(w.astype(input.dtype).reshape(shape))
+        logp = logp * ag.as_tensor(w.astype(input.dtype).reshape(shape))
     loss = -(logp * target).sum(dim)
     if reduction == "none":
         return loss
@@ -497,7 +496,7 @@ def multi_margin_loss(
     others = (xp.arange(n_classes)[None, :] != safe[:, None]).astype(batched.dtype)
     if weight is not None:
         others = others * _weight_array(weight, batched, "multi_margin_loss")[safe][:, None]
-    loss = (z * const(others)).sum(1) / n_classes
+    loss = (z * ag.as_tensor(others)).sum(1) / n_classes
     if unbatched:
         loss = loss.reshape(())
     return _reduce(loss, reduction)

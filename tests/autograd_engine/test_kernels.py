@@ -15,7 +15,6 @@ from host_kernels import HAVE_CXX, host_fused
 import autograd_engine as ag
 import nn.functional as F
 from autograd_engine import kernels
-from autograd_engine.ops import activation
 
 GPU = [
     pytest.mark.gpu,
@@ -110,14 +109,9 @@ def test_tf32_flag_toggles_in_process():
 
 @pytest.fixture
 def host(monkeypatch):
-    """Route the activation and loss call sites to the host-compiled kernel sources."""
-    import nn._fused as nn_fused
-
-    class NoArray:
-        pass
-
-    monkeypatch.setattr(activation, "_CPU_ARRAY", NoArray)
-    monkeypatch.setattr(nn_fused, "_CPU_ARRAY", NoArray)
+    """Route the activation and loss call sites to the host-compiled kernel sources: NumPy
+    arrays count as device arrays, and ``kernels.fused`` builds host kernels."""
+    monkeypatch.setattr(kernels, "_GPU_ARRAY", np.ndarray)
     monkeypatch.setattr(kernels, "fused", host_fused)
 
 

@@ -1,6 +1,6 @@
 """Gradient-test registry rows for ``nn`` (``NN_SPECS``, loaded by ``registry.py``): the fused
-loss nodes of ``nn/_fused.py`` and the losses and layers composed from engine ops, checked
-against float64 central differences (and at second order where smooth)."""
+loss nodes of ``autograd_engine/ops/loss.py``, ``Linear``, and the losses and layers composed
+from engine ops, checked against float64 central differences (and at second order where smooth)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from registry import OpSpec
 
 import autograd_engine as ag
 import nn.functional as F
-from nn._fused import (
+from autograd_engine.ops import (
     BinaryCrossEntropy,
     BinaryCrossEntropyWithLogits,
     Linear,

@@ -1,54 +1,29 @@
-"""Fused nodes with hand-written backwards, for speed and PyTorch's numerics: the affine map of
-``Linear``, softmax-cross-entropy on class indices, binary cross-entropy (log clamped at -100)
-and binary cross-entropy on logits (stable for huge logits, exact gradient at 0)."""
+"""Loss nodes with hand-written backwards, for speed and PyTorch's numerics: softmax
+cross-entropy on class indices (fused with its reduction), binary cross-entropy (each log
+clamped at -100) and binary cross-entropy on logits (stable for huge logits). ``nn.functional``
+builds the losses on these element-wise terms."""
 
 from __future__ import annotations
 
-import autograd_engine as ag
-from autograd_engine import array_backend, kernels
-from autograd_engine.node import Node
-from autograd_engine.ops._util import const
-
-# NOTE: PyTorch's BCE backward clamps x (1 - x) at the float32 constant 1e-12f, in every dtype.
-_EPSILON = float(array_backend.numpy.float32(1e-12))
-_CPU_ARRAY = array_backend.numpy.ndarray  # the one check the CPU path pays for the fused kernels
+from .. import array_backend, kernels
+from ..grad_mode import is_grad_enabled
+from ..node import Node
+from ..tensor import Tensor
+from ._util import const
+from .activation import softplus
 
 __all__ = [
-    "Linear",
     "SoftmaxCrossEntropy",
     "BinaryCrossEntropy",
     "BinaryCrossEntropyWithLogits",
     "check_class_targets",
+    "softmax_cross_entropy",
+    "binary_cross_entropy_terms",
+    "binary_cross_entropy_with_logits_terms",
 ]
 
-
-class Linear(Node):
-    """y = x W^T + b over the last dim of x (W is (out, in), as in PyTorch)."""
-
-    def forward(self, x, w, *bias):
-        self.save_inputs(0, 1)
-        out = x @ w.T
-        if bias:
-            out += bias[0]
-        return out
-
-    def backward(self, grad):
-        # NOTE: one node instead of Permute + MatMul + Add: the weight gradient comes out
-        # contiguous in W's layout (grad^T x), not as a transposed view to copy.
-        x, w = self.saved_tensors
-        need = self.needs_input_grad
-        gx = grad @ w if need[0] else None
-        gw = None
-        if need[1]:
-            g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
-            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-            gw = g2.mT @ x2
-        if len(need) == 2:
-            return gx, gw
-        gb = None
-        if need[2]:
-            gb = grad.sum(tuple(range(grad.ndim - 1))) if grad.ndim > 1 else grad
-        return gx, gw, gb
+# NOTE: PyTorch's BCE backward clamps x (1 - x) at the float32 constant 1e-12f, in every dtype.
+_EPSILON = float(array_backend.numpy.float32(1e-12))
 
 
 def check_class_targets(target, num_classes: int, ignore_index: int):
@@ -83,9 +58,7 @@ class SoftmaxCrossEntropy(Node):
         safe, valid = check_class_targets(self.target, a.shape[1], self.ignore_index)
         at = _class_positions(safe, xp)
         mask = valid.astype(a.dtype)
-        k = None
-        if type(a) is not _CPU_ARRAY and a.ndim == 2:
-            k = kernels.fused("softmax_cross_entropy", a)
+        k = kernels.fused("softmax_cross_entropy", a) if a.ndim == 2 else None
         if k is not None:
             loss, e = k(a, safe, mask)
         else:
@@ -112,17 +85,16 @@ class SoftmaxCrossEntropy(Node):
         if self.reduction != "none":
             grad = grad.reshape((1,) * weight.ndim)
         factor = grad * const(weight)  # the upstream gradient of each sample, shaped like it
-        if ag.is_grad_enabled():
+        if is_grad_enabled():
             # create_graph: the differentiable form, softmax recomputed from the input.
             (a,) = self.saved_tensors
             onehot = xp.zeros_like(probs)
             onehot[at] = 1
             return (a.softmax(1) - const(onehot)) * factor.unsqueeze(1)
         f = factor.array
-        if type(probs) is not _CPU_ARRAY and probs.ndim == 2:
-            k = kernels.fused("softmax_cross_entropy_backward", probs, f)
-            if k is not None:
-                return const(k(probs, at[1], f))
+        k = kernels.fused("softmax_cross_entropy_backward", probs, f) if probs.ndim == 2 else None
+        if k is not None:
+            return const(k(probs, at[1], f))
         out = probs * xp.expand_dims(f, 1)
         out[at] -= f
         return const(out)
@@ -190,7 +162,31 @@ class BinaryCrossEntropyWithLogits(Node):
             return ga, gt
         pt = pos_weight * t
         ga = grad * ((pt + 1 - t) * s - pt) if needs[0] else None
-        soft = ag.softplus(-a)
+        soft = softplus(-a)
         gt = grad * ((pos_weight - 1) * soft - a) if needs[1] else None
         gp = grad * t * soft if needs[2] else None
         return ga, gt, gp
+
+
+def softmax_cross_entropy(
+    input: Tensor, target, ignore_index: int = -100, reduction: str = "mean"
+) -> Tensor:
+    """Cross-entropy of ``log_softmax(input, dim=1)`` at the class indices ``target`` (an
+    integer Tensor or array), reduced by ``reduction``; targets equal to ``ignore_index`` count
+    for nothing (``F.cross_entropy``'s class-index case, without weights or smoothing)."""
+    target = target.array if isinstance(target, Tensor) else target
+    return SoftmaxCrossEntropy(target, ignore_index, reduction)(input)
+
+
+def binary_cross_entropy_terms(input: Tensor, target: Tensor) -> Tensor:
+    """The unreduced binary cross-entropy of probabilities ``input`` against ``target``."""
+    return BinaryCrossEntropy()(input, target)
+
+
+def binary_cross_entropy_with_logits_terms(
+    input: Tensor, target: Tensor, pos_weight: Tensor | None = None
+) -> Tensor:
+    """The unreduced binary cross-entropy of ``sigmoid(input)``, computed stably from logits."""
+    if pos_weight is None:
+        return BinaryCrossEntropyWithLogits()(input, target)
+    return BinaryCrossEntropyWithLogits()(input, target, pos_weight)
