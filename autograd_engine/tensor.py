@@ -254,7 +254,7 @@ class Tensor:
         return _ops.matmul(self, other)
 
     def __rmatmul__(self, other):
-        return _ops.matmul(_ops.operand(other, self), self)
+        return _ops.matmul(_operand(other, self), self)
 
     def __neg__(self):
         return _ops.Neg()(self)
@@ -788,3 +788,4 @@ class Tensor:
 from . import creation as _creation  # noqa: E402  (creation needs Tensor defined first)
 from . import ops as _ops  # noqa: E402  (the ops need Tensor defined first)
 from .ops import inplace as _inplace  # noqa: E402
+from .ops._util import operand as _operand  # noqa: E402

@@ -10,6 +10,35 @@ from ..node import Node
 from ..tensor import Tensor
 from ._util import const, norm_dim
 
+__all__ = [
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "GELU",
+    "GELUCdf",
+    "Sigmoid",
+    "SigmoidGrad",
+    "Tanh",
+    "TanhGrad",
+    "SiLU",
+    "Softplus",
+    "Softmax",
+    "LogSoftmax",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "sigmoid",
+    "tanh",
+    "silu",
+    "softplus",
+    "softmax",
+    "log_softmax",
+    "SELU_ALPHA",
+    "SELU_SCALE",
+]
+
 
 class ReLU(Node):
     """y = max(a, 0)."""

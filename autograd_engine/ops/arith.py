@@ -7,6 +7,29 @@ from ..node import Node
 from ..tensor import Tensor
 from ._util import binary, const, operand
 
+__all__ = [
+    "Constant",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Neg",
+    "Pow",
+    "Cast",
+    "ToDevice",
+    "Clone",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "pow",
+    "cast",
+    "to_device",
+    "clone",
+    "compare",
+]
+
 
 class Constant(Node):
     """y = c, a leaf that needs no gradient (what a Python scalar or array operand becomes)."""

@@ -1,84 +1,25 @@
 """Convolutions: ``conv1d``, ``conv2d`` and ``conv_transpose2d`` (plus the 1-D transpose), built
 on three nodes -- ``Conv2d``, its input adjoint ``ConvTranspose2d`` and its weight gradient
-``Conv2dWeightGrad`` -- each the backward of the others, and the window helpers pooling shares."""
+``Conv2dWeightGrad`` -- each the backward of the others. 1-D convolutions run as 2-D ones over
+a plane of height 1."""
 
 from __future__ import annotations
 
 import numbers
-from typing import NamedTuple
 
 from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
-
-
-class Geometry(NamedTuple):
-    """How windows slide over a (padded) 2-D plane: ``pads`` is (top, bottom, left, right)."""
-
-    stride: tuple[int, int]
-    pads: tuple[int, int, int, int]
-    dilation: tuple[int, int]
-    groups: int = 1
-
-
-# --- window helpers (shared with pool.py) ----------------------------------------------------
-def _out_size(size: int, lo: int, hi: int, kernel: int, stride: int, dilation: int) -> int:
-    """How many windows fit along one axis of ``size`` padded by ``lo`` and ``hi``."""
-    return (size + lo + hi - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def pad_plane(x, pads, value=0):
-    """``x`` (N, C, H, W) padded on its last two axes by ``pads`` = (top, bottom, left, right)."""
-    top, bottom, left, right = pads
-    if not (top or bottom or left or right):
-        return x
-    xp = array_backend.get_array_module(x)
-    n, c, h, w = x.shape
-    out = xp.full((n, c, h + top + bottom, w + left + right), value, dtype=x.dtype)
-    out[:, :, top : top + h, left : left + w] = x
-    return out
-
-
-def windows(xpad, kernel, stride, dilation, out_hw):
-    """A strided view (N, C, kh, kw, oh, ow) with ``[n, c, i, j, y, x] = xpad[n, c, y*sh + i*dh,
-    x*sw + j*dw]`` (no copy: reshaping it is im2col)."""
-    xp = array_backend.get_array_module(xpad)
-    n, c = xpad.shape[:2]
-    s_n, s_c, s_h, s_w = xpad.strides
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    shape = (n, c, kh, kw, out_hw[0], out_hw[1])
-    strides = (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw)
-    return xp.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides)
-
-
-def window_slice(i: int, j: int, stride, dilation, out_hw) -> tuple:
-    """The index of kernel position (i, j) of every window in the padded plane."""
-    (sh, sw), (dh, dw), (oh, ow) = stride, dilation, out_hw
-    return (
-        slice(None),
-        slice(None),
-        slice(i * dh, i * dh + sh * (oh - 1) + 1, sh),
-        slice(j * dw, j * dw + sw * (ow - 1) + 1, sw),
-    )
-
-
-def col2im(cols, kernel, stride, dilation, pads, in_hw):
-    """The adjoint of ``windows``: add ``cols`` (N, C, kh, kw, oh, ow) back onto a zero padded
-    plane, then crop the padding; returns (N, C, H, W)."""
-    # NOTE: one strided add per kernel position (kh*kw of them) measured 2-10x faster than the
-    # loop-free scatters (np.add.at, bincount, or a convolution of the dilated gradient); see
-    # benchmarks/conv_notes.md.
-    xp = array_backend.get_array_module(cols)
-    n, c, kh, kw, oh, ow = cols.shape
-    top, bottom, left, right = pads
-    h, w = in_hw
-    out = xp.zeros((n, c, h + top + bottom, w + left + right), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out[window_slice(i, j, stride, dilation, (oh, ow))] += cols[:, :, i, j]
-    if top or bottom or left or right:
-        out = out[:, :, top : top + h, left : left + w]
-    return out
+from ._window import (
+    Geometry,
+    check_input,
+    col2im,
+    lift_1d,
+    natural_out,
+    ntuple,
+    pad_plane,
+    windows,
+)
 
 
 # --- the three convolution computations ------------------------------------------------------
@@ -90,14 +31,6 @@ def _im2col(x, kernel, geom: Geometry, out_hw):
     return view.reshape(n, g, c // g * kernel[0] * kernel[1], out_hw[0] * out_hw[1])
 
 
-def _natural_out(in_hw, kernel, geom: Geometry):
-    top, bottom, left, right = geom.pads
-    return (
-        _out_size(in_hw[0], top, bottom, kernel[0], geom.stride[0], geom.dilation[0]),
-        _out_size(in_hw[1], left, right, kernel[1], geom.stride[1], geom.dilation[1]),
-    )
-
-
 def _swap(xp, a):
     return xp.swapaxes(a, -1, -2)
 
@@ -107,7 +40,7 @@ def _conv(x, w, geom: Geometry, out_hw=None):
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     if out_hw is None:
-        out_hw = _natural_out(x.shape[2:], (kh, kw), geom)
+        out_hw = natural_out(x.shape[2:], (kh, kw), geom)
     cols = _im2col(x, (kh, kw), geom, out_hw)
     g = geom.groups
     out = w.reshape(g, o // g, cg * kh * kw) @ cols  # (N, g, O/g, L): one batched BLAS call
@@ -210,43 +143,6 @@ class Conv2dWeightGrad(Node):
 
 
 # --- argument checks -------------------------------------------------------------------------
-def ntuple(value, n: int, name: str, op: str) -> tuple[int, ...]:
-    """``value`` (an int or a sequence of ``n`` ints) as a tuple of ``n`` ints."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return (int(value),) * n
-    if isinstance(value, (tuple, list)) and all(isinstance(v, numbers.Integral) for v in value):
-        if len(value) == n:
-            return tuple(int(v) for v in value)
-        if len(value) == 1:
-            return (int(value[0]),) * n
-    raise RuntimeError(
-        f"{op}: expected {name} to be a single integer value or a list of {n} values to match "
-        f"the convolution dimensions, but got {name}={value!r}"
-    )
-
-
-def _shape(t: Tensor) -> tuple:
-    return tuple(t.shape)
-
-
-def check_input(op: str, x: Tensor, dims: int, layout: str) -> bool:
-    """Raise unless ``x`` has ``dims`` (batched) or ``dims - 1`` (unbatched) dimensions;
-    return whether it is unbatched."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): input must be a Tensor, got {type(x).__name__}")
-    if x.ndim not in (dims - 1, dims):
-        raise RuntimeError(
-            f"{op}: expected a {dims}-D (N, {layout}) input or a {dims - 1}-D ({layout}) "
-            f"unbatched input, but got input of shape {_shape(x)}"
-        )
-    if x.dtype.kind != "f":
-        raise RuntimeError(
-            f"{op}: expected a floating point input, got dtype {x.dtype}; convert it with "
-            ".float() first"
-        )
-    return x.ndim == dims - 1
-
-
 def _check_same(op: str, x: Tensor, other: Tensor, what: str) -> None:
     if other.dtype != x.dtype:
         raise RuntimeError(
@@ -279,15 +175,15 @@ def _check_weight(op, x, weight, bias, groups, transposed: bool) -> None:
         )
         if w_dims == 3:
             what = what.replace(", kH, kW", ", kL")
-        got = _shape(weight) if isinstance(weight, Tensor) else type(weight).__name__
+        got = tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
         raise RuntimeError(f"{op}: expected a {w_dims}-D weight {what}, but got weight {got}")
     _check_same(op, x, weight, "weight")
     c_in = x.shape[1]
     if transposed:
         if weight.shape[0] != c_in:
             raise RuntimeError(
-                f"{op}: weight of shape {_shape(weight)} expects input with {weight.shape[0]} "
-                f"channels (its first dim), but got input of shape {_shape(x)} with {c_in} "
+                f"{op}: weight of shape {tuple(weight.shape)} expects input with {weight.shape[0]} "
+                f"channels (its first dim), but got input of shape {tuple(x.shape)} with {c_in} "
                 "channels"
             )
         if c_in % groups:
@@ -298,9 +194,9 @@ def _check_weight(op, x, weight, bias, groups, transposed: bool) -> None:
     else:
         if weight.shape[1] * groups != c_in:
             raise RuntimeError(
-                f"{op}: given groups={groups}, weight of shape {_shape(weight)} expects input "
-                f"with {weight.shape[1] * groups} channels, but got input of shape {_shape(x)} "
-                f"with {c_in} channels"
+                f"{op}: given groups={groups}, weight of shape {tuple(weight.shape)} expects "
+                f"input with {weight.shape[1] * groups} channels, but got input of shape "
+                f"{tuple(x.shape)} with {c_in} channels"
             )
         if weight.shape[0] % groups:
             raise RuntimeError(
@@ -309,9 +205,9 @@ def _check_weight(op, x, weight, bias, groups, transposed: bool) -> None:
         c_out = weight.shape[0]
     if bias is not None:
         if not isinstance(bias, Tensor) or bias.ndim != 1 or bias.shape[0] != c_out:
-            got = _shape(bias) if isinstance(bias, Tensor) else type(bias).__name__
+            got = tuple(bias.shape) if isinstance(bias, Tensor) else type(bias).__name__
             raise RuntimeError(
-                f"{op}: given weight of shape {_shape(weight)}, expected bias to be 1-D with "
+                f"{op}: given weight of shape {tuple(weight.shape)}, expected bias to be 1-D with "
                 f"{c_out} elements, but got bias of shape {got}"
             )
         _check_same(op, x, bias, "bias")
@@ -350,10 +246,32 @@ def _check_fits(op, x, kernel, geom: Geometry) -> tuple[int, int]:
             f"kernel ({eh} x {ew}) for input of shape {tuple(x.shape)}; use a smaller kernel, "
             "more padding or a bigger input"
         )
-    return _natural_out(x.shape[2:], kernel, geom)
+    return natural_out(x.shape[2:], kernel, geom)
 
 
 # --- functions ---------------------------------------------------------------------------------
+def _prepare(op, dims, input, weight, bias, stride, dilation, groups, transposed):
+    """The argument handling all four convolutions share: check the input (batched or not) and
+    the weight, parse ``stride`` and ``dilation``, and lift a 1-D problem to a plane of height
+    1. Returns the 4-D input and weight, the pairs, and ``finish``, which undoes the lift and
+    the added batch dim on the result."""
+    unbatched = check_input(op, input, dims + 2, "C, L" if dims == 1 else "C, H, W")
+    x = input.unsqueeze(0) if unbatched else input
+    _check_weight(op, x, weight, bias, groups, transposed)
+    if dims == 1:
+        stride, dilation = lift_1d(stride, "stride", op, 1), lift_1d(dilation, "dilation", op, 1)
+        x, weight = x.unsqueeze(2), weight.unsqueeze(2)
+    stride, dilation = ntuple(stride, 2, "stride", op), ntuple(dilation, 2, "dilation", op)
+    _check_positive(op, stride, dilation)
+
+    def finish(out: Tensor) -> Tensor:
+        if dims == 1:
+            out = out.squeeze(2)
+        return out.squeeze(0) if unbatched else out
+
+    return x, weight, stride, dilation, finish
+
+
 def _conv2d(op, x, weight, bias, stride, padding, dilation, groups):
     """conv2d on a batched (N, C, H, W) ``x``; ``padding`` already parsed."""
     geom = Geometry(stride, padding, dilation, int(groups))
@@ -383,16 +301,7 @@ def conv2d(
 
         y = conv2d(x, w, b, padding=1)     # x (64, 1, 28, 28), w (8, 1, 3, 3) -> (64, 8, 28, 28)
     """
-    op = "conv2d"
-    unbatched = check_input(op, input, 4, "C, H, W")
-    x = input.unsqueeze(0) if unbatched else input
-    _check_weight(op, x, weight, bias, groups, transposed=False)
-    stride = ntuple(stride, 2, "stride", op)
-    dilation = ntuple(dilation, 2, "dilation", op)
-    _check_positive(op, stride, dilation)
-    pads = _conv_padding(op, padding, weight.shape[2:], stride, dilation)
-    out = _conv2d(op, x, weight, bias, stride, pads, dilation, groups)
-    return out.squeeze(0) if unbatched else out
+    return _convolve("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv1d(
@@ -406,22 +315,18 @@ def conv1d(
 ) -> Tensor:
     """1-D convolution over (N, C_in, L) or unbatched (C_in, L) input with a
     (C_out, C_in/groups, kL) weight (``torch.nn.functional.conv1d``); ``padding`` as in
-    :func:`conv2d`. Runs as a 2-D convolution of height 1."""
-    op = "conv1d"
-    unbatched = check_input(op, input, 3, "C, L")
-    x = input.unsqueeze(0) if unbatched else input
-    _check_weight(op, x, weight, bias, groups, transposed=False)
-    (s,) = ntuple(stride, 1, "stride", op)
-    (d,) = ntuple(dilation, 1, "dilation", op)
-    _check_positive(op, (s,), (d,))
-    if isinstance(padding, str):
-        pads = _conv_padding(op, padding, (1, weight.shape[2]), (1, s), (1, d))
-    else:
-        (p,) = ntuple(padding, 1, "padding", op)
-        pads = _conv_padding(op, (0, p), (1, weight.shape[2]), (1, s), (1, d))
-    out = _conv2d(op, x.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), pads, (1, d), groups)
-    out = out.squeeze(2)
-    return out.squeeze(0) if unbatched else out
+    :func:`conv2d`."""
+    return _convolve("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _convolve(op, dims, input, weight, bias, stride, padding, dilation, groups):
+    x, w, stride, dilation, finish = _prepare(
+        op, dims, input, weight, bias, stride, dilation, groups, transposed=False
+    )
+    if dims == 1:
+        padding = lift_1d(padding, "padding", op, 0)
+    pads = _conv_padding(op, padding, w.shape[2:], stride, dilation)
+    return finish(_conv2d(op, x, w, bias, stride, pads, dilation, groups))
 
 
 def _conv_transpose2d(op, x, weight, bias, stride, padding, output_padding, groups, dilation):
@@ -469,18 +374,8 @@ def conv_transpose2d(
     (``torch.nn.functional.conv_transpose2d``). Returns (N, C_out, H_out, W_out) with
     H_out = (H - 1)*stride - 2*padding + dilation*(kH - 1) + output_padding + 1."""
     op = "conv_transpose2d"
-    unbatched = check_input(op, input, 4, "C, H, W")
-    x = input.unsqueeze(0) if unbatched else input
-    _check_weight(op, x, weight, bias, groups, transposed=True)
-    stride = ntuple(stride, 2, "stride", op)
-    dilation = ntuple(dilation, 2, "dilation", op)
-    _check_positive(op, stride, dilation)
-    padding = ntuple(padding, 2, "padding", op)
-    output_padding = ntuple(output_padding, 2, "output_padding", op)
-    if min(padding) < 0 or min(output_padding) < 0:
-        raise RuntimeError(f"{op}: negative padding is not supported")
-    out = _conv_transpose2d(op, x, weight, bias, stride, padding, output_padding, groups, dilation)
-    return out.squeeze(0) if unbatched else out
+    return _convolve_transposed(op, 2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)  # fmt: skip
 
 
 def conv_transpose1d(
@@ -496,21 +391,24 @@ def conv_transpose1d(
     """1-D transposed convolution over (N, C_in, L) input with a (C_in, C_out/groups, kL)
     weight (``torch.nn.functional.conv_transpose1d``)."""
     op = "conv_transpose1d"
-    unbatched = check_input(op, input, 3, "C, L")
-    x = input.unsqueeze(0) if unbatched else input
-    _check_weight(op, x, weight, bias, groups, transposed=True)
-    (s,) = ntuple(stride, 1, "stride", op)
-    (d,) = ntuple(dilation, 1, "dilation", op)
-    (p,) = ntuple(padding, 1, "padding", op)
-    (q,) = ntuple(output_padding, 1, "output_padding", op)
-    _check_positive(op, (s,), (d,))
-    if p < 0 or q < 0:
-        raise RuntimeError(f"{op}: negative padding is not supported")
-    out = _conv_transpose2d(
-        op, x.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), (0, p), (0, q), groups, (1, d)
+    return _convolve_transposed(op, 1, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)  # fmt: skip
+
+
+def _convolve_transposed(op, dims, input, weight, bias, stride, padding, output_padding, groups,
+                    dilation):  # fmt: skip
+    x, w, stride, dilation, finish = _prepare(
+        op, dims, input, weight, bias, stride, dilation, groups, transposed=True
     )
-    out = out.squeeze(2)
-    return out.squeeze(0) if unbatched else out
+    if dims == 1:
+        padding = lift_1d(padding, "padding", op, 0)
+        output_padding = lift_1d(output_padding, "output_padding", op, 0)
+    padding = ntuple(padding, 2, "padding", op)
+    output_padding = ntuple(output_padding, 2, "output_padding", op)
+    if min(padding) < 0 or min(output_padding) < 0:
+        raise RuntimeError(f"{op}: negative padding is not supported")
+    out = _conv_transpose2d(op, x, w, bias, stride, padding, output_padding, groups, dilation)
+    return finish(out)
 
 
 __all__ = [

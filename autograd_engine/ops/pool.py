@@ -1,5 +1,6 @@
-"""Pooling: ``max_pool2d``, ``avg_pool2d`` and ``adaptive_avg_pool2d``. Each pool node's backward
-is its adjoint node (``MaxPool2dGrad``, ``AvgPool2dGrad``), whose backward is the pool again."""
+"""Pooling: ``max_pool2d``, ``avg_pool2d`` and ``adaptive_avg_pool2d``, and their 1-D forms run
+over a plane of height 1. Each pool node's backward is its adjoint node (``MaxPool2dGrad``,
+``AvgPool2dGrad``), whose backward is the pool again."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
 from ._util import const
-from .conv import Geometry, check_input, ntuple, pad_plane, window_slice, windows
+from ._window import Geometry, check_input, lift_1d, ntuple, pad_plane, window_slice, windows
 
 
 def _window_max(view):
@@ -361,12 +362,81 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     return out.squeeze(0) if unbatched else out
 
 
+def _plane(op: str, input: Tensor) -> Tensor:
+    """A 1-D pooling input, (N, C, L) or (C, L), as a plane of height 1."""
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        got = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
+        raise RuntimeError(
+            f"{op}: expected a 3-D (N, C, L) input or a 2-D (C, L) unbatched input, but got "
+            f"input of shape {got}"
+        )
+    return input.unsqueeze(-2)
+
+
+def _stride_1d(stride, kernel, op: str):
+    if stride is None or stride == [] or stride == ():
+        return kernel
+    return lift_1d(stride, "stride", op, 1)
+
+
+def max_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """1-D max pooling over ``(N, C, L)`` or ``(C, L)`` input
+    (``torch.nn.functional.max_pool1d``); with ``return_indices`` also the index of each
+    maximum along L."""
+    op = "max_pool1d"
+    kernel = lift_1d(kernel_size, "kernel_size", op, 1)
+    stride = _stride_1d(stride, kernel, op)
+    padding, dilation = lift_1d(padding, "padding", op, 0), lift_1d(dilation, "dilation", op, 1)
+    out = max_pool2d(_plane(op, input), kernel, stride, padding, dilation, ceil_mode,
+                     return_indices)  # fmt: skip
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """1-D average pooling over ``(N, C, L)`` or ``(C, L)`` input
+    (``torch.nn.functional.avg_pool1d``)."""
+    op = "avg_pool1d"
+    kernel = lift_1d(kernel_size, "kernel_size", op, 1)
+    stride = _stride_1d(stride, kernel, op)
+    padding = lift_1d(padding, "padding", op, 0)
+    out = avg_pool2d(_plane(op, input), kernel, stride, padding, ceil_mode, count_include_pad)
+    return out.squeeze(-2)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of ``(N, C, L)`` or ``(C, L)`` input to length ``output_size``
+    (``torch.nn.functional.adaptive_avg_pool1d``)."""
+    op = "adaptive_avg_pool1d"
+    size = lift_1d(output_size, "output_size", op, 1)
+    return adaptive_avg_pool2d(_plane(op, input), size).squeeze(-2)
+
+
 __all__ = [
     "MaxPool2d",
     "MaxPool2dGrad",
     "AvgPool2d",
     "AvgPool2dGrad",
+    "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "avg_pool1d",
     "avg_pool2d",
+    "max_pool1d",
     "max_pool2d",
 ]

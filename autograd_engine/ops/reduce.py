@@ -11,6 +11,32 @@ from ..node import Node
 from ..tensor import Tensor
 from ._util import const, keepdim_shape, norm_dim
 
+__all__ = [
+    "Sum",
+    "Mean",
+    "Prod",
+    "Amax",
+    "Amin",
+    "MaxDim",
+    "MinDim",
+    "Norm",
+    "LogSumExp",
+    "sum",
+    "mean",
+    "prod",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
+    "logsumexp",
+    "norm",
+    "var",
+    "std",
+    "sum_to_size",
+]
+
 
 class Sum(Node):
     """y = sum of a over ``dims``."""

@@ -10,6 +10,36 @@ from ..node import Node
 from ..tensor import Tensor
 from ._util import norm_dim
 
+__all__ = [
+    "Reshape",
+    "Permute",
+    "Expand",
+    "Cat",
+    "Pad",
+    "Flip",
+    "Repeat",
+    "GetItem",
+    "IndexAdd",
+    "getitem",
+    "reshape",
+    "permute",
+    "transpose",
+    "flatten",
+    "unflatten",
+    "unsqueeze",
+    "squeeze",
+    "expand",
+    "broadcast_to",
+    "cat",
+    "stack",
+    "narrow",
+    "split",
+    "chunk",
+    "pad",
+    "flip",
+    "repeat",
+]
+
 
 class Reshape(Node):
     """y = a viewed with another shape."""

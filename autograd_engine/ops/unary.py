@@ -8,6 +8,38 @@ from ..node import Node
 from ..tensor import Tensor
 from ._util import binary, const, operand
 
+__all__ = [
+    "Exp",
+    "Log",
+    "Log1p",
+    "Expm1",
+    "Sqrt",
+    "Abs",
+    "Sign",
+    "Sin",
+    "Cos",
+    "Clamp",
+    "Maximum",
+    "Minimum",
+    "Where",
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "rsqrt",
+    "abs",
+    "sign",
+    "sin",
+    "cos",
+    "square",
+    "reciprocal",
+    "clamp",
+    "maximum",
+    "minimum",
+    "where",
+]
+
 
 class Exp(Node):
     """y = e^a."""

@@ -4,7 +4,14 @@ engine's ops, re-exported here under PyTorch's names."""
 
 from autograd_engine.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from autograd_engine.ops.normalization import batch_norm, group_norm, layer_norm
-from autograd_engine.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from autograd_engine.ops.pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 
 from .activation import (
     celu,
@@ -56,4 +63,3 @@ from .loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from .pooling import adaptive_avg_pool1d, avg_pool1d, max_pool1d
