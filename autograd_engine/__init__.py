@@ -1,7 +1,7 @@
 """autograd_engine: a reverse-mode automatic differentiation tensor engine on NumPy and CuPy,
 with PyTorch's API (``torch`` -> ``autograd_engine``)."""
 
-from . import array_backend, backends, cuda, kernels
+from . import _aliases, array_backend, backends, cuda, kernels
 from . import tensor as _tensor  # first: the Tensor class, then the ops built on it
 from .anomaly import (
     detect_anomaly,
@@ -129,6 +129,12 @@ clip = clamp
 concat = concatenate = cat
 
 __version__ = "0.1.0"
+
+_aliases.install()  # ``autograd_engine.nn`` and ``autograd_engine.optim`` (see _aliases.py)
+
+
+def __getattr__(name: str):
+    return _aliases.lazy_attribute(__name__, name)
 
 
 def is_tensor(obj) -> bool:
