@@ -5,10 +5,10 @@ with the same traceback. Off by default, and then it costs nothing."""
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import os
 import sys
-import threading
 import traceback
 import warnings
 
@@ -19,52 +19,56 @@ __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-class _Anomaly(threading.local):
-    """The calling thread's anomaly mode: while on, each recorded node remembers the stack that
-    created it, and backward checks every gradient for NaN and Inf. The class attributes are
-    what a new thread starts with (off).
-
-    NOTE: per thread, as every mode here (DESIGN.md); PyTorch keeps this one flag process-wide.
-    """
-
-    enabled = False
-    check_nan = True
-
-    def record(self, node) -> None:
-        # NOTE: (code, line) pairs only, innermost first: no frames, locals or source lines are
-        # kept (so no tensors stay alive), and the text is made only if an error is reported.
-        trace = []
-        frame = sys._getframe(2)
-        while frame is not None:
-            trace.append((frame.f_code, frame.f_lineno))
-            frame = frame.f_back
-        node._trace = trace
-
-    @staticmethod
-    def user_frames(node) -> str:
-        """The stack that created ``node``, outermost first, without this package's frames."""
-        trace = node._trace
-        if not trace:
-            return "  (the node was created while anomaly mode was off)\n"
-        frames = [
-            traceback.FrameSummary(code.co_filename, line, code.co_name)
-            for code, line in reversed(trace)
-            if not code.co_filename.startswith(_PACKAGE_DIR)
-        ]
-        return "".join(traceback.StackSummary.from_list(frames).format())
+# NOTE: per thread, as every mode here (DESIGN.md), through context variables (see grad_mode.py);
+# a new thread starts with anomaly detection off. PyTorch keeps this one flag process-wide.
+_enabled = contextvars.ContextVar("autograd_engine.anomaly", default=False)
+_check_nan = contextvars.ContextVar("autograd_engine.anomaly_check_nan", default=True)
+enabled = _enabled.get  # the hot-path read: whether this thread records creation stacks
 
 
-state = _Anomaly()
+def current() -> tuple[bool, bool]:
+    """``(enabled, check_nan)`` for the calling thread."""
+    return _enabled.get(), _check_nan.get()
+
+
+def _set_mode(value: tuple[bool, bool]) -> None:
+    _enabled.set(value[0])
+    _check_nan.set(value[1])
+
+
+def record(node) -> None:
+    """Remember the stack that creates ``node`` (called while anomaly mode is on)."""
+    # NOTE: (code, line) pairs only, innermost first: no frames, locals or source lines are
+    # kept (so no tensors stay alive), and the text is made only if an error is reported.
+    trace = []
+    frame = sys._getframe(2)
+    while frame is not None:
+        trace.append((frame.f_code, frame.f_lineno))
+        frame = frame.f_back
+    node._trace = trace
+
+
+def user_frames(node) -> str:
+    """The stack that created ``node``, outermost first, without this package's frames."""
+    trace = node._trace
+    if not trace:
+        return "  (the node was created while anomaly mode was off)\n"
+    frames = [
+        traceback.FrameSummary(code.co_filename, line, code.co_name)
+        for code, line in reversed(trace)
+        if not code.co_filename.startswith(_PACKAGE_DIR)
+    ]
+    return "".join(traceback.StackSummary.from_list(frames).format())
 
 
 def is_anomaly_enabled() -> bool:
     """True while anomaly detection is on (``torch.is_anomaly_enabled``)."""
-    return state.enabled
+    return _enabled.get()
 
 
 def is_anomaly_check_nan_enabled() -> bool:
     """True while anomaly detection also checks gradients for NaN and Inf."""
-    return state.check_nan
+    return _check_nan.get()
 
 
 class detect_anomaly:
@@ -92,11 +96,11 @@ class detect_anomaly:
         )
 
     def __enter__(self) -> None:
-        self._prev.append((state.enabled, state.check_nan))
-        state.enabled, state.check_nan = True, self.check_nan
+        self._prev.append(current())
+        _set_mode((True, self.check_nan))
 
     def __exit__(self, *exc) -> bool:
-        state.enabled, state.check_nan = self._prev.pop()
+        _set_mode(self._prev.pop())
         return False
 
     def __call__(self, fn):
@@ -113,12 +117,12 @@ class set_detect_anomaly:
     takes effect at once; as a context manager the previous setting returns on exit."""
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
-        self.prev = (state.enabled, state.check_nan)
-        state.enabled, state.check_nan = bool(mode), bool(check_nan)
+        self.prev = current()
+        _set_mode((bool(mode), bool(check_nan)))
 
     def __enter__(self) -> None:
         pass
 
     def __exit__(self, *exc) -> bool:
-        state.enabled, state.check_nan = self.prev
+        _set_mode(self.prev)
         return False

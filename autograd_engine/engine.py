@@ -6,10 +6,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
-from .anomaly import state as _anomaly
+from . import anomaly as _anomaly
 from .array_backend import ensure_array as _as_array
+from .grad_mode import grad_enabled as _grad_enabled
 from .grad_mode import set_grad_enabled
-from .grad_mode import state as _grad_state
 from .node import Node
 from .tensor import Tensor
 from .views import refresh_view
@@ -140,8 +140,8 @@ def _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, 
     """Run each node's backward once its gradient is complete, passing the results on: to
     ``pending`` for nodes, to ``leaf_grads`` for leaves (broadcasting undone here, once)."""
     ready = [node for node in pending if deps[node] == 0]
-    check_anomaly = _anomaly.enabled
-    check_nan = check_anomaly and _anomaly.check_nan
+    check_anomaly, check_nan = _anomaly.current()
+    check_nan = check_anomaly and check_nan
     while ready:
         node = ready.pop()
         grad = pending.pop(node)
@@ -225,7 +225,7 @@ def _add_leaf_grad(leaf_grads: dict, leaf: Tensor, g: Tensor) -> None:
     entry = leaf_grads.get(id(leaf))
     if entry is None:
         leaf_grads[id(leaf)] = [leaf, g]
-    elif _grad_state.enabled:  # create_graph: the sum is part of the recorded graph
+    elif _grad_enabled():  # create_graph: the sum is part of the recorded graph
         entry[1] = entry[1] + g
     else:
         entry[1] = Tensor._make(_as_array(entry[1].array + g.array))

@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable
 
 from . import array_backend
-from .grad_mode import state as _grad_state
+from .grad_mode import grad_enabled as _grad_enabled
 
 __all__ = ["enabled", "fused", "fused_grad", "names", "SOURCES"]
 
@@ -219,7 +219,7 @@ def fused(name: str, array, *others) -> Callable | None:
 def fused_grad(name: str, array, *others) -> Callable | None:
     """``fused`` for a node's backward: also ``None`` while grad mode is on, i.e. while the
     backward itself is recorded (``create_graph=True``) and must use differentiable Tensor ops."""
-    if type(array) is not _GPU_ARRAY or _grad_state.enabled:
+    if type(array) is not _GPU_ARRAY or _grad_enabled():
         return None
     return fused(name, array, *others)
 

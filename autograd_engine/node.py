@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import anomaly as _anomaly
 from . import array_backend
-from .anomaly import state as _anomaly
-from .grad_mode import state as _grad_state
+from .anomaly import enabled as _anomaly_enabled
+from .grad_mode import grad_enabled as _grad_enabled
 from .tensor import Tensor
 from .views import refresh_view
 
@@ -153,7 +154,7 @@ class Node:
                 root = a._base if a._base is not None else a
                 result._base = root
                 result._view_fn = root.grad_fn
-        if not _grad_state.enabled:
+        if not _grad_enabled():
             return result
         requires_grad = False
         for t in inputs:
@@ -180,7 +181,7 @@ class Node:
             self._out_data = out
             self._out_vc = result._counter()  # the counter, not the tensor: no reference cycle
             self._out_version = self._out_vc[0]
-        if _anomaly.enabled:
+        if _anomaly_enabled():
             _anomaly.record(self)
         result.requires_grad = True
         result.grad_fn = self

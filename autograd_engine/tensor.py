@@ -8,7 +8,7 @@ import weakref
 from . import array_backend
 from .array_backend import Device, get_array_module
 from .dtypes import as_dtype, bool_, float16, float32, float64, int32, int64
-from .grad_mode import state as _grad_state
+from .grad_mode import grad_enabled as _grad_enabled
 from .hooks import RemovableHandle
 
 _as_array = array_backend.ensure_array
@@ -663,7 +663,7 @@ class Tensor:
         def keep(grad):
             t = ref()
             if t is not None:
-                g = grad.detach() if not _grad_state.enabled else grad
+                g = grad.detach() if not _grad_enabled() else grad
                 t.grad = g if t.grad is None else t.grad + g
 
         self.grad_fn._retain = keep

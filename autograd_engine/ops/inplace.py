@@ -10,7 +10,7 @@ import numbers
 from .. import array_backend
 from ..creation import _gen
 from ..dtypes import torch_name as _torch_name
-from ..grad_mode import state as _grad_state
+from ..grad_mode import grad_enabled as _grad_enabled
 from ..node import Node
 from ..tensor import Tensor
 from ..views import copy_slices, move_retain, refresh_view, standin
@@ -174,7 +174,7 @@ def apply_(t: Tensor, compute, others=(), fast=None, needs_old=None) -> Tensor:
     result into ``t``'s array directly. ``needs_old``: whether the node's backward reads the
     old value of ``t`` (None: the node decides, by having saved it).
     """
-    if _grad_state.enabled:
+    if _grad_enabled():
         _check_leaf(t)
         base = t._base
         if base is not None:
@@ -247,7 +247,7 @@ def _expands_to(shape, target) -> bool:
 
 
 def add_(t: Tensor, other, alpha=1) -> Tensor:
-    if not _grad_state.enabled and isinstance(other, numbers.Number):
+    if not _grad_enabled() and isinstance(other, numbers.Number):
         return apply_(t, None, (other * alpha,), _iadd)
     other = operand(other, t)
     if alpha != 1:
@@ -257,7 +257,7 @@ def add_(t: Tensor, other, alpha=1) -> Tensor:
 
 
 def sub_(t: Tensor, other, alpha=1) -> Tensor:
-    if not _grad_state.enabled and isinstance(other, numbers.Number):
+    if not _grad_enabled() and isinstance(other, numbers.Number):
         return apply_(t, None, (other * alpha,), _isub)
     other = operand(other, t)
     if alpha != 1:
@@ -267,7 +267,7 @@ def sub_(t: Tensor, other, alpha=1) -> Tensor:
 
 
 def mul_(t: Tensor, other) -> Tensor:
-    if not _grad_state.enabled and isinstance(other, numbers.Number):
+    if not _grad_enabled() and isinstance(other, numbers.Number):
         return apply_(t, None, (other,), _imul)
     other = operand(other, t)
     # NOTE: Mul's backward reads the old value of t only for the gradient of ``other``.
