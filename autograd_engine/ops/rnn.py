@@ -15,7 +15,7 @@ its saved inputs and backpropagated with Tensor ops, so second derivatives are e
 from __future__ import annotations
 
 from .. import array_backend
-from ..grad_mode import state as _grad_state
+from ..grad_mode import grad_enabled as _grad_enabled
 from ..node import Node
 from ..tensor import Tensor
 
@@ -318,7 +318,7 @@ class _RecurrentLayer(Node):
         """The math (arrays, or recorded Tensor ops under ``create_graph``) and the saved
         inputs in that form."""
         saved = self.saved_tensors
-        if _grad_state.enabled:
+        if _grad_enabled():
             return _TensorMath, saved, True
         values = [t.array for t in saved]
         return _ArrayMath(array_backend.get_array_module(values[0])), values, False
