@@ -41,6 +41,17 @@ def _check_last_dim(module: Module, input, size: int, what: str = "") -> None:
         )
 
 
+def reset_weight_and_bias(weight, bias) -> None:
+    """The default initialization of PyTorch's ``Linear`` and convolution layers:
+    ``kaiming_uniform_(weight, a=sqrt(5))`` (U(-k, k), k = 1/sqrt(fan_in)) and the bias
+    U(-k, k) with the same k."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
 class Linear(Module):
     """y = x W^T + b (``torch.nn.Linear``).
 
@@ -81,11 +92,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's default: kaiming_uniform_(a=sqrt(5)) weight, U(+-1/sqrt(fan_in)) bias."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input):
         _check_last_dim(self, input, self.in_features)

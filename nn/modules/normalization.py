@@ -19,6 +19,24 @@ def _factory(device, dtype) -> dict:
     return {"device": device, "dtype": dtype if dtype is not None else ag.float32}
 
 
+def _add_affine(module: Module, shape: tuple, affine: bool, bias: bool, factory: dict) -> None:
+    """The learnable per-feature ``weight`` and ``bias`` of a normalization layer (``None``
+    where ``affine`` or ``bias`` is off), registered in PyTorch's order."""
+    weight = Parameter(ag.empty(*shape, **factory)) if affine else None
+    module.register_parameter("weight", weight)
+    module.register_parameter(
+        "bias", Parameter(ag.empty(*shape, **factory)) if affine and bias else None
+    )
+
+
+def _reset_affine(module: Module) -> None:
+    """PyTorch's initialization of the affine map: weight ones, bias zeros."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _BatchNorm(Module):
     """Shared by the batch norm layers (``torch.nn.modules.batchnorm._BatchNorm``)."""
 
@@ -44,15 +62,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(ag.empty(num_features, **factory))
-            if bias:
-                self.bias = Parameter(ag.empty(num_features, **factory))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _add_affine(self, (num_features,), affine, bias, factory)
         if track_running_stats:
             self.register_buffer("running_mean", ag.zeros(num_features, **factory))
             self.register_buffer("running_var", ag.ones(num_features, **factory))
@@ -73,10 +83,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics; weight ones, bias zeros."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _optional_state(self) -> tuple[str, ...]:
         return ("num_batches_tracked",) if self.track_running_stats else ()
@@ -203,22 +210,11 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         factory = _factory(device, dtype)
-        if elementwise_affine:
-            self.weight = Parameter(ag.empty(*self.normalized_shape, **factory))
-            if bias:
-                self.bias = Parameter(ag.empty(*self.normalized_shape, **factory))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _add_affine(self, self.normalized_shape, elementwise_affine, bias, factory)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         k = len(self.normalized_shape)
@@ -276,22 +272,11 @@ class GroupNorm(Module):
         self.eps = eps
         self.affine = affine
         factory = _factory(device, dtype)
-        if affine:
-            self.weight = Parameter(ag.empty(num_channels, **factory))
-            if bias:
-                self.bias = Parameter(ag.empty(num_channels, **factory))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _add_affine(self, (num_channels,), affine, bias, factory)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         if input.ndim < 2 or input.shape[1] != self.num_channels:
