@@ -14,8 +14,8 @@ import nn
 torch = pytest.importorskip("torch")
 st_torch = pytest.importorskip("safetensors.torch")
 
-# NOTE: nn.LSTM and nn.TransformerEncoderLayer are not in the engine yet; when they are, add
-# them to PAIRS (their state_dict keys are PyTorch's, so the same two tests apply).
+# NOTE: nn.TransformerEncoderLayer is not in the engine yet; when it is, add it to PAIRS (its
+# state_dict keys are PyTorch's, so the same two tests apply).
 
 
 def mlp_pair():
@@ -44,7 +44,18 @@ def cnn_pair():
     return ours, theirs, (2, 1, 8, 8)
 
 
-PAIRS = {"mlp": mlp_pair, "cnn": cnn_pair}
+def lstm_pair():
+    ours = nn.LSTM(4, 6, num_layers=2)
+    theirs = torch.nn.LSTM(4, 6, num_layers=2)
+    return ours, theirs, (5, 2, 4)  # (sequence, batch, features)
+
+
+PAIRS = {"mlp": mlp_pair, "cnn": cnn_pair, "lstm": lstm_pair}
+
+
+def first(out):
+    """The output of a module (an LSTM returns ``(output, (h, c))``)."""
+    return out[0] if isinstance(out, tuple) else out
 
 
 def outputs(ours, theirs, shape):
@@ -52,8 +63,8 @@ def outputs(ours, theirs, shape):
     theirs.eval()
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     with torch.no_grad():
-        want = theirs(torch.from_numpy(x)).numpy()
-    return ours(ag.tensor(x)).detach().numpy(), want
+        want = first(theirs(torch.from_numpy(x))).numpy()
+    return first(ours(ag.tensor(x))).detach().numpy(), want
 
 
 def train_a_little(ours, shape):
@@ -61,7 +72,7 @@ def train_a_little(ours, shape):
     opt = __import__("optim").SGD(ours.parameters(), lr=0.1)
     for _ in range(2):
         opt.zero_grad()
-        ours(ag.randn(*shape)).square().mean().backward()
+        first(ours(ag.randn(*shape))).square().mean().backward()
         opt.step()
 
 
