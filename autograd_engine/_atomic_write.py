@@ -7,8 +7,11 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import time
 
 __all__ = ["write_atomically"]
+
+LEGACY_STALE_SECONDS = 3600
 
 _writing: set[str] = set()  # this process's temporary files being written now
 
@@ -70,22 +73,35 @@ def _target(path: str) -> str:
 
 def _remove_stale_temporaries(folder: str, base: str) -> None:
     """Remove the temporary files that a killed save to the same target left behind: those
-    named for a process that no longer runs, or for this process but no longer written."""
+    named for a process that no longer runs, or for this process but no longer written; and
+    those of the earlier naming (no process id) untouched for an hour."""
     prefix = f".{base}."
     try:
         names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".tmp")]
     except OSError:
         return
     for name in names:
-        pid = name[len(prefix) :].split(".")[0]
+        rest = name[len(prefix) : -len(".tmp")]
         path = os.path.join(folder, name)
-        if not pid.isdigit() or path in _writing:
+        pid = rest.split(".")[0]
+        if path in _writing:
             continue
-        if int(pid) == os.getpid() or not _running(int(pid)):
+        if pid.isdigit() and "." in rest:
+            stale = int(pid) == os.getpid() or not _running(int(pid))
+        else:  # ".NAME.XXXXXXXX.tmp", as saves wrote them before the process id was added
+            stale = len(rest) == 8 and "." not in rest and _age(path) > LEGACY_STALE_SECONDS
+        if stale:
             try:
                 os.unlink(path)
             except OSError:
                 pass
+
+
+def _age(path: str) -> float:
+    try:
+        return time.time() - os.stat(path).st_mtime
+    except OSError:
+        return 0.0
 
 
 def _running(pid: int) -> bool:

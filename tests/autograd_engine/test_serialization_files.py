@@ -281,3 +281,14 @@ def test_temp_files_of_a_running_save_are_left_alone(tmp_path):
         child.wait(timeout=30)
     save({"v": 2}, tmp_path / "run.ckpt")
     assert not busy.exists() and other.exists()
+
+
+def test_temp_files_of_the_earlier_naming_are_cleaned_when_old(tmp_path):
+    old = tmp_path / ".run.ckpt.k2j4_x9a.tmp"  # how saves named them before the process id
+    fresh = tmp_path / ".run.ckpt.q8w7e6r5.tmp"
+    for path in (old, fresh):
+        path.write_bytes(b"partial")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    save({"v": 1}, tmp_path / "run.ckpt")
+    assert not old.exists() and fresh.exists()  # a fresh one may still be being written
