@@ -10,6 +10,7 @@ import sys
 __all__ = ["main", "build_parser", "config_from"]
 
 from autograd_engine.training import config as C
+from autograd_engine.training._parser import Parser
 from autograd_engine.training.config import RunConfig
 
 DATASETS = list(C.DATASETS)
@@ -153,14 +154,26 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_overwrite(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help=f"replace {what} of an earlier run in --out (without it, the default folder gets "
+        "a number, e.g. -2, and an explicit --out that holds them is refused)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m autograd_engine",
-        description="Train and tune classifiers with autograd_engine.",
+        description="Train and tune classifiers with autograd_engine. "
+        "See docs/training.md for the manual.",
+        epilog="Run 'python -m autograd_engine COMMAND --help' for a command's options.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     train = sub.add_parser("train", help="train a model and report test accuracy",
+                           usage="%(prog)s [OPTIONS]",
                            description="Train a model, report validation and test accuracy, "
                            "and write a JSON log and plots to --out.")  # fmt: skip
     _add_run_options(train)
@@ -219,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="N",
-        help="train on one batch of N samples to check the model can drive the loss to ~0",
+        help="train on one batch of N samples to check the model can drive the loss to ~0 "
+        "(then --epochs counts steps, default 200)",
     )
     loop.add_argument(
         "--plot-grads",
@@ -237,8 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         metavar="DIR",
         default=None,
-        help="folder for log.json and curves.png (default: runs/DATASET-MODEL)",
+        help="folder for log.json and curves.png (default: runs/DATASET-MODEL, numbered "
+        "-2, -3, ... when it holds an earlier run)",
     )
+    _add_overwrite(files, "log.json, curves.png and grads.png")
     files.add_argument(
         "--tensorboard",
         nargs="?",
@@ -251,21 +267,46 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=_train)
 
     lrf = sub.add_parser("lr-find", help="learning-rate range test",
+                         usage="%(prog)s [OPTIONS]",
                          description="Raise the learning rate exponentially over --steps "
                          "batches, plot the loss, and suggest a rate.")  # fmt: skip
     _add_run_options(lrf)
-    lrf.add_argument("--start-lr", type=_positive_float, default=1e-7)
-    lrf.add_argument("--end-lr", type=_positive_float, default=10.0)
-    lrf.add_argument("--steps", type=_arg(C.at_least_two, "integer"), default=100)
-    lrf.add_argument(
+    test = lrf.add_argument_group("range test")
+    test.add_argument(
+        "--start-lr",
+        type=_positive_float,
+        default=1e-7,
+        metavar="LR",
+        help="the learning rate of the first step (default: 1e-7)",
+    )
+    test.add_argument(
+        "--end-lr",
+        type=_positive_float,
+        default=10.0,
+        metavar="LR",
+        help="the learning rate of the last step; the rate grows exponentially from "
+        "--start-lr to it (default: 10)",
+    )
+    test.add_argument(
+        "--steps",
+        type=_arg(C.at_least_two, "integer"),
+        default=100,
+        metavar="N",
+        help="training steps (batches), at least 2; the test stops earlier once the loss "
+        "diverges (default: 100)",
+    )
+    test.add_argument(
         "--out",
         metavar="DIR",
         default=None,
-        help="folder for lr_find.png and lr_find.json (default: runs/lr-find)",
+        help="folder for lr_find.png and lr_find.json (default: runs/lr-find, numbered -2, "
+        "-3, ... when it holds an earlier run)",
     )
+    _add_overwrite(test, "lr_find.png and lr_find.json")
     lrf.set_defaults(func=_lr_find)
 
     srch = sub.add_parser("search", help="random or grid hyperparameter search",
+                          usage="%(prog)s --param NAME=SPEC [--param NAME=SPEC ...] [OPTIONS]",
                           description="Train one model per trial and pick the best on the "
                           "validation set.",
                           epilog="Examples of --param: lr=loguniform:1e-4:1e-1 (add :N for N "
@@ -273,30 +314,55 @@ def build_parser() -> argparse.ArgumentParser:
                           "optimizer=adam,nadam (a plain list is a choice), "
                           "batch_size=randint:16:129")  # fmt: skip
     _add_run_options(srch)
-    srch.add_argument(
+    space = srch.add_argument_group("search")
+    space.add_argument(
         "--param",
         action="append",
         default=[],
         metavar="NAME=SPEC",
         required=True,
-        help="a dimension of the search space (repeat the option)",
+        help="a dimension of the search space (repeat the option; examples below)",
     )
-    srch.add_argument("--strategy", choices=["random", "grid"], default="random")
-    srch.add_argument(
+    space.add_argument(
+        "--strategy",
+        choices=["random", "grid"],
+        default="random",
+        help="random draws --trials points; grid tries every combination (default: random)",
+    )
+    space.add_argument(
         "--trials",
         type=_positive_int,
         default=None,
-        help="random: the number of trials (default: 10); grid: a cap",
+        metavar="N",
+        help="random: the number of trials (default: 10); grid: a cap (default: all)",
     )
-    srch.add_argument("--metric", choices=["val_loss", "val_acc"], default="val_loss")
-    srch.add_argument("--epochs", type=_positive_int, default=10, help="epochs per trial")
-    srch.add_argument("--scheduler", choices=SCHEDULERS, default="none")
-    srch.add_argument(
+    space.add_argument(
+        "--metric",
+        choices=["val_loss", "val_acc"],
+        default="val_loss",
+        help="what picks the best trial, at its best epoch (default: val_loss)",
+    )
+    space.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=10,
+        metavar="N",
+        help="epochs per trial (default: 10)",
+    )
+    space.add_argument(
+        "--scheduler",
+        choices=SCHEDULERS,
+        default="none",
+        help="learning-rate schedule of every trial (default: none)",
+    )
+    space.add_argument(
         "--out",
         metavar="DIR",
         default=None,
-        help="folder for search.json and search.csv (default: runs/search)",
+        help="folder for search.json and search.csv (default: runs/search, numbered -2, -3, "
+        "... when it holds an earlier search)",
     )
+    _add_overwrite(space, "search.json and search.csv")
     srch.set_defaults(func=_search)
     return parser
 
@@ -310,13 +376,19 @@ def default_out(command: str, dataset: str, model: str, overfit_batch=None) -> s
 
 def config_from(args: argparse.Namespace) -> RunConfig:
     """The ``RunConfig`` of parsed options (the fields a subcommand lacks keep their
-    defaults); ``--out`` gets the command's default folder."""
+    defaults). ``--out`` becomes the folder to write to: the command's default folder, with
+    a number when it holds an earlier run; an explicit one that holds an earlier run is
+    refused without ``--overwrite``. Raises ``ValueError`` for a bad combination."""
+    from autograd_engine.training._files import choose_out
+
     names = {f.name for f in dataclasses.fields(RunConfig)}
     values = {k: v for k, v in vars(args).items() if k in names}
-    if values.get("out") is None:
-        values["out"] = default_out(
-            args.command, args.dataset, args.model, getattr(args, "overfit_batch", None)
-        )
+    default = default_out(
+        args.command, args.dataset, args.model, getattr(args, "overfit_batch", None)
+    )
+    values["out"] = choose_out(
+        args.command, values.get("out"), default, getattr(args, "overwrite", False)
+    )
     return RunConfig(**values)
 
 
@@ -429,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    sub = parser._subparsers._group_actions[0].choices[args.command]
+    sub = parser.subparser(args.command)
     try:
         config = config_from(args)
     except ValueError as exc:

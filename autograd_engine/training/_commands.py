@@ -30,7 +30,7 @@ def lr_find_command(
     from autograd_engine.training.lr_finder import lr_find
 
     config = config.resolved()
-    printer = Printer(config.quiet)
+    printer = Printer(config.silent)  # the results, even with --quiet
     dev = resolve_device(config.device)
     ag.manual_seed(config.seed)
     data = build_data(config, dev)
@@ -61,9 +61,11 @@ def lr_find_command(
             f"{config.model} --optimizer {config.optimizer} --lr {result.suggested_lr:.1e}"
         )
     if config.out:
-        path = result.plot(os.path.join(config.out, "lr_find.png"))
-        write_json(os.path.join(config.out, "lr_find.json"), doc)
-        printer(f"wrote {path}")
+        title = f"Learning-rate range test: {config.dataset} {config.model}, {config.optimizer}"
+        png = result.plot(os.path.join(config.out, "lr_find.png"), title=title)
+        path = os.path.join(config.out, "lr_find.json")
+        write_json(path, doc)
+        printer(f"wrote {png}, {path}")
     return doc
 
 
@@ -81,7 +83,7 @@ def search_command(
 
     if config.val_split <= 0:
         raise RunError("search scores trials on the validation set: use --val-split > 0")
-    printer = Printer(config.quiet)
+    printer = Printer(config.silent)  # the results, even with --quiet
     if config.out:
         prepare_out(config.out)
 
@@ -103,9 +105,10 @@ def search_command(
     except SearchInterrupted as exc:
         result = exc.result
         stopped = result.trials[-1]
+        where = f" in {os.path.join(config.out, 'search.json')}" if config.out else ""
         print(f"interrupted: trial {stopped['trial']} was stopped ({stopped['note'] or 'Ctrl-C'}) "
-              f"and is marked \"interrupted\" in {os.path.join(config.out, 'search.json')}; "
-              "no further trial was started", file=sys.stderr)  # fmt: skip
+              f"and is marked \"interrupted\"{where}; no further trial was started",
+              file=sys.stderr)  # fmt: skip
     best, done = result.best_trial, len(result.completed)
     if best is not None:
         trials = f"{done} completed trial{'s' * (done != 1)}"
@@ -113,7 +116,9 @@ def search_command(
                 f"(trial {best['trial']}, seed {best['seed']})")  # fmt: skip
     elif result.interrupted:
         printer("no trial completed, so there is no best yet")
-    printer(f"wrote {os.path.join(config.out, 'search.json')} and search.csv")
+    if config.out:
+        files = [os.path.join(config.out, name) for name in ("search.json", "search.csv")]
+        printer(f"wrote {', '.join(files)}")
     return {"best": best, "trials": result.trials, "interrupted": result.interrupted}
 
 

@@ -47,3 +47,35 @@ def check_checkpoint(path: str, option: str = "--checkpoint") -> None:
             f"(mkdir -p {shown}) or choose another path"
         )
     _probe(folder, option, path)
+
+
+# The files each command writes into its --out folder.
+OUTPUTS = {
+    "train": ("log.json", "curves.png", "grads.png"),
+    "lr-find": ("lr_find.json", "lr_find.png"),
+    "search": ("search.json", "search.csv"),
+}
+
+
+def outputs_in(folder: str, command: str) -> list[str]:
+    """The files of ``command`` already in ``folder``."""
+    return [name for name in OUTPUTS[command] if os.path.exists(os.path.join(folder, name))]
+
+
+def choose_out(command: str, out: str | None, default: str, overwrite: bool = False) -> str:
+    """The folder a command writes to. A folder holding an earlier run's outputs is never
+    overwritten silently: the default folder gets a number (``runs/digits-mlp-2``, ``-3``,
+    ...) and an explicit ``--out`` is refused, unless ``overwrite``. Raises ``ValueError``."""
+    if out is not None:
+        found = outputs_in(out, command) if os.path.isdir(out) else []
+        if found and not overwrite:
+            raise ValueError(
+                f"--out {out} already holds the outputs of an earlier run ({', '.join(found)}); "
+                "pass --overwrite to replace them, or choose another --out"
+            )
+        return out
+    path, number = default, 1
+    while not overwrite and os.path.isdir(path) and outputs_in(path, command):
+        number += 1
+        path = f"{default}-{number}"
+    return path

@@ -160,9 +160,9 @@ def _closing(board):
             board.close()
 
 
-def _epoch_line(r: dict, epochs: int) -> str:
+def _epoch_line(r: dict, epochs: int, unit: str = "epoch") -> str:
     width = len(str(epochs))
-    line = f"epoch {r['epoch']:>{width}}/{epochs}  train loss {r['train_loss']:.4f} "
+    line = f"{unit} {r['epoch']:>{width}}/{epochs}  train loss {r['train_loss']:.4f} "
     line += f"acc {100 * r['train_acc']:6.2f}%"
     if r["val_loss"] is not None:
         line += f"  val loss {r['val_loss']:.4f} acc {100 * r['val_acc']:6.2f}%"
@@ -183,6 +183,8 @@ class Trainer:
         self.result = Printer(config.silent)  # outcomes, even with --quiet
         self.device = resolve_device(config.device)
         self.overfit = bool(config.overfit_batch)
+        # With --overfit-batch an "epoch" is one step on the one batch: say steps.
+        self.unit = "step" if self.overfit else "epoch"
         self.epochs = config.epochs
         ag.manual_seed(config.seed)
         self.data = build_data(config, self.device)
@@ -311,7 +313,7 @@ class Trainer:
         p = self.partial
         t0 = time.perf_counter()
         bar = tqdm(total=self.steps_per_epoch, initial=self.batch, leave=False, unit="batch",
-                   desc=f"epoch {self.epoch + 1}/{self.epochs}", file=sys.stderr,
+                   desc=f"{self.unit} {self.epoch + 1}/{self.epochs}", file=sys.stderr,
                    disable=self.config.quiet or not sys.stderr.isatty())  # fmt: skip
         with bar:
             for index in batches:
@@ -349,7 +351,7 @@ class Trainer:
         self.epoch, self.batch, self.partial = self.epoch + 1, 0, None
         every = max(1, self.epochs // 10) if self.overfit else 1
         if self.epoch % every == 0 or self.epoch == self.epochs:
-            self.print(_epoch_line(record, self.epochs))
+            self.print(_epoch_line(record, self.epochs, self.unit))
         if self.scheduler is not None and not self.per_batch:
             if self.config.scheduler == "plateau":
                 has_val = record["val_loss"] is not None
@@ -451,7 +453,9 @@ class Trainer:
         files = {"log": os.path.join(out, "log.json")}
         if log["history"]:
             path = os.path.join(out, "curves.png")
-            files["curves"] = _plots.plot_curves(log["history"], path, self.title, log.get("test"))
+            files["curves"] = _plots.plot_curves(
+                log["history"], path, self.title, log.get("test"), unit=self.unit
+            )
         if self.grads is not None:
             log["grad_stats"] = self.grads.data
             if self.grads.data["step"]:

@@ -19,14 +19,20 @@ class LRFindResult:
     raw_losses: list[float] = field(default_factory=list)
     suggested_lr: float | None = None
 
-    def plot(self, path: str, title: str = "Learning-rate range test") -> str:
-        """Save loss against learning rate (log scale) as a PNG at ``path``; returns it."""
+    def plot(self, path: str, title: str = "Learning-rate range test", keep: bool = False):
+        """Save loss against learning rate (log scale) as a PNG at ``path``; returns it (and
+        the open figure with ``keep=True``).
+
+        The y axis is capped a little above the starting loss, so the spike where the loss
+        diverges does not flatten the useful part (where it falls); a note gives the largest
+        loss the cap hides.
+        """
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
         ax.plot(self.lrs, self.losses, label="smoothed loss")
         if self.suggested_lr is not None:
             i = min(
@@ -34,16 +40,35 @@ class LRFindResult:
             )
             ax.plot([self.suggested_lr], [self.losses[i]], "o", color="red",
                     label=f"suggested lr {self.suggested_lr:.2e}")  # fmt: skip
+        finite = [v for v in self.losses if math.isfinite(v)]
+        if finite:
+            low, high = y_range(finite)
+            ax.set_ylim(low, high)
+            if max(finite) > high or len(finite) < len(self.losses):
+                ax.annotate("loss diverges beyond the top of the plot", xy=(0.02, 0.96),
+                            xycoords="axes fraction", ha="left", va="top", fontsize="small",
+                            color="gray")  # fmt: skip
         ax.set_xscale("log")
-        ax.set_xlabel("learning rate")
-        ax.set_ylabel("training loss")
+        ax.set_xlabel("learning rate (log scale)")
+        ax.set_ylabel("training loss (smoothed)")
         ax.set_title(title)
-        ax.legend()
-        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(loc="lower left")
+        ax.grid(True, which="major", alpha=0.3)
         fig.tight_layout()
         fig.savefig(path, dpi=100)
+        if keep:
+            return path, fig
         plt.close(fig)
         return path
+
+
+def y_range(losses: list[float]) -> tuple[float, float]:
+    """The y range of the range test's plot: from a little below the lowest loss to a little
+    above the starting loss (or a tenth above it, when the loss barely moved)."""
+    start, low = losses[0], min(losses)
+    top = start + max(0.5 * (start - low), 0.1 * abs(start), 1e-12)
+    top = min(top, max(losses)) if max(losses) > start else top
+    return low - 0.05 * (top - low), top
 
 
 def _set_lr(optimizer, lr: float) -> None:
