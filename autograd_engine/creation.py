@@ -22,6 +22,11 @@ def _infer_array(data, dtype, dev: Device):
     if isinstance(data, Tensor):
         data = data.array
     keeps_dtype = hasattr(data, "dtype") and hasattr(data, "shape")
+    if keeps_dtype and data.dtype.kind not in "biufc" and data.dtype.name != "bfloat16":
+        raise TypeError(
+            f"can't convert an array of dtype {data.dtype} to a tensor: the supported "
+            "types are floating point, integer, complex and bool arrays."
+        )
     if dtype is not None:
         return array_backend.asarray(data, dev, dtype=dtype)
     if (

@@ -62,7 +62,8 @@ SOURCES: dict[str, tuple] = {
         "elementwise",
         "T g, T y",
         "T gx",
-        "gx = (T)((acc_t)g * ((acc_t)y > (acc_t)0 ? (acc_t)1 : (acc_t)0));",
+        # NOTE: the gradient passes unless y <= 0 (so it passes at NaN), as PyTorch's.
+        "gx = (T)((acc_t)g * ((acc_t)y <= (acc_t)0 ? (acc_t)0 : (acc_t)1));",
     ),
     "leaky_relu": (
         "elementwise",

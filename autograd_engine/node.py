@@ -79,7 +79,7 @@ class Node:
             if self._out_vc[0] != self._out_version:
                 return (*saved, _Modified(self._modified_error(None, self._out_version)))
             out = Tensor._make(self._out_data)
-            out.requires_grad = True
+            out._requires_grad = True
             out.grad_fn = self
             return (*saved, out)
         return saved
@@ -160,13 +160,13 @@ class Node:
         for t in inputs:
             if t._base is not None and t._base.grad_fn is not t._view_fn:
                 refresh_view(t)  # its base was rebased by an in-place op since it was made
-            if t.requires_grad:
+            if t._requires_grad:
                 requires_grad = True
         if not requires_grad:
             return result
         edges, needs, shapes = [], [], []  # NOTE: one loop: 3x cheaper than three genexprs
         for t in inputs:
-            fn, needed = t.grad_fn, t.requires_grad
+            fn, needed = t.grad_fn, t._requires_grad
             edges.append(t if fn is None and needed else fn)
             needs.append(needed)
             shapes.append(t.array.shape)
@@ -183,7 +183,7 @@ class Node:
             self._out_version = self._out_vc[0]
         if _anomaly_enabled():
             _anomaly.record(self)
-        result.requires_grad = True
+        result._requires_grad = True
         result.grad_fn = self
         return result
 
@@ -224,7 +224,7 @@ class _Modified(Tensor):
 
     def __init__(self, error: RuntimeError):
         self._error = error
-        self.requires_grad, self.grad_fn, self._base, self._vc = False, None, None, None
+        self._requires_grad, self.grad_fn, self._base, self._vc = False, None, None, None
 
     @property
     def array(self):

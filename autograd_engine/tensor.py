@@ -42,7 +42,7 @@ class Tensor:
     __slots__ = (
         "array",
         "grad",
-        "requires_grad",
+        "_requires_grad",
         "grad_fn",
         "_vc",
         "_base",
@@ -62,7 +62,7 @@ class Tensor:
             data = []
         self.array = _creation._leaf_array(data, dtype, device, requires_grad, copy=False)
         self.grad = None
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         self.grad_fn = None
         self._vc = None
         self._base = None
@@ -75,7 +75,7 @@ class Tensor:
         t = object.__new__(Tensor)
         t.array = array
         t.grad = None
-        t.requires_grad = False
+        t._requires_grad = False
         t.grad_fn = None
         t._vc = None
         t._base = None
@@ -103,6 +103,23 @@ class Tensor:
                 "with autograd_engine.as_tensor(...) first."
             )
         self.array = value.array
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for backward."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        value = bool(value)
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        _check_requires_grad(self.array.dtype, value)
+        self._requires_grad = value
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -556,10 +573,12 @@ class Tensor:
         return _ops.reshape(self, *shape)
 
     def view(self, *shape):
-        return _ops.reshape(self, *shape)
+        """The same memory with a new shape; raises where a copy would be needed (use
+        ``reshape`` there), as ``torch.Tensor.view``."""
+        return _ops.view(self, *shape)
 
     def view_as(self, other):
-        return _ops.reshape(self, other.shape)
+        return _ops.view(self, other.shape)
 
     def reshape_as(self, other):
         return _ops.reshape(self, other.shape)
@@ -630,19 +649,30 @@ class Tensor:
         t._vc = self._counter()
         return t
 
+    def __deepcopy__(self, memo) -> Tensor:
+        """A copy of a leaf (data, ``requires_grad`` and ``grad``); a tensor with history
+        cannot be deep-copied (PyTorch's rule), since its graph is not copied."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment. Copy t.detach() (or t.clone()) instead."
+            )
+        out = memo.get(id(self))
+        if out is None:
+            out = Tensor._make(self.array.copy())
+            out._requires_grad = self._requires_grad
+            if self.grad is not None:
+                out.grad = self.grad.__deepcopy__(memo)
+            memo[id(self)] = out
+        return out
+
     def detach_(self) -> Tensor:
         self.grad_fn = None
         self.requires_grad = False
         return self
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if self.grad_fn is not None and not requires_grad:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. Use .detach() to "
-                "get a tensor outside the graph."
-            )
-        _check_requires_grad(self.array.dtype, requires_grad)
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = requires_grad  # the property checks leaf and dtype, as PyTorch
         return self
 
     def retain_grad(self) -> None:

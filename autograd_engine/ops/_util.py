@@ -68,7 +68,8 @@ def norm_dim(dim, ndim: int) -> tuple[int, ...] | None:
                 f"Dimension out of range (expected to be in range of [{-max(ndim, 1)}, "
                 f"{max(ndim, 1) - 1}], but got {d})"
             )
-        out.append(d % ndim if ndim else 0)
+        if ndim:  # NOTE: a 0-d tensor takes dim 0 or -1 and reduces over nothing (PyTorch's)
+            out.append(d % ndim)
     return tuple(sorted(set(out)))
 
 

@@ -51,12 +51,12 @@ class ReLU(Node):
         return xp.maximum(a, 0)
 
     def backward(self, grad):
-        # NOTE: relu'(0) = 0, as in PyTorch.
+        # NOTE: relu'(0) = 0 and relu'(NaN) = 1, as in PyTorch.
         (out,) = self.saved_tensors
         y = out.array
         if (k := kernels.fused_grad("relu_backward", y, grad.array)) is not None:
             return const(k(grad.array, y))
-        return grad * const(y > 0)
+        return grad * const(~(y <= 0))  # NOTE: passes at NaN, as PyTorch's threshold_backward
 
 
 class LeakyReLU(Node):
@@ -258,6 +258,8 @@ class Softmax(Node):
     def forward(self, a):
         self.save_output()
         xp = array_backend.get_array_module(a)
+        if a.shape[self.dim] == 0:  # nothing to normalize over: an empty result, as PyTorch
+            return a.copy()
         e = xp.exp(a - a.max(axis=self.dim, keepdims=True))
         e /= e.sum(axis=self.dim, keepdims=True)
         return e
@@ -276,6 +278,8 @@ class LogSoftmax(Node):
     def forward(self, a):
         self.save_output()
         xp = array_backend.get_array_module(a)
+        if a.shape[self.dim] == 0:
+            return a.copy()
         shifted = a - a.max(axis=self.dim, keepdims=True)
         shifted -= xp.log(xp.exp(shifted).sum(axis=self.dim, keepdims=True))
         return shifted

@@ -111,10 +111,17 @@ class Pow(Node):
         return a**b
 
     def backward(self, grad):
+        # NOTE: PyTorch's choices at a = 0: d(a^0)/da = 0 (not 0 * 0^-1 = nan), and d/db is 0
+        # where a = 0 and b >= 0 (not 0 * log 0). Substituting harmless values only at those
+        # points (b -> 1 where a = b = 0, a -> 1 where a = 0 and b >= 0) gives the zeros
+        # without computing an inf, and keeps the second derivatives exact elsewhere.
         a, b, out = self.saved_tensors
         need_a, need_b = self.needs_input_grad
-        ga = grad * b * a ** (b - 1) if need_a else None
-        gb = grad * out * a.log() if need_b else None
+        ga = gb = None
+        if need_a:
+            ga = grad * b * a ** (b.where((b != 0) | (a != 0), 1.0) - 1)
+        if need_b:
+            gb = grad * out * a.where((a != 0) | (b < 0), 1.0).log()
         return ga, gb
 
 
@@ -202,6 +209,10 @@ def pow(a, b) -> Tensor:
 
 
 def cast(a: Tensor, dtype) -> Tensor:
+    """``a`` converted to ``dtype``; to an integer or bool dtype the result is outside the graph
+    (no gradient flows through a cast to a discrete type, as in PyTorch)."""
+    if dtype.kind not in "fc":
+        return const(a.array.astype(dtype))
     return Cast(dtype)(a)
 
 

@@ -186,7 +186,15 @@ def batch_norm(
             )
         running = (running_mean.array, running_var.array)
         return _apply(BatchNorm, input, weight, bias, input.shape, axes, affine, eps, running)[1]
-    if count <= 1:
+    if count == 0 and input.numel() == 0 and c > 0:
+        # An empty batch: PyTorch returns an empty result and leaves the running statistics.
+        out = input.clone()
+        if weight is not None:
+            out = out * weight.reshape(affine)
+        if bias is not None:
+            out = out + bias.reshape(affine)
+        return out
+    if count == 1:
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input of shape "
             f"{tuple(input.shape)}"

@@ -14,6 +14,7 @@ from ._util import const, keepdim_shape, norm_dim
 __all__ = [
     "Sum",
     "Mean",
+    "Std",
     "Prod",
     "Amax",
     "Amin",
@@ -69,7 +70,7 @@ class Mean(Node):
         count = _count(shape, self.dims)
         if not self.keepdim:
             grad = grad.reshape(keepdim_shape(shape, self.dims))
-        return grad.expand(shape) / count
+        return divide_by_count(grad.expand(shape), count)
 
 
 def _count(shape, dims) -> int:
@@ -78,6 +79,14 @@ def _count(shape, dims) -> int:
         if dims is None or i in dims:
             n *= s
     return n
+
+
+def divide_by_count(t: Tensor, count: int) -> Tensor:
+    """``t / count`` computed in float32 for half-precision ``t`` and rounded once, as
+    PyTorch's opmath does: in float16 a count over 65504 is inf, and the quotient would be 0."""
+    if t.array.dtype.itemsize < 4 and t.array.dtype.kind == "f":
+        return (t.float() / count).to(t.array.dtype)
+    return t / count
 
 
 class Prod(Node):
@@ -117,13 +126,28 @@ def _prod_except_self(x, dims):
     return xp.take(left, range(n), axis=axis) * xp.take(right, range(1, n + 1), axis=axis)
 
 
+class Std(Node):
+    """y = sqrt(v) for a variance v."""
+
+    def forward(self, v):
+        self.save_output()
+        return array_backend.get_array_module(v).sqrt(v)
+
+    def backward(self, grad):
+        # NOTE: 0 where v = 0 (PyTorch's std_backward masks it): a constant row has a finite
+        # gradient, so a normalization after a dead unit does not poison the weights with NaN.
+        (out,) = self.saved_tensors
+        nonzero = out != 0
+        return (grad / (out.where(nonzero, 1.0) * 2)).where(nonzero, 0.0)
+
+
 class Amax(Node):
     """y = max of a over ``dims``; ties share the gradient evenly."""
 
     reduce = "max"
 
-    def __init__(self, dims, keepdim: bool = False):
-        self.dims, self.keepdim = dims, keepdim
+    def __init__(self, dims, keepdim: bool = False, nan_gets_grad: bool = False):
+        self.dims, self.keepdim, self.nan_gets_grad = dims, keepdim, nan_gets_grad
 
     def forward(self, a):
         self.save_inputs(0)
@@ -135,8 +159,16 @@ class Amax(Node):
         a, out = self.saved_tensors
         shape = keepdim_shape(a.shape, self.dims)
         x = a.array
-        mask = (x == out.array.reshape(shape)).astype(x.dtype)
-        mask /= mask.sum(axis=self.dims, keepdims=True)
+        y = out.array.reshape(shape)
+        mask = x == y
+        if self.nan_gets_grad and x.dtype.kind == "f":
+            # NOTE: torch's full max()/min() give the gradient to the NaN that is the result;
+            # its amax/amin compare with == only, so a NaN result gives NaN gradients there.
+            xp = array_backend.get_array_module(x)
+            mask |= xp.isnan(x) & xp.isnan(y)
+        mask = mask.astype(x.dtype)
+        with array_backend.numpy.errstate(invalid="ignore", divide="ignore"):
+            mask /= mask.sum(axis=self.dims, keepdims=True)
         return grad.reshape(shape) * const(mask)
 
 
@@ -211,6 +243,9 @@ class LogSumExp(Node):
         self.save_inputs(0)
         self.save_output()
         xp = array_backend.get_array_module(a)
+        if a.size == 0:  # the log of an empty sum: -inf, as PyTorch
+            out = xp.full(keepdim_shape(a.shape, self.dims), -xp.inf, dtype=a.dtype)
+            return out if self.keepdim else out.reshape(_drop(out.shape, self.dims))
         m = a.max(axis=self.dims, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
         out = xp.log(xp.exp(a - m).sum(axis=self.dims, keepdims=True)) + m
@@ -271,8 +306,12 @@ def max(a: Tensor, dim=None, keepdim: bool = False):
 
         return maximum(a, dim)
     if dim is None:
-        return Amax(None, False)(a)
-    node = MaxDim(_dims(a, dim)[0], keepdim)
+        return Amax(None, False, nan_gets_grad=True)(a)
+    dims = _dims(a, dim)
+    if not dims:  # a 0-d tensor: itself, at index 0
+        xp = array_backend.get_array_module(a.array)
+        return MaxResult(a.clone(), const(xp.zeros((), dtype=xp.int64)))
+    node = MaxDim(dims[0], keepdim)
     values = node(a)
     return MaxResult(values, const(node.indices))
 
@@ -284,8 +323,12 @@ def min(a: Tensor, dim=None, keepdim: bool = False):
 
         return minimum(a, dim)
     if dim is None:
-        return Amin(None, False)(a)
-    node = MinDim(_dims(a, dim)[0], keepdim)
+        return Amin(None, False, nan_gets_grad=True)(a)
+    dims = _dims(a, dim)
+    if not dims:  # a 0-d tensor: itself, at index 0
+        xp = array_backend.get_array_module(a.array)
+        return MinResult(a.clone(), const(xp.zeros((), dtype=xp.int64)))
+    node = MinDim(dims[0], keepdim)
     values = node(a)
     return MinResult(values, const(node.indices))
 
@@ -311,7 +354,7 @@ def argmin(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def _arg(name: str, a: Tensor, dim, keepdim: bool) -> Tensor:
     x = a.array
-    if dim is None:
+    if dim is None or (x.ndim == 0 and not _dims(a, dim)):
         out = getattr(x.reshape(-1), name)()
         if keepdim:
             out = out.reshape((1,) * x.ndim)
@@ -347,7 +390,10 @@ def _correction(unbiased, correction) -> float:
 
 
 def var(a: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    """Variance over ``dim`` with Bessel's ``correction`` (default 1) (``torch.var``)."""
+    """Variance over ``dim`` with Bessel's ``correction`` (default 1) (``torch.var``); half
+    precision is computed in float32 and rounded once, as PyTorch does."""
+    if a.array.dtype.itemsize < 4 and a.array.dtype.kind == "f":
+        return var(a.float(), dim, unbiased, keepdim, correction=correction).to(a.array.dtype)
     dims = _dims(a, dim)
     n = _count(a.shape, dims)
     centered = a - a.mean(dims, keepdim=True)
@@ -356,8 +402,9 @@ def var(a: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
 
 
 def std(a: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    """Standard deviation: the square root of :func:`var` (``torch.std``)."""
-    return var(a, dim, unbiased, keepdim, correction=correction).sqrt()
+    """Standard deviation: the square root of :func:`var` (``torch.std``); its gradient is 0
+    where the variance is 0, as PyTorch's."""
+    return Std()(var(a, dim, unbiased, keepdim, correction=correction))
 
 
 def sum_to_size(a: Tensor, shape) -> Tensor:

@@ -22,6 +22,7 @@ __all__ = [
     "IndexAdd",
     "getitem",
     "reshape",
+    "view",
     "permute",
     "transpose",
     "flatten",
@@ -240,6 +241,20 @@ def reshape(a: Tensor, *shape) -> Tensor:
         raise RuntimeError(
             f"shape {list(shape)} is invalid for input of size {a.numel()} (shape {tuple(a.shape)})"
         ) from None
+
+
+def view(a: Tensor, *shape) -> Tensor:
+    """``a`` with a new shape, sharing its memory (``torch.Tensor.view``): unlike
+    :func:`reshape` it never copies, and raises where the layout does not allow a view."""
+    out = reshape(a, *shape)
+    if out is not a and out._base is None and a.array.size > 1:  # reshape had to copy
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride (at least one "
+            f"dimension spans across two contiguous subspaces): cannot view a tensor of shape "
+            f"{tuple(a.shape)} and strides {tuple(a.array.strides)} as {tuple(out.shape)}. Use "
+            ".reshape(...) instead (it copies when it must), or .contiguous() first."
+        )
+    return out
 
 
 def permute(a: Tensor, *dims) -> Tensor:

@@ -238,7 +238,7 @@ def embedding(
             f"types: Long, Int; but got dtype {idx.dtype} instead (call .long() on the indices)"
         )
     n = weight.shape[0]
-    if idx.size and (bool((idx < -n).any()) or bool((idx >= n).any())):
+    if idx.size and (bool((idx < 0).any()) or bool((idx >= n).any())):
         raise IndexError(
             f"index out of range in self: indices must be in [0, {n}), got "
             f"{int(idx.max()) if bool((idx >= n).any()) else int(idx.min())}"

@@ -359,9 +359,9 @@ SPECS: list[OpSpec] = [
     OpSpec(
         "std",
         lambda a: a.std(-1),
-        (),
+        (ops.Std,),
         tup(unary(min_dims=1).filter(lambda s: s[-1] > 1)),
-        unique=True,  # sqrt'(0) is infinite: a constant row has no gradient (nan, as torch)
+        unique=True,  # a constant row is a kink: gradient 0 there (as torch), not differentiable
     ),
     OpSpec(
         "norm",
