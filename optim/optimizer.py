@@ -263,12 +263,13 @@ class Optimizer:
             if key == "step":
                 for state in states:
                     state["step"] += 1
-            buffers.append([state.get(key) for state in states])
-        _functional.update(self._rule, group, [p.array for p in params], grads, *buffers)
+            buffers.append([_at_least_1d(state.get(key)) for state in states])
+        arrays = [_at_least_1d(p.array) for p in params]
+        _functional.update(self._rule, group, arrays, [_at_least_1d(g) for g in grads], *buffers)
         for key in self._stored_back:
             for p, value in zip(params, buffers[self._buffers.index(key)]):
                 if value is not None:
-                    self.state[p][key] = value
+                    self.state[p][key] = _like_param(value, p)
         for p in params:
             p._version += 1
 
@@ -402,4 +403,23 @@ def _cast_value(value, param: Tensor, key):
         return {k: _cast_value(v, param, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(_cast_value(v, param, None) for v in value)
+    return value
+
+
+def _at_least_1d(value):
+    """A 0-d array as a 1-element view of the same memory (other values unchanged).
+
+    NOTE: NumPy turns the result of an operation on 0-d arrays into a scalar, which an update
+    rule's in-place steps (``out=``, ``+=`` on a name) would then write into a temporary; a
+    view of shape (1,) keeps every step writing into the parameter and its state.
+    """
+    if getattr(value, "ndim", None) == 0:
+        return value.reshape(1)
+    return value
+
+
+def _like_param(value, p):
+    """A buffer a rule made for a 0-d parameter, back in the parameter's shape."""
+    if p.ndim == 0 and getattr(value, "shape", None) == (1,):
+        return value.reshape(())
     return value

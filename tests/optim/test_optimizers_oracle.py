@@ -195,11 +195,10 @@ def test_scalar_param_used_twice_sgd_momentum_matches_torch(torch):
     assert isinstance(buf, np.ndarray) and buf.shape == () and buf.dtype == np.float64
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="engine (issue 16, the lead's): the summed gradient of a 0-d tensor used twice "
-    "is a NumPy scalar, not a 0-d array, so Adam's in-place update (out=) refuses it",
-)
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "Adamax"])
+def test_scalar_param_used_twice_matches_torch(torch, name):
+    _scalar_param_trajectory(torch, name, {"lr": 0.05})
+
+
 def test_scalar_param_used_twice_adam_matches_torch(torch):
     _scalar_param_trajectory(torch, "Adam", {"lr": 0.05})
