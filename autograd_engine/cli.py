@@ -146,6 +146,14 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 
     run = p.add_argument_group("run")
     run.add_argument("--device", type=_device, default="cpu", help="cpu or cuda (default: cpu)")
+    run.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="BLAS threads for the matrix products (default: chosen for the workload: 1 when "
+        "the step's matrices are small, as for the digits models, else the idle cores)",
+    )
     run.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
     run.add_argument(
         "--quiet",

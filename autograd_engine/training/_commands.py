@@ -16,6 +16,7 @@ from autograd_engine.training._build import (
 )
 from autograd_engine.training._files import prepare_out
 from autograd_engine.training._loop import Printer, train, write_json
+from autograd_engine.training._threads import auto_threads, blas_threads, largest_gemm
 from autograd_engine.training.config import RunConfig
 
 __all__ = ["lr_find_command", "search_command"]
@@ -42,10 +43,14 @@ def lr_find_command(
             groups_kwargs[key] = probe.defaults[key]
     if config.out:
         prepare_out(config.out)
-    result = lr_find(
-        model, data.train, nn.CrossEntropyLoss(), cls, start_lr=start_lr, end_lr=end_lr,
-        steps=steps, optimizer_kwargs=groups_kwargs,
-    )  # fmt: skip
+    threads = config.threads or auto_threads(
+        largest_gemm(model, data.in_shape, config.batch_size), dev.type
+    )
+    with blas_threads(threads):
+        result = lr_find(
+            model, data.train, nn.CrossEntropyLoss(), cls, start_lr=start_lr, end_lr=end_lr,
+            steps=steps, optimizer_kwargs=groups_kwargs,
+        )  # fmt: skip
     doc = {"lrs": result.lrs, "losses": result.losses, "raw_losses": result.raw_losses,
            "suggested_lr": result.suggested_lr, "config": config.to_dict(),
            "start_lr": start_lr, "end_lr": end_lr, "steps": steps}  # fmt: skip

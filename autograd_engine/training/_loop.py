@@ -30,6 +30,7 @@ from autograd_engine.training._build import (
     resolve_device,
 )
 from autograd_engine.training._files import check_checkpoint, prepare_out
+from autograd_engine.training._threads import auto_threads, blas_threads, largest_gemm
 from autograd_engine.training.config import RunConfig, option
 from autograd_engine.training.early_stopping import EarlyStopping
 from autograd_engine.utils.data import DataLoader
@@ -205,6 +206,10 @@ class Trainer:
         if config.plot_grads:
             self.grads = GradStats(self.model, max(1, self.steps_per_epoch // 10))
         self.penalized = decayed_parameters(self.model)[0]
+        # BLAS threads (--threads): given, or chosen for the size of the step's GEMMs.
+        batch = config.overfit_batch or config.batch_size
+        self.gemm = largest_gemm(self.model, self.data.in_shape, batch)
+        self.threads = config.threads or auto_threads(self.gemm, self.device.type)
         self.history: list[dict] = []
         self.epoch, self.batch, self.partial, self.stopped = 0, 0, None, False
         self.interrupted = False
@@ -368,7 +373,12 @@ class Trainer:
         self.save_checkpoint()
 
     def run(self) -> dict:
-        """Train to ``epochs`` (or an early stop / Ctrl-C); evaluate; write outputs."""
+        """Train to ``epochs`` (or an early stop / Ctrl-C); evaluate; write outputs. BLAS
+        uses ``self.threads`` threads meanwhile."""
+        with blas_threads(self.threads):
+            return self._run()
+
+    def _run(self) -> dict:
         config, data = self.config, self.data
         if config.out:
             prepare_out(config.out)
@@ -383,7 +393,8 @@ class Trainer:
         if not self.overfit:
             sizes += f", {len(data.test.dataset)} test"
         self.print(f"{self.title}: {sizes}; "
-                   f"{n_params:,} parameters; device {self.device}")  # fmt: skip
+                   f"{n_params:,} parameters; device {self.device}, "
+                   f"{self.threads} BLAS thread{'s' * (self.threads > 1)}")  # fmt: skip
         if data.note:
             self.result(data.note)
         interrupt = _Interrupt()
@@ -409,7 +420,8 @@ class Trainer:
         if self.stopper is not None and not self.interrupted and not self.stopped:
             if self.stopper.restore(self.model):
                 self.print(f"restored the weights of the best epoch, {self.stopper.best_epoch + 1}")
-        log = {"config": config.to_dict(), "device": str(self.device), "history": self.history,
+        log = {"config": config.to_dict(), "device": str(self.device), "threads": self.threads,
+               "history": self.history,
                "interrupted": self.interrupted, "seconds": round(seconds, 3)}  # fmt: skip
         self.report(log, seconds)
         if config.out:

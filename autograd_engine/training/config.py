@@ -182,8 +182,9 @@ class RunConfig:
     fields default to ``None``, meaning "the default for the other options": ``hidden``
     ([256] for the mlp, [128] for the cnn's head), ``epochs`` (30; 200 steps with
     ``overfit_batch``), ``lr`` (per optimizer, ``DEFAULT_LR``) and ``gamma`` (per scheduler);
-    ``resolved()`` fills them in. ``out=None`` writes no files (the command line fills in its
-    default folder before it builds the config).
+    ``resolved()`` fills them in. ``threads=None`` lets the run choose its BLAS threads.
+    ``out=None`` writes no files (the command line fills in its default folder before it
+    builds the config).
 
     Every value is checked on construction (and by ``dataclasses.replace``): a bad one raises
     ``ValueError`` naming the option, as the command line would.
@@ -229,6 +230,7 @@ class RunConfig:
     # the run
     device: str = "cpu"
     seed: int = 0
+    threads: int | None = None  # BLAS threads; None chooses them for the workload
     quiet: bool = False
     silent: bool = field(default=False, metadata={"cli": False})  # a search trial: no output
     # files
@@ -351,6 +353,7 @@ _CHECKS = {
     "plot_grads": boolean,
     "device": device,
     "seed": seed,
+    "threads": optional(positive_int),
     "quiet": boolean,
     "silent": boolean,
     "checkpoint": path_or_none,
