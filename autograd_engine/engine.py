@@ -138,13 +138,19 @@ def _count_consumers(roots) -> dict[Node, int]:
 
 def _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, create_graph):
     """Run each node's backward once its gradient is complete, passing the results on: to
-    ``pending`` for nodes, to ``leaf_grads`` for leaves (broadcasting undone here, once)."""
+    ``pending`` for nodes, to ``leaf_grads`` for leaves (broadcasting undone here, once).
+
+    Outside ``create_graph`` a node's ``backward_arrays`` runs where it has one, and a
+    gradient that arrives in pieces is summed into a buffer this call made, in place.
+    """
     ready = [node for node in pending if deps[node] == 0]
     check_anomaly, check_nan = _anomaly.current()
     check_nan = check_anomaly and check_nan
+    sums: set[int] = set()  # ids of the summed arrays this call made and still owns
     while ready:
         node = ready.pop()
         grad = pending.pop(node)
+        sums.discard(id(grad.array))  # handed on from here: it may now be shared
         hooks = node._hooks
         if hooks:
             grad = _run_hooks(hooks, grad)
@@ -153,13 +159,20 @@ def _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, 
         if node in wanted_nodes:
             captured[id(wanted_nodes[node])] = grad
         try:
-            in_grads = node.backward(grad)
+            fast = None if create_graph else node.backward_arrays
+            if fast is not None:
+                in_grads = fast(grad.array)
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+                in_grads = [None if g is None else Tensor._make(_as_array(g)) for g in in_grads]
+            else:
+                in_grads = node.backward(grad)
+                if not isinstance(in_grads, tuple):
+                    in_grads = (in_grads,)
         except Exception as exc:
             if check_anomaly:
                 _add_forward_trace(exc, node)
             raise
-        if not isinstance(in_grads, tuple):
-            in_grads = (in_grads,)
         if check_nan:
             _check_finite(node, in_grads)
         if not retain_graph:
@@ -176,13 +189,26 @@ def _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, 
                 elif create_graph:
                     pending[nxt] = prev + g
                 else:  # NOTE: nothing is recorded: add the arrays, skip an Add dispatch
-                    pending[nxt] = Tensor._make(_as_array(prev.array + g.array))
+                    pending[nxt] = _sum_into(prev, g, sums)
                 count = deps[nxt] - 1
                 deps[nxt] = count
                 if count == 0:
                     ready.append(nxt)
             else:
-                _add_leaf_grad(leaf_grads, nxt, g)
+                _add_leaf_grad(leaf_grads, nxt, g, sums)
+
+
+def _sum_into(prev: Tensor, g: Tensor, sums: set[int]) -> Tensor:
+    """``prev + g`` for two pieces of one gradient: in place when ``prev`` is a sum this call
+    made (so nothing else holds it), else into a new array that this call then owns."""
+    a, b = prev.array, g.array
+    if id(a) in sums and a.dtype == b.dtype:
+        a += b
+        return prev
+    out = _as_array(a + b)
+    sums.discard(id(a))  # NOTE: ids are only meaningful while the array lives
+    sums.add(id(out))
+    return Tensor._make(out)
 
 
 def _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, roots) -> None:
@@ -221,14 +247,14 @@ def _run_hooks(hooks: dict, grad: Tensor) -> Tensor:
     return grad
 
 
-def _add_leaf_grad(leaf_grads: dict, leaf: Tensor, g: Tensor) -> None:
+def _add_leaf_grad(leaf_grads: dict, leaf: Tensor, g: Tensor, sums=None) -> None:
     entry = leaf_grads.get(id(leaf))
     if entry is None:
         leaf_grads[id(leaf)] = [leaf, g]
     elif _grad_enabled():  # create_graph: the sum is part of the recorded graph
         entry[1] = entry[1] + g
     else:
-        entry[1] = Tensor._make(_as_array(entry[1].array + g.array))
+        entry[1] = _sum_into(entry[1], g, set() if sums is None else sums)
 
 
 def _accumulate(

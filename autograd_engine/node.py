@@ -25,6 +25,13 @@ class Node:
     arguments go to ``__init__``. ``forward`` saves what backward needs with
     ``save_inputs(i, ...)``, ``save_output()`` and ``save_for_backward(*arrays)``; the engine
     frees them after backward unless the graph is retained.
+
+    A hot node may also define ``backward_arrays(grad) -> grads``: the same formulas on
+    backend arrays (reading ``saved_values`` instead of ``saved_tensors``). The engine uses it
+    when the backward pass is not recorded (``create_graph=False``, the common case), which
+    skips one Tensor dispatch per operation of the formula; ``backward`` stays the reference
+    and the only path under ``create_graph``. The gradient registry checks both: first order
+    runs through ``backward_arrays``, second order through ``backward``.
     """
 
     __slots__ = ("next_edges", "in_shapes", "needs_input_grad", "__dict__", "__weakref__")
@@ -38,6 +45,7 @@ class Node:
     _hooks = None  # the hooks of the tensor this node made (Tensor.register_hook)
     _retain = None  # the keeper installed by ``Tensor.retain_grad()``; runs after the hooks
     _trace = None  # the creation stack, recorded in anomaly mode
+    backward_arrays = None  # optional: backward on arrays, used outside create_graph
 
     # --- what forward saves -------------------------------------------------------------
     def save_inputs(self, *indices: int) -> None:
@@ -83,6 +91,28 @@ class Node:
             out.grad_fn = self
             return (*saved, out)
         return saved
+
+    @property
+    def saved_values(self) -> tuple:
+        """``saved_tensors`` as backend arrays, for ``backward_arrays``: a saved value written
+        in place since it was saved comes back as a stand-in that raises PyTorch's in-place
+        error when an array operation uses it."""
+        saved = self._saved
+        if saved is None:
+            self._raise_freed()
+        values = []
+        for t, v in zip(saved, self._saved_versions):
+            vc = t._vc
+            if vc is not None and vc[0] != v:
+                values.append(_ModifiedArray(self._modified_error(t, v)))
+            else:
+                values.append(t.array)
+        if self._save_out:
+            if self._out_vc[0] != self._out_version:
+                values.append(_ModifiedArray(self._modified_error(None, self._out_version)))
+            else:
+                values.append(self._out_data)
+        return tuple(values)
 
     def _raise_freed(self):
         raise RuntimeError(
@@ -214,6 +244,28 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+class _ModifiedArray:
+    """What ``saved_values`` gives for a saved array modified in place: any array operation on
+    it (a ufunc, an operator, an attribute) raises the in-place error."""
+
+    __slots__ = ("_error",)
+    __array_priority__ = 10_000
+
+    def __init__(self, error: RuntimeError):
+        self._error = error
+
+    def _raise(self, *args, **kwargs):
+        raise RuntimeError(*self._error.args)
+
+    __array_ufunc__ = __array_function__ = _raise
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _raise
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = _raise
+    __neg__ = __getitem__ = __array__ = _raise
+
+    def __getattr__(self, name):
+        self._raise()
 
 
 class _Modified(Tensor):

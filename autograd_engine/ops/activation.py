@@ -40,6 +40,20 @@ __all__ = [
 ]
 
 
+def _sigmoid_grad(g, s):
+    """g * s * (1 - s) on arrays (s the sigmoid's output), fused on a GPU."""
+    if (k := kernels.fused("sigmoid_backward", s, g)) is not None:
+        return k(g, s)
+    return g * s * (1 - s)
+
+
+def _tanh_grad(g, t):
+    """g * (1 - t^2) on arrays (t the tanh's output), fused on a GPU."""
+    if (k := kernels.fused("tanh_backward", t, g)) is not None:
+        return k(g, t)
+    return g * (1 - t * t)
+
+
 class ReLU(Node):
     """y = max(a, 0)."""
 
@@ -57,6 +71,12 @@ class ReLU(Node):
         if (k := kernels.fused_grad("relu_backward", y, grad.array)) is not None:
             return const(k(grad.array, y))
         return grad * const(~(y <= 0))  # NOTE: passes at NaN, as PyTorch's threshold_backward
+
+    def backward_arrays(self, grad):
+        (y,) = self.saved_values
+        if (k := kernels.fused_grad("relu_backward", y, grad)) is not None:
+            return k(grad, y)
+        return grad * ~(y <= 0)
 
 
 class LeakyReLU(Node):
@@ -163,15 +183,17 @@ class Sigmoid(Node):
         (out,) = self.saved_tensors
         return SigmoidGrad()(grad, out)
 
+    def backward_arrays(self, grad):
+        (s,) = self.saved_values
+        return _sigmoid_grad(grad, s)
+
 
 class SigmoidGrad(Node):
     """y = g * s * (1 - s): sigmoid's backward in one node (s the sigmoid's output)."""
 
     def forward(self, g, s):
         self.save_inputs(0, 1)
-        if (k := kernels.fused("sigmoid_backward", s, g)) is not None:
-            return k(g, s)
-        return g * s * (1 - s)
+        return _sigmoid_grad(g, s)
 
     def backward(self, grad):
         g, s = self.saved_tensors
@@ -192,15 +214,17 @@ class Tanh(Node):
         (out,) = self.saved_tensors
         return TanhGrad()(grad, out)
 
+    def backward_arrays(self, grad):
+        (t,) = self.saved_values
+        return _tanh_grad(grad, t)
+
 
 class TanhGrad(Node):
     """y = g * (1 - t^2): tanh's backward in one node (t the tanh's output)."""
 
     def forward(self, g, t):
         self.save_inputs(0, 1)
-        if (k := kernels.fused("tanh_backward", t, g)) is not None:
-            return k(g, t)
-        return g * (1 - t * t)
+        return _tanh_grad(g, t)
 
     def backward(self, grad):
         g, t = self.saved_tensors
@@ -287,6 +311,11 @@ class LogSoftmax(Node):
     def backward(self, grad):
         (out,) = self.saved_tensors
         return grad - out.exp() * grad.sum(self.dim, keepdim=True)
+
+    def backward_arrays(self, grad):
+        (out,) = self.saved_values
+        xp = array_backend.get_array_module(out)
+        return grad - xp.exp(out) * grad.sum(self.dim, keepdims=True)
 
 
 def relu(a: Tensor) -> Tensor:

@@ -53,6 +53,10 @@ class Add(Node):
     def backward(self, grad):
         return grad, grad
 
+    def backward_arrays(self, grad):
+        need_a, need_b = self.needs_input_grad
+        return (grad if need_a else None), (grad if need_b else None)
+
 
 class Sub(Node):
     """y = a - b."""
@@ -62,6 +66,10 @@ class Sub(Node):
 
     def backward(self, grad):
         return grad, (-grad if self.needs_input_grad[1] else None)
+
+    def backward_arrays(self, grad):
+        need_a, need_b = self.needs_input_grad
+        return (grad if need_a else None), (-grad if need_b else None)
 
 
 class Mul(Node):
@@ -73,6 +81,11 @@ class Mul(Node):
 
     def backward(self, grad):
         a, b = self.saved_tensors
+        need_a, need_b = self.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+    def backward_arrays(self, grad):
+        a, b = self.saved_values
         need_a, need_b = self.needs_input_grad
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
@@ -91,6 +104,13 @@ class Div(Node):
         gb = -grad * a / (b * b) if need_b else None
         return ga, gb
 
+    def backward_arrays(self, grad):
+        a, b = self.saved_values
+        need_a, need_b = self.needs_input_grad
+        ga = grad / b if need_a else None
+        gb = -grad * a / (b * b) if need_b else None
+        return ga, gb
+
 
 class Neg(Node):
     """y = -a."""
@@ -99,6 +119,9 @@ class Neg(Node):
         return -a
 
     def backward(self, grad):
+        return -grad
+
+    def backward_arrays(self, grad):
         return -grad
 
 

@@ -41,6 +41,32 @@ class MatMul(Node):
             gb = gb.squeeze(-1) if b.ndim == 1 else gb
         return ga, gb
 
+    def backward_arrays(self, grad):
+        a, b = self.saved_values
+        need_a, need_b = self.needs_input_grad
+        xp = array_backend.get_array_module(grad)
+        if a.ndim >= 2 and b.ndim >= 2:
+            ga = grad @ xp.swapaxes(b, -1, -2) if need_a else None
+            gb = xp.swapaxes(a, -1, -2) @ grad if need_b else None
+            return ga, gb
+        if a.ndim == 1 and b.ndim == 1:  # a dot product: grad is 0-d
+            return (grad * b if need_a else None), (grad * a if need_b else None)
+        a2 = a[None] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, -1)
+        ga = gb = None
+        if need_a:
+            ga = g2 @ xp.swapaxes(b2, -1, -2)
+            ga = ga.squeeze(-2) if a.ndim == 1 else ga
+        if need_b:
+            gb = xp.swapaxes(a2, -1, -2) @ g2
+            gb = gb.squeeze(-1) if b.ndim == 1 else gb
+        return ga, gb
+
 
 class Einsum(Node):
     """y = einsum(equation, *operands), explicit form without ellipsis."""
@@ -102,6 +128,22 @@ class Linear(Node):
         gb = None
         if need[2]:
             gb = grad.sum(tuple(range(grad.ndim - 1))) if grad.ndim > 1 else grad
+        return gx, gw, gb
+
+    def backward_arrays(self, grad):
+        x, w = self.saved_values
+        need = self.needs_input_grad
+        gx = grad @ w if need[0] else None
+        gw = None
+        if need[1]:
+            g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
+            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+            gw = g2.T @ x2
+        if len(need) == 2:
+            return gx, gw
+        gb = None
+        if need[2]:
+            gb = grad.sum(axis=tuple(range(grad.ndim - 1))) if grad.ndim > 1 else grad
         return gx, gw, gb
 
 

@@ -54,6 +54,11 @@ class Sum(Node):
             grad = grad.reshape(keepdim_shape(self.in_shape, self.dims))
         return grad.expand(self.in_shape)
 
+    def backward_arrays(self, grad):
+        if not self.keepdim:
+            grad = grad.reshape(keepdim_shape(self.in_shape, self.dims))
+        return array_backend.get_array_module(grad).broadcast_to(grad, self.in_shape)
+
 
 class Mean(Node):
     """y = mean of a over ``dims``."""

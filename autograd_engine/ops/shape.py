@@ -55,6 +55,9 @@ class Reshape(Node):
     def backward(self, grad):
         return grad.reshape(self.in_shape)
 
+    def backward_arrays(self, grad):
+        return grad.reshape(self.in_shape)
+
 
 class Permute(Node):
     """y = a with its axes reordered."""
@@ -71,6 +74,12 @@ class Permute(Node):
             inverse[d] = i
         return grad.permute(*inverse)
 
+    def backward_arrays(self, grad):
+        inverse = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inverse[d] = i
+        return grad.transpose(inverse)
+
 
 class Expand(Node):
     """y = a broadcast to ``shape`` (a read-only view); backward sums it back."""
@@ -83,6 +92,9 @@ class Expand(Node):
 
     def backward(self, grad):
         return grad  # the engine sums it back to the input's shape
+
+    def backward_arrays(self, grad):
+        return grad
 
 
 class Cat(Node):

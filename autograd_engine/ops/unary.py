@@ -53,6 +53,10 @@ class Exp(Node):
         (out,) = self.saved_tensors
         return grad * out
 
+    def backward_arrays(self, grad):
+        (out,) = self.saved_values
+        return grad * out
+
 
 class Log(Node):
     """y = ln a."""
@@ -63,6 +67,10 @@ class Log(Node):
 
     def backward(self, grad):
         (a,) = self.saved_tensors
+        return grad / a
+
+    def backward_arrays(self, grad):
+        (a,) = self.saved_values
         return grad / a
 
 

@@ -153,3 +153,37 @@ def test_ops_namespace_exports_every_registered_node():
             mod = node.__module__
             if mod.startswith("autograd_engine.ops"):
                 assert getattr(ops, node.__name__, None) is node, node
+
+
+ARRAY_SPECS = [
+    s for s in SPECS if any(getattr(n, "backward_arrays", None) is not None for n in s.nodes)
+]
+
+
+@pytest.mark.parametrize("spec", ARRAY_SPECS, ids=[s.name for s in ARRAY_SPECS])
+@settings(
+    max_examples=10,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
+)
+@given(data=st.data())
+def test_backward_arrays_equal_the_tensor_backward(spec: OpSpec, data, device):
+    """A node's ``backward_arrays`` (used outside create_graph) gives exactly the gradients of
+    its Tensor ``backward`` (used under create_graph): the same formulas, bit for bit."""
+    arrays, kwargs = _draw_inputs(data, spec)
+    with ag.no_grad():
+        out = spec.fn(*[ag.tensor(a, device=device) for a in arrays], **kwargs)
+    weights = data.draw(hnp.arrays(np.float64, out.shape, elements=st.floats(-1, 1, width=64)))
+    _, _, fast = _loss_and_grads(spec, arrays, kwargs, weights, device)
+    _, _, reference = _loss_and_grads(spec, arrays, kwargs, weights, device, create_graph=True)
+    for g, r in zip(fast, reference):
+        assert (g is None) == (r is None), spec.name
+        if g is not None:
+            np.testing.assert_array_equal(_host(g), _host(r), err_msg=spec.name)
+
+
+def test_hot_nodes_have_backward_arrays():
+    hot = [ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Neg, ops.MatMul, ops.Linear, ops.ReLU,
+           ops.Sigmoid, ops.Tanh, ops.Exp, ops.Log, ops.Sum, ops.Reshape, ops.Permute,
+           ops.Expand, ops.LogSoftmax]  # fmt: skip
+    assert [n.__name__ for n in hot if n.backward_arrays is None] == []
+    assert ARRAY_SPECS, "no registry row exercises a node with backward_arrays"
