@@ -11,11 +11,12 @@ trajectories agree with PyTorch's to the last bits. It knows nothing of ``Optimi
 
 from __future__ import annotations
 
-import array
 import inspect
 
 from autograd_engine import array_backend, kernels
 from autograd_engine.array_backend import get_array_module
+
+from ._checks import number
 
 __all__ = ["sgd", "adam", "adamw", "adagrad", "rmsprop", "nadam", "adamax", "update"]
 
@@ -35,11 +36,6 @@ def lerp_(start, end, weight: float) -> None:
     else:
         diff *= 1.0 - weight
         get_array_module(start).subtract(end, diff, out=start)
-
-
-def float32(value: float) -> float:
-    """``value`` rounded to the nearest float32 (PyTorch keeps NAdam's ``mu_product`` there)."""
-    return array.array("f", [value])[0]
 
 
 def _average_square_(avg, grad, decay: float):
@@ -173,8 +169,7 @@ def rmsprop(params, grads, square_avgs, momentum_buffers, grad_avgs, state_steps
 
 def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, *, lr, betas, eps,
           weight_decay, momentum_decay, decoupled_weight_decay, maximize) -> None:  # fmt: skip
-    """NAdam with Dozat's momentum schedule; ``mu_products[i]`` (a float32 value, as PyTorch's
-    float32 tensor holds it) is replaced by its next value."""
+    """NAdam with Dozat's momentum schedule; ``mu_products[i]`` (a 0-d array) is advanced."""
     beta1, beta2 = betas
     decoupled_lr = lr if decoupled_weight_decay else None
     for i, param in enumerate(params):
@@ -185,7 +180,11 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, *, lr,
 
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-        mu_product = mu_products[i] = float32(mu_products[i] * float32(mu))
+        # the running product is a 0-d array in PyTorch's scalar dtype (float32), which
+        # rounds every product as PyTorch's in-place ``mu_product *= mu`` does
+        mu_product = mu_products[i]
+        mu_product[()] = mu_product * mu_product.dtype.type(mu)
+        mu_product = float(mu_product)
         mu_product_next = mu_product * mu_next
 
         lerp_(exp_avg, grad, 1 - beta1)
@@ -287,9 +286,10 @@ def update(rule: str, group: dict, params: list, grads: list, *buffers: list) ->
     The one place that chooses an implementation: for CuPy arrays, unless the group says
     ``fused=False``, a rule's fused kernel (SGD, Adam/AdamW) updates each parameter in one
     launch; the plain ``xp`` code (the reference the kernels are tested against) runs
-    everywhere else, including parameters no kernel fits (a dtype, amsgrad).
+    everywhere else, including parameters no kernel fits (a dtype, amsgrad). Tensor
+    hyperparameters (``lr=tensor(0.01)``) reach the rule as Python floats.
     """
-    hyper = {name: group[name] for name in _HYPERPARAMETERS[rule]}
+    hyper = {name: number(group[name]) for name in _HYPERPARAMETERS[rule]}
     fused = _FUSED.get(rule)
     if fused is not None and type(params[0]) is not _CPU_ARRAY and group.get("fused") is not False:
         rest = fused(params, grads, *buffers, **hyper)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import autograd_engine as ag
 from autograd_engine import Tensor
-from autograd_engine.array_backend import get_array_module
 
 from .optimizer import Optimizer
 
@@ -29,12 +29,14 @@ class Adagrad(Optimizer):
 
     Args:
         params (iterable): parameters, ``(name, parameter)`` pairs or param-group dicts.
-        lr (float): learning rate. Default: 1e-2.
+        lr (float or Tensor): learning rate. Default: 1e-2.
         lr_decay (float): learning rate decay. Default: 0.
         weight_decay (float): L2 penalty coefficient. Default: 0.
         initial_accumulator_value (float): starting value of the sum of squares. Default: 0.
         eps (float): added to the denominator for numerical stability. Default: 1e-10.
         maximize (bool): maximize the objective instead of minimizing. Default: False.
+        foreach, fused, capturable, differentiable: PyTorch's implementation flags, with
+            its defaults; see :class:`~optim.Optimizer` for what they mean here.
 
     State per parameter: ``"step"`` and ``"sum"``.
 
@@ -55,13 +57,16 @@ class Adagrad(Optimizer):
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 1e-2,
+        lr: float | Tensor = 1e-2,
         lr_decay: float = 0,
         weight_decay: float = 0,
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -69,7 +74,10 @@ class Adagrad(Optimizer):
             "eps": eps,
             "weight_decay": weight_decay,
             "initial_accumulator_value": initial_accumulator_value,
+            "foreach": foreach,
             "maximize": maximize,
+            "differentiable": differentiable,
+            "fused": fused,
         }
         super().__init__(params, defaults)
         for group in self.param_groups:
@@ -77,5 +85,5 @@ class Adagrad(Optimizer):
                 self.state[p] = self._init_state(p, group)
 
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        xp = get_array_module(p.array)
-        return {"step": 0.0, "sum": xp.full_like(p.array, group["initial_accumulator_value"])}
+        sum_ = ag.full_like(p, group["initial_accumulator_value"])
+        return {"step": self._step_tensor(), "sum": sum_}

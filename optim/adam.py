@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import autograd_engine as ag
 from autograd_engine import Tensor
-from autograd_engine.array_backend import get_array_module
 
 from .optimizer import Optimizer
 
@@ -27,15 +27,17 @@ class Adam(Optimizer):
 
     Args:
         params (iterable): parameters, ``(name, parameter)`` pairs or param-group dicts.
-        lr (float): learning rate. Default: 1e-3.
-        betas (tuple[float, float]): decay rates of the moment estimates, each in [0, 1).
-            Default: (0.9, 0.999).
+        lr (float or Tensor): learning rate. Default: 1e-3.
+        betas (tuple[float, float]): decay rates of the moment estimates, each in [0, 1)
+            (or a pair of 1-element Tensors). Default: (0.9, 0.999).
         eps (float): added to the denominator for numerical stability. Default: 1e-8.
         weight_decay (float): weight decay coefficient. Default: 0.
         amsgrad (bool): use the AMSGrad variant (max of past second moments). Default: False.
         maximize (bool): maximize the objective instead of minimizing. Default: False.
         decoupled_weight_decay (bool): decay the weights directly, as AdamW does, instead of
             adding an L2 term to the gradient. Default: False.
+        foreach, fused, capturable, differentiable: PyTorch's implementation flags, with
+            its defaults; see :class:`~optim.Optimizer` for what they mean here.
 
     State per parameter: ``"step"``, ``"exp_avg"``, ``"exp_avg_sq"`` and, with amsgrad,
     ``"max_exp_avg_sq"``.
@@ -58,13 +60,17 @@ class Adam(Optimizer):
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
+        lr: float | Tensor = 1e-3,
+        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
         defaults = {
@@ -74,19 +80,34 @@ class Adam(Optimizer):
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
             "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
             "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
 
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        super()._validate_group(group)
+        if group["foreach"] and not group["capturable"]:
+            for name, value in (
+                ("lr", group["lr"]),
+                *zip(("betas[0]", "betas[1]"), group["betas"]),
+            ):
+                if isinstance(value, Tensor):
+                    raise ValueError(
+                        f"{name} as a Tensor is not supported for capturable=False and foreach=True"
+                    )
+
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        xp = get_array_module(p.array)
         state = {
-            "step": 0.0,
-            "exp_avg": xp.zeros_like(p.array),
-            "exp_avg_sq": xp.zeros_like(p.array),
+            "step": self._step_tensor(),
+            "exp_avg": ag.zeros_like(p),
+            "exp_avg_sq": ag.zeros_like(p),
         }
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = xp.zeros_like(p.array)
+            state["max_exp_avg_sq"] = ag.zeros_like(p)
         return state
 
 
@@ -100,12 +121,14 @@ class AdamW(Adam):
 
     Args:
         params (iterable): parameters, ``(name, parameter)`` pairs or param-group dicts.
-        lr (float): learning rate. Default: 1e-3.
+        lr (float or Tensor): learning rate. Default: 1e-3.
         betas (tuple[float, float]): decay rates of the moment estimates. Default: (0.9, 0.999).
         eps (float): added to the denominator for numerical stability. Default: 1e-8.
         weight_decay (float): decoupled weight decay coefficient. Default: 1e-2.
         amsgrad (bool): use the AMSGrad variant. Default: False.
         maximize (bool): maximize the objective instead of minimizing. Default: False.
+        foreach, fused, capturable, differentiable: PyTorch's implementation flags, with
+            its defaults; see :class:`~optim.Optimizer` for what they mean here.
 
     Example::
 
@@ -121,13 +144,17 @@ class AdamW(Adam):
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
+        lr: float | Tensor = 1e-3,
+        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
             params,
@@ -136,6 +163,10 @@ class AdamW(Adam):
             eps,
             weight_decay,
             amsgrad,
+            foreach=foreach,
             maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=True,
         )

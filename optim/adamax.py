@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import autograd_engine as ag
 from autograd_engine import Tensor
-from autograd_engine.array_backend import get_array_module
 
 from .optimizer import Optimizer
 
@@ -25,12 +25,14 @@ class Adamax(Optimizer):
 
     Args:
         params (iterable): parameters, ``(name, parameter)`` pairs or param-group dicts.
-        lr (float): learning rate. Default: 2e-3.
+        lr (float or Tensor): learning rate. Default: 2e-3.
         betas (tuple[float, float]): decay rates of the first moment and of the infinity
             norm. Default: (0.9, 0.999).
         eps (float): added to ``|g|`` for numerical stability. Default: 1e-8.
         weight_decay (float): L2 penalty coefficient. Default: 0.
         maximize (bool): maximize the objective instead of minimizing. Default: False.
+        foreach, fused, capturable, differentiable: PyTorch's implementation flags, with
+            its defaults; see :class:`~optim.Optimizer` for what they mean here.
 
     State per parameter: ``"step"``, ``"exp_avg"``, ``"exp_inf"``.
 
@@ -48,22 +50,31 @@ class Adamax(Optimizer):
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 2e-3,
+        lr: float | Tensor = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
     ) -> None:
         defaults = {
             "lr": lr,
             "betas": tuple(betas),
             "eps": eps,
             "weight_decay": weight_decay,
+            "foreach": foreach,
             "maximize": maximize,
+            "differentiable": differentiable,
+            "capturable": capturable,
         }
         super().__init__(params, defaults)
 
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        xp = get_array_module(p.array)
-        return {"step": 0.0, "exp_avg": xp.zeros_like(p.array), "exp_inf": xp.zeros_like(p.array)}
+        return {
+            "step": self._step_tensor(),
+            "exp_avg": ag.zeros_like(p),
+            "exp_inf": ag.zeros_like(p),
+        }

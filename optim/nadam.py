@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import autograd_engine as ag
 from autograd_engine import Tensor
-from autograd_engine.array_backend import get_array_module
 
 from .optimizer import Optimizer
 
@@ -33,7 +33,7 @@ class NAdam(Optimizer):
 
     Args:
         params (iterable): parameters, ``(name, parameter)`` pairs or param-group dicts.
-        lr (float): learning rate. Default: 2e-3.
+        lr (float or Tensor): learning rate. Default: 2e-3.
         betas (tuple[float, float]): decay rates of the moment estimates. Default: (0.9, 0.999).
         eps (float): added to the denominator for numerical stability. Default: 1e-8.
         weight_decay (float): weight decay coefficient. Default: 0.
@@ -41,6 +41,8 @@ class NAdam(Optimizer):
         decoupled_weight_decay (bool): decay the weights directly (as AdamW does; NAdamW)
             instead of adding an L2 term to the gradient. Default: False.
         maximize (bool): maximize the objective instead of minimizing. Default: False.
+        foreach, fused, capturable, differentiable: PyTorch's implementation flags, with
+            its defaults; see :class:`~optim.Optimizer` for what they mean here.
 
     State per parameter: ``"step"``, ``"mu_product"``, ``"exp_avg"``, ``"exp_avg_sq"``.
 
@@ -54,19 +56,22 @@ class NAdam(Optimizer):
     _checked = ("lr", "eps", "betas", "weight_decay", "momentum_decay")
     _rule = "nadam"
     _buffers = ("exp_avg", "exp_avg_sq", "mu_product", "step")
-    _stored_back = ("mu_product",)
+    _scalar_state = ("step", "mu_product")
 
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 2e-3,
+        lr: float | Tensor = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0,
         momentum_decay: float = 4e-3,
         decoupled_weight_decay: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -76,14 +81,16 @@ class NAdam(Optimizer):
             "momentum_decay": momentum_decay,
             "decoupled_weight_decay": decoupled_weight_decay,
             "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
         }
         super().__init__(params, defaults)
 
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        xp = get_array_module(p.array)
         return {
-            "step": 0.0,
-            "mu_product": 1.0,
-            "exp_avg": xp.zeros_like(p.array),
-            "exp_avg_sq": xp.zeros_like(p.array),
+            "step": self._step_tensor(),
+            "mu_product": self._step_tensor(1.0),
+            "exp_avg": ag.zeros_like(p),
+            "exp_avg_sq": ag.zeros_like(p),
         }

@@ -5,13 +5,15 @@ parameters, gradients and state, then run the optimizer's rule from ``optim._fun
 from __future__ import annotations
 
 import copy
+import numbers
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import autograd_engine as ag
 from autograd_engine import Tensor, enable_grad
-from autograd_engine.array_backend import device_of, to_device
+from autograd_engine.array_backend import device_of, numpy, to_device
 
 from . import _functional
 from ._checks import check_group
@@ -35,9 +37,9 @@ class Optimizer:
     An optimizer holds ``param_groups``, a list of dicts each with a ``"params"`` list and
     the hyperparameters for those parameters (a group's own values override ``defaults``),
     and ``state``, a dict keyed by parameter Tensor holding what the update rule keeps
-    between steps (``"step"``, ``"exp_avg"``, ...). Moment buffers are backend arrays
-    (NumPy or CuPy, on the parameter's device, in its dtype); ``"step"`` is a Python float
-    with the value PyTorch keeps in its 0-d ``step`` tensor.
+    between steps, as PyTorch keeps it: Tensors (``"exp_avg"``, ``"momentum_buffer"``, ...
+    on the parameter's device, in its dtype) and ``"step"``, a 0-d float32 Tensor on the
+    CPU.
 
     Args:
         params: an iterable of Tensors, of ``(name, Tensor)`` pairs (``named_parameters()``),
@@ -57,11 +59,21 @@ class Optimizer:
         >>> loss_fn(model(x), y).backward()
         >>> opt.step()
 
-    Differences from PyTorch: the implementation-selection flags (``foreach``, ``fused``,
-    ``capturable``, ``differentiable``) are not taken, since there is one implementation;
-    hyperparameters are Python numbers (no Tensor ``lr``); step hooks are not provided;
-    ``state_dict()`` returns copies (a snapshot that later steps do not change) and
-    ``load_state_dict()`` checks the whole state dict before changing anything.
+    The implementation flags PyTorch's optimizers take are accepted with PyTorch's
+    defaults and stored in every group: ``foreach`` changes nothing (there is one loop over
+    the parameters); ``fused=False`` keeps CuPy parameters off the fused GPU kernels
+    (``None`` and ``True`` use them where one exists, SGD and Adam/AdamW; elsewhere, and on
+    the CPU, the plain code runs, as PyTorch accepts ``fused=True`` on the CPU);
+    ``capturable=True`` is refused for CPU parameters as in PyTorch and changes nothing on
+    a GPU (nothing is captured here); ``differentiable=True`` raises (updates run outside
+    autograd). Hyperparameters may be 1-element Tensors (``lr=tensor(0.01)``); a rule reads
+    them as Python floats at each step. See docs/optim.md.
+
+    Differences from PyTorch: step hooks are not provided; ``state_dict()`` returns copies
+    (a snapshot that later steps do not change) and ``load_state_dict()`` checks the whole
+    state dict before changing anything; scalar state (``step``, NAdam's ``mu_product``,
+    ASGD's ``eta`` and ``mu``) keeps its dtype on load, so a resumed run continues
+    bit-identically (PyTorch casts all but ``step`` to the parameter's dtype).
     """
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
@@ -196,17 +208,25 @@ class Optimizer:
 
     # How a subclass plugs in (PyTorch's ``_init_group`` and functional rule, split in two):
     # ``_rule`` names its update rule in ``optim._functional``; ``_buffers`` are the state
-    # keys the rule takes as lists, in its argument order ("step" is given as this step's
-    # counts); ``_init_state`` makes a parameter's state on its first step. The rule may
-    # replace list entries of the buffers named in ``_stored_back`` (create one that was
-    # ``None``, advance a number); those are stored back into the state.
+    # keys the rule takes as lists of arrays, in its argument order ("step" is given as
+    # this step's counts, the step Tensors advanced here); ``_init_state`` makes a
+    # parameter's state on its first step. The rule may create the buffers named in
+    # ``_created_by_rule`` (a ``None`` entry replaced by a new array), stored back here.
+    # ``_scalar_state`` names the 0-d state that keeps its own dtype (not the parameter's).
     _rule: str = ""
     _buffers: tuple[str, ...] = ()
-    _stored_back: tuple[str, ...] = ()
+    _created_by_rule: tuple[str, ...] = ()
+    _scalar_state: tuple[str, ...] = ("step",)
 
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         """The state of ``p`` before its first step (empty by default)."""
         return {}
+
+    @staticmethod
+    def _step_tensor(value: float = 0.0, device=None) -> Tensor:
+        """A fresh ``"step"`` counter: a 0-d Tensor in PyTorch's scalar dtype (float32, or
+        float64 when that is the default dtype), on the CPU unless ``device`` is given."""
+        return ag.tensor(value, dtype=_scalar_dtype(), device=device)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one optimization step (update every parameter that has a grad).
@@ -238,6 +258,8 @@ class Optimizer:
         """The parameters of ``group`` that have a grad, their grad arrays and their state
         dicts, each state made by ``_init_state`` on the parameter's first step."""
         params, grads, states = [], [], []
+        if group.get("capturable"):
+            _check_capturable(group["params"])
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -261,15 +283,18 @@ class Optimizer:
         buffers = []
         for key in self._buffers:
             if key == "step":
-                for state in states:
-                    state["step"] += 1
-            buffers.append([_at_least_1d(state.get(key)) for state in states])
-        arrays = [_at_least_1d(p.array) for p in params]
-        _functional.update(self._rule, group, arrays, [_at_least_1d(g) for g in grads], *buffers)
-        for key in self._stored_back:
-            for p, value in zip(params, buffers[self._buffers.index(key)]):
-                if value is not None:
-                    self.state[p][key] = _like_param(value, p)
+                buffers.append(_count_steps(states))
+            else:
+                buffers.append([None if (t := s.get(key)) is None else t.array for s in states])
+        arrays = [p.array for p in params]
+        if any(a.ndim == 0 for a in arrays):
+            shaped = [key not in self._scalar_state for key in self._buffers]
+            _one_element_views(arrays, grads, [b for b, s in zip(buffers, shaped) if s])
+        _functional.update(self._rule, group, arrays, grads, *buffers)
+        for key in self._created_by_rule:
+            for p, array in zip(params, buffers[self._buffers.index(key)]):
+                if array is not None and key not in self.state[p]:
+                    self.state[p][key] = ag.as_tensor(array.reshape(p.shape))
         for p in params:
             p._version += 1
 
@@ -309,7 +334,10 @@ class Optimizer:
 
         The saved groups are matched with this optimizer's groups by position, and the
         saved parameter indices with its parameters in order. Arrays are copied onto each
-        parameter's device, floating-point ones in its dtype. Everything is checked first
+        parameter's device as Tensors, floating-point ones in its dtype (scalar state such
+        as ``"step"`` keeps its dtype; a Python number there, as older checkpoints hold,
+        becomes a 0-d Tensor). PyTorch's own state dicts (``torch.Tensor`` values) load
+        too. Everything is checked first
         (group count and sizes, unknown parameter indices, state shapes, hyperparameter
         values), so a bad state dict raises ValueError and leaves the optimizer unchanged.
 
@@ -344,13 +372,14 @@ class Optimizer:
             param = id_map[index]
             for key, value in saved_state.items():
                 shape = getattr(value, "shape", None)
-                if shape is not None and key != "step" and tuple(shape) != tuple(param.shape):
+                shaped = key in self._buffers and key not in self._scalar_state
+                if shaped and shape is not None and tuple(shape) != tuple(param.shape):
                     raise ValueError(
                         f"loaded state dict has state {key!r} of shape {tuple(shape)} for "
                         f"parameter index {index}, but that parameter has shape "
                         f"{tuple(param.shape)}: was the state dict saved for another model?"
                     )
-            state[param] = {k: _cast_value(v, param, k) for k, v in saved_state.items()}
+            state[param] = {k: self._cast_value(v, param, k) for k, v in saved_state.items()}
 
         new_groups = []
         for group, saved in zip(groups, saved_groups):
@@ -364,20 +393,81 @@ class Optimizer:
         self.state = state
         self.param_groups = new_groups
 
+    def _cast_value(self, value, param: Tensor, key):
+        """A loaded state value as this optimizer keeps it: a Tensor copy on ``param``'s
+        device (in its dtype if floating point), scalar state in its own dtype, containers
+        recursively, other values (Python numbers, None) as they are."""
+        if key in self._scalar_state:
+            if isinstance(value, numbers.Number):
+                device = None if key == "step" else param.device
+                return self._step_tensor(value, device)
+            array = _as_array(value)
+            if array is not None:
+                if key != "step":
+                    array = to_device(array, device_of(param.array))
+                return ag.as_tensor(array.copy())
+        array = _as_array(value)
+        if array is not None:
+            array = to_device(array, device_of(param.array))
+            if array.dtype.kind == "f":
+                return ag.as_tensor(array.astype(param.array.dtype, copy=True))
+            return ag.as_tensor(array.copy())
+        if isinstance(value, dict):
+            return {k: self._cast_value(v, param, k) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._cast_value(v, param, None) for v in value)
+        return value
 
-def _is_array(value) -> bool:
-    return hasattr(value, "__array_namespace__") or type(value).__module__.split(".")[0] in (
-        "numpy",
-        "cupy",
-    )
+
+def _scalar_dtype():
+    """PyTorch's ``_get_scalar_dtype``: float64 when that is the default dtype, else float32."""
+    get_default_dtype = getattr(ag, "get_default_dtype", None)  # NOTE: not every build has it
+    if get_default_dtype is not None and get_default_dtype() == ag.float64:
+        return ag.float64
+    return ag.float32
+
+
+def _count_steps(states: list[dict[str, Any]]) -> list[float]:
+    """Advance each state's 0-d ``"step"`` array by one in place; return the new counts."""
+    counts = []
+    for state in states:
+        step = state["step"].array
+        count = float(step) + 1.0
+        step[()] = count
+        if count > 16777216.0:  # past 2**24 a float32 counter rounds (PyTorch's does too)
+            count = float(step)
+        counts.append(count)
+    return counts
+
+
+def _check_capturable(params) -> None:
+    for p in params:
+        if p.device.type != "cuda":
+            raise RuntimeError(
+                "If capturable=True, params and state_steps must be on supported devices: "
+                f"['cuda'] (a parameter of shape {tuple(p.shape)} is on {p.device}). "
+                "Leave capturable=False for CPU parameters; nothing is captured here."
+            )
+
+
+def _as_array(value):
+    """The backend array of a state value that is a Tensor, a NumPy/CuPy array or scalar, or
+    another library's array (a ``torch.Tensor`` from a PyTorch state dict); None otherwise."""
+    if isinstance(value, Tensor):
+        return value.array
+    module = type(value).__module__.split(".")[0]
+    if module in ("numpy", "cupy"):
+        return ag.array_backend.get_array_module(value).asarray(value)
+    if hasattr(value, "__array__") and hasattr(value, "shape"):
+        return numpy.asarray(value)
+    return None
 
 
 def _copy_value(value):
-    """Deep-copy a state value: arrays are copied on their device, containers recursively."""
-    if isinstance(value, Tensor):
-        return value.array.copy()
-    if _is_array(value) and hasattr(value, "copy"):
-        return value.copy()
+    """Deep-copy a state value: Tensors and arrays are copied (as Tensors) on their device,
+    containers recursively."""
+    if isinstance(value, Tensor) or type(value).__module__.split(".")[0] in ("numpy", "cupy"):
+        return ag.as_tensor(_as_array(value).copy())
     if isinstance(value, dict):
         return {k: _copy_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -385,41 +475,19 @@ def _copy_value(value):
     return value
 
 
-def _cast_value(value, param: Tensor, key):
-    """A copy of a loaded state value on ``param``'s device (and dtype, if floating point).
-
-    ``"step"`` keeps its type, as in PyTorch (it is a counter, not a moment of the param).
-    """
-    if isinstance(value, Tensor):
-        value = value.array
-    if _is_array(value) and hasattr(value, "shape"):
-        if key == "step":
-            return _copy_value(value)
-        array = to_device(value, device_of(param.array))
-        if array.dtype.kind == "f":
-            return array.astype(param.array.dtype, copy=True)
-        return array.copy()
-    if isinstance(value, dict):
-        return {k: _cast_value(v, param, k) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_cast_value(v, param, None) for v in value)
-    return value
-
-
-def _at_least_1d(value):
-    """A 0-d array as a 1-element view of the same memory (other values unchanged).
+def _one_element_views(arrays: list, grads: list, buffers: list) -> None:
+    """Replace, for each 0-d parameter, its array, gradient and parameter-shaped state
+    arrays by 1-element views of the same memory (1-element copies for gradients that are
+    NumPy scalars).
 
     NOTE: NumPy turns the result of an operation on 0-d arrays into a scalar, which an update
     rule's in-place steps (``out=``, ``+=`` on a name) would then write into a temporary; a
     view of shape (1,) keeps every step writing into the parameter and its state.
     """
-    if getattr(value, "ndim", None) == 0:
-        return value.reshape(1)
-    return value
-
-
-def _like_param(value, p):
-    """A buffer a rule made for a 0-d parameter, back in the parameter's shape."""
-    if p.ndim == 0 and getattr(value, "shape", None) == (1,):
-        return value.reshape(())
-    return value
+    for i, array in enumerate(arrays):
+        if array.ndim == 0:
+            arrays[i] = array.reshape(1)
+            grads[i] = grads[i].reshape(1)
+            for column in buffers:
+                if column[i] is not None:
+                    column[i] = column[i].reshape(1)

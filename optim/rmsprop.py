@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import autograd_engine as ag
 from autograd_engine import Tensor
-from autograd_engine.array_backend import get_array_module
 
 from .optimizer import Optimizer
 
@@ -30,7 +30,7 @@ class RMSprop(Optimizer):
 
     Args:
         params (iterable): parameters, ``(name, parameter)`` pairs or param-group dicts.
-        lr (float): learning rate. Default: 1e-2.
+        lr (float or Tensor): learning rate. Default: 1e-2.
         alpha (float): smoothing constant of the squared-gradient average. Default: 0.99.
         eps (float): added to the denominator for numerical stability. Default: 1e-8.
         weight_decay (float): L2 penalty coefficient. Default: 0.
@@ -38,6 +38,8 @@ class RMSprop(Optimizer):
         centered (bool): normalize by an estimate of the gradient's variance instead of
             its uncentered second moment. Default: False.
         maximize (bool): maximize the objective instead of minimizing. Default: False.
+        foreach, fused, capturable, differentiable: PyTorch's implementation flags, with
+            its defaults; see :class:`~optim.Optimizer` for what they mean here.
 
     State per parameter: ``"step"``, ``"square_avg"``, and ``"momentum_buffer"``
     (momentum > 0) and ``"grad_avg"`` (centered).
@@ -56,14 +58,16 @@ class RMSprop(Optimizer):
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 1e-2,
+        lr: float | Tensor = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
         weight_decay: float = 0,
         momentum: float = 0,
         centered: bool = False,
-        *,
+        capturable: bool = False,
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -72,15 +76,17 @@ class RMSprop(Optimizer):
             "eps": eps,
             "centered": centered,
             "weight_decay": weight_decay,
+            "capturable": capturable,
+            "foreach": foreach,
             "maximize": maximize,
+            "differentiable": differentiable,
         }
         super().__init__(params, defaults)
 
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        xp = get_array_module(p.array)
-        state = {"step": 0.0, "square_avg": xp.zeros_like(p.array)}
+        state = {"step": self._step_tensor(), "square_avg": ag.zeros_like(p)}
         if group["momentum"] > 0:
-            state["momentum_buffer"] = xp.zeros_like(p.array)
+            state["momentum_buffer"] = ag.zeros_like(p)
         if group["centered"]:
-            state["grad_avg"] = xp.zeros_like(p.array)
+            state["grad_avg"] = ag.zeros_like(p)
         return state

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from autograd_engine import Tensor
+
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -25,13 +27,15 @@ class SGD(Optimizer):
 
     Args:
         params (iterable): parameters, ``(name, parameter)`` pairs or param-group dicts.
-        lr (float): learning rate. Default: 1e-3.
+        lr (float or Tensor): learning rate. Default: 1e-3.
         momentum (float): momentum factor. Default: 0.
         dampening (float): dampening for momentum. Default: 0.
         weight_decay (float): L2 penalty coefficient. Default: 0.
         nesterov (bool): use Nesterov momentum (needs momentum > 0 and dampening 0).
             Default: False.
         maximize (bool): maximize the objective instead of minimizing. Default: False.
+        foreach, fused, capturable, differentiable: PyTorch's implementation flags, with
+            its defaults; see :class:`~optim.Optimizer` for what they mean here.
 
     State per parameter: ``"momentum_buffer"`` (only when ``momentum != 0``).
 
@@ -48,18 +52,21 @@ class SGD(Optimizer):
     _checked = ("lr", "momentum", "weight_decay")
     _rule = "sgd"
     _buffers = ("momentum_buffer",)
-    _stored_back = ("momentum_buffer",)
+    _created_by_rule = ("momentum_buffer",)
 
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float = 1e-3,
+        lr: float | Tensor = 1e-3,
         momentum: float = 0,
         dampening: float = 0,
-        weight_decay: float = 0,
+        weight_decay: float | Tensor = 0,
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -68,6 +75,9 @@ class SGD(Optimizer):
             "weight_decay": weight_decay,
             "nesterov": nesterov,
             "maximize": maximize,
+            "foreach": foreach,
+            "differentiable": differentiable,
+            "fused": fused,
         }
         super().__init__(params, defaults)
 

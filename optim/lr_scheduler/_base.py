@@ -5,6 +5,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from autograd_engine import Tensor
+
 from ..optimizer import Optimizer
 
 EPOCH_DEPRECATION_WARNING = (
@@ -16,7 +18,8 @@ EPOCH_DEPRECATION_WARNING = (
 
 
 def _format_param(name: str, optimizer: Optimizer, param) -> list:
-    """One value per param group: a scalar is repeated, a list must have the right length."""
+    """One value per param group: a scalar is repeated, a list must have the right length;
+    Tensors are cloned."""
     if isinstance(param, (list, tuple)):
         if len(param) != len(optimizer.param_groups):
             raise ValueError(
@@ -24,12 +27,27 @@ def _format_param(name: str, optimizer: Optimizer, param) -> list:
                 f"{name} has {len(param)} values, param_groups has "
                 f"{len(optimizer.param_groups)}."
             )
-        return list(param)
-    return [param] * len(optimizer.param_groups)
+        return [_copy(p) for p in param]
+    return [_copy(param) for _ in optimizer.param_groups]
 
 
 def _group_values(optimizer: Optimizer, key: str) -> list:
-    return [group[key] for group in optimizer.param_groups]
+    """``group[key]`` of every param group; a Tensor value (``lr=tensor(0.1)``) is cloned,
+    so the list does not alias the group's own Tensor (PyTorch's ``_param_groups_val_list``)."""
+    return [_copy(group[key]) for group in optimizer.param_groups]
+
+
+def _copy(value):
+    return value.clone() if isinstance(value, Tensor) else value
+
+
+def _set_group_value(group: dict, key: str, value) -> None:
+    """Set ``group[key]``; a Tensor there (``lr=tensor(0.1)``) is filled in place, as
+    PyTorch's ``_update_param_group_val`` does, so the optimizer keeps its own Tensor."""
+    if isinstance(group[key], Tensor):
+        group[key].fill_(float(value))
+    else:
+        group[key] = value
 
 
 class LRScheduler:
@@ -75,7 +93,7 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", _copy(group["lr"]))
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
@@ -156,7 +174,7 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+            _set_group_value(group, "lr", lr)
         self._last_lr: list[float] = _group_values(self.optimizer, "lr")
 
     def _warn_if_called_outside_step(self) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..optimizer import Optimizer
-from ._base import LRScheduler, _group_values
+from ._base import LRScheduler, _group_values, _set_group_value
 from ._plateau import ReduceLROnPlateau
 
 
@@ -96,7 +96,7 @@ class SequentialLR(_CompositeStateMixin, LRScheduler):
 
         # Undo the initial steps the schedulers took when they were created.
         for group in self.optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
+            _set_group_value(group, "lr", group["initial_lr"])
         self.recursive_undo()
         idx = bisect_right(self._milestones, 0)
         self._schedulers[idx]._initial_step()

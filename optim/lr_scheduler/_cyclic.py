@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from ..optimizer import Optimizer
-from ._base import LRScheduler, _format_param
+from ._base import LRScheduler, _format_param, _set_group_value
 
 
 def _set_momentum(group: dict[str, Any], momentum: float, use_beta1: bool) -> None:
@@ -91,7 +91,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
+                _set_group_value(group, "lr", lr)
         self.max_lrs = _format_param("max_lr", optimizer, max_lr)
 
         step_size_up = float(step_size_up)

@@ -7,7 +7,7 @@ import warnings
 from typing import Any, SupportsFloat
 
 from ..optimizer import Optimizer
-from ._base import EPOCH_DEPRECATION_WARNING, LRScheduler, _group_values
+from ._base import EPOCH_DEPRECATION_WARNING, LRScheduler, _group_values, _set_group_value
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -129,7 +129,7 @@ class ReduceLROnPlateau(LRScheduler):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, self.min_lrs[i])
             if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+                _set_group_value(group, "lr", new_lr)
 
     @property
     def in_cooldown(self) -> bool:

@@ -44,10 +44,7 @@ def _trajectory(name, kwargs, dtype, device="cpu", steps=3):
         for p in params:
             p.grad = ag.tensor(rng.standard_normal(p.shape).astype(dtype), device=device)
         opt.step()
-    state = [
-        {k: ag.array_backend.to_device(v, ag.device("cpu")) for k, v in opt.state[p].items()}
-        for p in params
-    ]
+    state = [{k: v.numpy() for k, v in opt.state[p].items()} for p in params]
     return [p.numpy() for p in params], state
 
 
@@ -84,6 +81,33 @@ def test_host_fused_update_matches_reference(name, kwargs, dtype, monkeypatch):
     got = _trajectory(name, kwargs, dtype)
     _assert_same(got, want, dtype)
     assert bool(used) == (not kwargs.get("amsgrad", False))
+
+
+@pytest.mark.skipif(not HAVE_CXX, reason="needs g++ to run the kernel sources")
+@pytest.mark.parametrize("fused,launches", [(None, True), (True, True), (False, False)])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW"])
+def test_fused_flag_chooses_the_kernel(name, fused, launches, monkeypatch):
+    """``fused=False`` keeps GPU parameters on the plain code; ``None`` (the default) and
+    ``True`` launch the fused kernel where one exists. The numbers are the same."""
+    import optim._functional
+
+    kwargs = {"lr": 0.1, "momentum": 0.9} if name == "SGD" else {"lr": 0.01}
+    want = _trajectory(name, kwargs, np.float64)
+
+    class NoArray:
+        pass
+
+    used = []
+
+    def spy(kernel_name, *arrays):
+        used.append(kernel_name)
+        return host_fused(kernel_name, *arrays)
+
+    monkeypatch.setattr(optim._functional, "_CPU_ARRAY", NoArray)
+    monkeypatch.setattr(kernels, "fused", spy)
+    got = _trajectory(name, {**kwargs, "fused": fused}, np.float64)
+    _assert_same(got, want, np.float64)
+    assert bool(used) == launches
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
