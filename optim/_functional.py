@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import inspect
 
-from autograd_engine import array_backend, kernels
+from autograd_engine import kernels
 from autograd_engine.array_backend import get_array_module
 
 from ._checks import number
 
 __all__ = ["sgd", "adam", "adamw", "adagrad", "rmsprop", "nadam", "adamax", "update"]
-
-_CPU_ARRAY = array_backend.numpy.ndarray  # the one check the CPU path pays for fused kernels
 
 
 def lerp_(start, end, weight: float) -> None:
@@ -291,7 +289,13 @@ def update(rule: str, group: dict, params: list, grads: list, *buffers: list) ->
     """
     hyper = {name: number(group[name]) for name in _HYPERPARAMETERS[rule]}
     fused = _FUSED.get(rule)
-    if fused is not None and type(params[0]) is not _CPU_ARRAY and group.get("fused") is not False:
+    # NOTE: one kernels.fused lookup per group (None for NumPy arrays) keeps the CPU path
+    # free of per-parameter checks; the fused rule then looks up each parameter's kernel.
+    if (
+        fused is not None
+        and group.get("fused") is not False
+        and kernels.fused(rule, params[0], grads[0]) is not None
+    ):
         rest = fused(params, grads, *buffers, **hyper)
         if rest:
             _update_some(RULES[rule], rest, params, grads, buffers, hyper)

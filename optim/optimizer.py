@@ -432,10 +432,10 @@ def _count_steps(states: list[dict[str, Any]]) -> list[float]:
     counts = []
     for state in states:
         step = state["step"].array
-        count = float(step) + 1.0
+        count = step.tolist() + 1.0  # NOTE: tolist() is the quickest read of a 0-d array
         step[()] = count
         if count > 16777216.0:  # past 2**24 a float32 counter rounds (PyTorch's does too)
-            count = float(step)
+            count = step.tolist()
         counts.append(count)
     return counts
 

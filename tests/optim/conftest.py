@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import autograd_engine as ag
+import optim
 
 
 class MLPProblem:
@@ -50,6 +51,29 @@ class MLPProblem:
     def set_ag_grads(self, params) -> None:
         for p, g in zip(params, self.grads([p.numpy() for p in params])):
             p.grad = ag.tensor(g, device=p.device)
+
+    def torch_params(self, torch):
+        return [torch.tensor(a.copy(), requires_grad=True) for a in self.init]
+
+    def step_pair(self, torch, ours, theirs, opt, ref, steps: int) -> None:
+        """``steps`` steps of our optimizer and PyTorch's, each on its own parameters."""
+        for _ in range(steps):
+            self.set_ag_grads(ours)
+            for p, g in zip(theirs, self.grads([p.detach().numpy() for p in theirs])):
+                p.grad = torch.from_numpy(g)
+            opt.step()
+            ref.step()
+
+    def run_pair(self, torch, name, kwargs, ref_kwargs=None, groups=None, steps: int = 60):
+        """Our optimizer ``name`` (``kwargs``) and PyTorch's (``ref_kwargs``, default the
+        same) stepped side by side from the same start; both final parameter lists."""
+        ours, theirs = self.ag_params(), self.torch_params(torch)
+        groups = groups or (lambda params: params)
+        opt = getattr(optim, name)(groups(ours), **kwargs)
+        ref_kwargs = kwargs if ref_kwargs is None else ref_kwargs
+        ref = getattr(torch.optim, name)(groups(theirs), **ref_kwargs)
+        self.step_pair(torch, ours, theirs, opt, ref, steps)
+        return [p.array for p in ours], [p.detach().numpy() for p in theirs]
 
 
 @pytest.fixture

@@ -48,19 +48,7 @@ def test_param_group_keys_and_defaults_match_torch(torch, name):
 
 
 def _trajectory(torch, mlp, name, kwargs, ref_kwargs=None, steps=30):
-    """Our optimizer (``kwargs``) and PyTorch's (``ref_kwargs``, default the same) stepped
-    side by side on the MLP problem; both final parameter lists."""
-    ours = mlp.ag_params()
-    theirs = [torch.tensor(a.copy(), requires_grad=True) for a in mlp.init]
-    opt = getattr(optim, name)(ours, **kwargs)
-    ref = getattr(torch.optim, name)(theirs, **(kwargs if ref_kwargs is None else ref_kwargs))
-    for _ in range(steps):
-        mlp.set_ag_grads(ours)
-        for p, g in zip(theirs, mlp.grads([p.detach().numpy() for p in theirs])):
-            p.grad = torch.from_numpy(g)
-        opt.step()
-        ref.step()
-    return [p.array for p in ours], [p.detach().numpy() for p in theirs]
+    return mlp.run_pair(torch, name, kwargs, ref_kwargs, steps=steps)
 
 
 @pytest.mark.parametrize(
@@ -278,18 +266,12 @@ def test_state_dicts_load_both_ways_with_torch(torch, mlp, name, kwargs):
     """Ten steps in one library, its state dict loaded into the other's optimizer (PyTorch's
     ``torch.Tensor`` values load here as they are; ours go to PyTorch as NumPy-backed
     tensors), then ten more steps on each side: the trajectories stay PyTorch's."""
-    ours = mlp.ag_params()
-    theirs = [torch.tensor(a.copy(), requires_grad=True) for a in mlp.init]
+    ours, theirs = mlp.ag_params(), mlp.torch_params(torch)
     opt = getattr(optim, name)(ours, **kwargs)
     ref = getattr(torch.optim, name)(theirs, **kwargs)
 
     def steps(n, opt, ref):
-        for _ in range(n):
-            mlp.set_ag_grads(ours)
-            for p, g in zip(theirs, mlp.grads([p.detach().numpy() for p in theirs])):
-                p.grad = torch.from_numpy(g)
-            opt.step()
-            ref.step()
+        mlp.step_pair(torch, ours, theirs, opt, ref, n)
 
     steps(10, opt, ref)
     ours_again = getattr(optim, name)(ours, **kwargs)
@@ -336,3 +318,21 @@ def test_state_dicts_of_the_array_era_still_load(mlp, name, kwargs):
             o.step()
     for a, b in zip(params, resumed):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_step_counter_rounds_in_float32_like_torch(torch):
+    """``step`` is a float32 counter in both libraries: past 2**24 it stops advancing, and
+    the bias corrections use the rounded count."""
+    p, q = _param(), torch.tensor([1.0, 2.0], requires_grad=True)
+    opt, ref = optim.Adam([p], lr=0.1), torch.optim.Adam([q], lr=0.1)
+    q.grad = torch.tensor([0.5, -0.5])
+    opt.step()
+    ref.step()
+    opt.state[p]["step"].fill_(2.0**24 - 1)
+    ref.state[q]["step"].fill_(2.0**24 - 1)
+    for _ in range(3):
+        opt.step()
+        ref.step()
+        assert opt.state[p]["step"].item() == ref.state[q]["step"].item()
+    assert opt.state[p]["step"].item() == 2.0**24
+    np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-6)

@@ -57,21 +57,7 @@ def _case_id(case):
 
 def _run_pair(torch, problem, name, kwargs, groups=None, steps=STEPS):
     """Step our optimizer and PyTorch's side by side; return both final parameter lists."""
-    ours = problem.ag_params()
-    theirs = [torch.tensor(a.copy(), requires_grad=True) for a in problem.init]
-    if groups is None:
-        opt = getattr(optim, name)(ours, **kwargs)
-        ref = getattr(torch.optim, name)(theirs, **kwargs)
-    else:
-        opt = getattr(optim, name)(groups(ours), **kwargs)
-        ref = getattr(torch.optim, name)(groups(theirs), **kwargs)
-    for _ in range(steps):
-        problem.set_ag_grads(ours)
-        for p, g in zip(theirs, problem.grads([p.detach().numpy() for p in theirs])):
-            p.grad = torch.from_numpy(g)
-        opt.step()
-        ref.step()
-    return [p.array for p in ours], [p.detach().numpy() for p in theirs]
+    return problem.run_pair(torch, name, kwargs, groups=groups, steps=steps)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
