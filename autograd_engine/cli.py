@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 
 __all__ = ["main", "build_parser", "config_from"]
@@ -522,3 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{sub.prog}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # NOTE: the reader of our output left (e.g. `| head -1`); as Python's docs advise,
+        # point stdout at devnull so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1

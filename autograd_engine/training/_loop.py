@@ -215,6 +215,8 @@ class Trainer:
         self.interrupted = False
         self.board = None  # the TensorBoard log (--tensorboard)
         self.title = f"{config.dataset} {config.model}, {config.optimizer}"
+        if self.overfit:
+            self.title += f", one batch of {config.overfit_batch} (--overfit-batch)"
 
     # --- checkpoints ----------------------------------------------------------------------
     def state(self) -> dict:
