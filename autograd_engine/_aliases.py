@@ -20,6 +20,11 @@ import sys
 
 ALIASES = {"autograd_engine.nn": "nn", "autograd_engine.optim": "optim"}
 
+# Subpackages of the engine reached as attributes after a bare ``import autograd_engine`` (as
+# ``torch.autograd``, ``torch.utils.data``, ``torch.distributions`` after ``import torch``), but
+# imported only on first use so that ``import autograd_engine`` stays fast.
+LAZY_SUBMODULES = frozenset({"autograd", "utils", "distributions", "jit", "accelerator"})
+
 
 class _AliasLoader(importlib.abc.Loader):
     def __init__(self, target: str):
@@ -49,7 +54,8 @@ def install() -> None:
 
 
 def lazy_attribute(package: str, name: str):
-    """``autograd_engine.nn`` etc. reached as attributes after a bare ``import autograd_engine``."""
-    if f"{package}.{name}" in ALIASES:
+    """``autograd_engine.nn``, ``.autograd`` etc. reached as attributes after a bare
+    ``import autograd_engine``."""
+    if f"{package}.{name}" in ALIASES or name in LAZY_SUBMODULES:
         return importlib.import_module(f"{package}.{name}")
     raise AttributeError(f"module {package!r} has no attribute {name!r}")

@@ -50,7 +50,14 @@ def _numerical_jacobian(func, inputs, i: int, eps: float) -> list:
     return [xp.stack(c, axis=1) if c else None for c in columns]  # (n_out, n_in)
 
 
-def _analytical_jacobian(func, inputs, i: int, outputs) -> list:
+def _unsupported(option: str, what: str) -> None:
+    raise NotImplementedError(
+        f"gradcheck({option}=True) checks {what}, which autograd_engine does not implement "
+        "(it has reverse-mode AD only, and no vmap); leave it False."
+    )
+
+
+def _analytical_jacobian(func, inputs, i: int, outputs, check_dtypes: bool = False) -> list:
     """Rows d(out[j])/d(inputs[i]) by one vector-Jacobian product per output element."""
     x = inputs[i]
     jacobians = []
@@ -70,6 +77,11 @@ def _analytical_jacobian(func, inputs, i: int, outputs) -> list:
                 retain_graph=True,
                 allow_unused=True,
             )
+            if check_dtypes and g is not None and g.dtype != x.dtype:
+                raise GradcheckError(
+                    f"Gradient has dtype mismatch: the gradient of input {i} has dtype "
+                    f"{g.dtype} but the input is {x.dtype}"
+                )
             rows.append(xp.zeros(x.array.size) if g is None else g.array.reshape(-1).astype("f8"))
         jacobians.append(xp.stack(rows, axis=0) if rows else xp.zeros((0, x.array.size)))
     return jacobians
@@ -83,6 +95,15 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_batched_forward_grad: bool = False,
+    check_forward_ad: bool = False,
+    check_backward_ad: bool = True,
+    fast_mode: bool = False,
+    masked: bool | None = None,
 ) -> bool:
     """Check the analytic gradients of ``func`` at ``inputs`` against central finite
     differences (``torch.autograd.gradcheck``).
@@ -96,12 +117,29 @@ def gradcheck(
         inputs: a tensor or tuple of tensors (and other arguments, passed through).
         eps, atol, rtol: the perturbation and tolerances (PyTorch's defaults).
         raise_exception: raise :class:`GradcheckError` on mismatch instead of returning False.
+        nondet_tol: how far two backward passes on the same input may differ (0: identical).
+        check_grad_dtypes: also require each gradient to have its input's dtype.
+        check_backward_ad: compare the gradients (with False there is nothing left to check).
+        check_undefined_grad, fast_mode, masked: accepted for PyTorch compatibility. NOTE: the
+            engine always passes defined gradients to backward, so there is no undefined-grad
+            case to check; ``fast_mode`` runs the full check (same verdict, slower).
+        check_batched_grad, check_batched_forward_grad, check_forward_ad: raise
+            NotImplementedError when True (no vmap, no forward-mode AD here).
 
     Example::
 
         x = ag.randn(3, dtype=ag.float64, requires_grad=True)
         assert ag.gradcheck(lambda t: (t * t).sin(), (x,))
     """
+    if check_batched_grad:
+        _unsupported("check_batched_grad", "batched gradients (vmap)")
+    if check_batched_forward_grad:
+        _unsupported("check_batched_forward_grad", "batched forward gradients (vmap)")
+    if check_forward_ad:
+        _unsupported("check_forward_ad", "forward-mode AD")
+    if masked:
+        raise NotImplementedError("gradcheck(masked=True) is for sparse tensors, which "
+                                  "autograd_engine does not have.")  # fmt: skip
     inputs = _as_tuple(inputs)
     differentiable = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not differentiable:
@@ -113,10 +151,25 @@ def gradcheck(
                 "in single precision are unreliable. Use .double() inputs.",
                 stacklevel=2,
             )
+    if not check_backward_ad:
+        return True
     with enable_grad():
         outputs = _outputs(func, inputs)
         for i in differentiable:
-            analytic = _analytical_jacobian(func, inputs, i, outputs)
+            analytic = _analytical_jacobian(func, inputs, i, outputs, check_grad_dtypes)
+            again = _analytical_jacobian(func, inputs, i, outputs)
+            for a, b in zip(analytic, again):
+                xp = array_backend.get_array_module(a)
+                if not bool(xp.all(xp.abs(a - b) <= nondet_tol)):
+                    msg = (
+                        "Backward is not reentrant, i.e., running backward with same input and "
+                        "grad_output multiple times gives different values, although analytical "
+                        "gradient matches numerical gradient. The tolerance for nondeterminism "
+                        f"was {nondet_tol}."
+                    )
+                    if raise_exception:
+                        raise GradcheckError(msg)
+                    return False
             numeric = _numerical_jacobian(func, inputs, i, eps)
             for k, (a, n) in enumerate(zip(analytic, numeric)):
                 if n is None:
@@ -142,11 +195,26 @@ def gradgradcheck(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    gen_non_contig_grad_outputs: bool = False,
     raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_fwd_over_rev: bool = False,
+    check_rev_over_rev: bool = True,
+    fast_mode: bool = False,
+    masked: bool = False,
 ) -> bool:
     """Check second derivatives: gradcheck of the vector-Jacobian product of ``func``
     (``torch.autograd.gradgradcheck``). ``grad_outputs`` default to fixed random tensors that
-    require grad, so the check covers them too."""
+    require grad, so the check covers them too. The options are :func:`gradcheck`'s;
+    ``gen_non_contig_grad_outputs`` makes the default ``grad_outputs`` non-contiguous views;
+    ``check_fwd_over_rev=True`` raises NotImplementedError (no forward-mode AD)."""
+    if check_fwd_over_rev:
+        _unsupported("check_fwd_over_rev", "forward-over-reverse derivatives")
+    if not check_rev_over_rev:
+        return True
     inputs = _as_tuple(inputs)
     with enable_grad():
         outputs = _outputs(func, inputs)
@@ -156,6 +224,8 @@ def gradgradcheck(
         for o in outputs:
             v = gen.standard_normal(o.array.shape)
             v = array_backend.asarray(v, o.device, dtype=o.array.dtype)
+            if gen_non_contig_grad_outputs and v.ndim >= 1 and v.size > 1:
+                v = v.repeat(2, axis=-1)[..., ::2]  # the same values, every other element
             g = Tensor._make(v)
             g.requires_grad = True
             grad_outputs.append(g)
@@ -183,4 +253,8 @@ def gradgradcheck(
         atol=atol,
         rtol=rtol,
         raise_exception=raise_exception,
+        nondet_tol=nondet_tol,
+        check_grad_dtypes=check_grad_dtypes,
+        check_batched_grad=check_batched_grad,
+        masked=masked,
     )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextvars
+import weakref
 from typing import Any
 
 from . import anomaly as _anomaly
@@ -14,6 +16,11 @@ from .views import refresh_view
 
 _ARRAY_TYPES = array_backend.ARRAY_TYPES
 _as_array = array_backend.ensure_array
+
+# Saved-tensor hooks (``autograd.graph.saved_tensors_hooks``): a per-thread stack of
+# ``(pack_hook, unpack_hook)`` pairs; the innermost pair applies to what nodes save.
+_saved_hooks = contextvars.ContextVar("autograd_engine.saved_tensors_hooks", default=())
+saved_hooks = _saved_hooks.get
 
 
 class Node:
@@ -46,6 +53,7 @@ class Node:
     _retain = None  # the keeper installed by ``Tensor.retain_grad()``; runs after the hooks
     _trace = None  # the creation stack, recorded in anomaly mode
     backward_arrays = None  # optional: backward on arrays, used outside create_graph
+    _unpack = None  # the unpack hook, when saved-tensor hooks packed what this node saved
 
     # --- what forward saves -------------------------------------------------------------
     def save_inputs(self, *indices: int) -> None:
@@ -78,6 +86,8 @@ class Node:
         saved = self._saved
         if saved is None:
             self._raise_freed()
+        if self._unpack is not None:
+            return tuple([unpack_saved(self, r) for r in saved])
         versions = self._saved_versions
         for i, (t, v) in enumerate(zip(saved, versions)):
             vc = t._vc  # None: never written, still at version 0
@@ -100,6 +110,8 @@ class Node:
         saved = self._saved
         if saved is None:
             self._raise_freed()
+        if self._unpack is not None:
+            return tuple([unpack_saved(self, r).array for r in saved])
         values = []
         for t, v in zip(saved, self._saved_versions):
             vc = t._vc
@@ -113,6 +125,20 @@ class Node:
             else:
                 values.append(self._out_data)
         return tuple(values)
+
+    def saves(self, t: Tensor) -> bool:
+        """Whether ``t`` is one of the inputs this node saved (packed by hooks or not)."""
+        return any(s is t or (type(s) is _Packed and s.source == id(t)) for s in self._saved)
+
+    def _pack(self, result: Tensor) -> None:
+        """Saved-tensor hooks are on: hand the saved inputs and output to the pack hook."""
+        hooks = _saved_hooks.get()
+        records = [pack_saved(hooks, t) for t in self._saved]
+        if self._save_out:
+            records.append(pack_saved(hooks, result, output=True))
+            self._out_data = None  # the hook keeps what it wants of it
+        self._saved = tuple(records)
+        self._unpack = hooks[-1][1]
 
     def _raise_freed(self):
         raise RuntimeError(
@@ -215,6 +241,8 @@ class Node:
             _anomaly.record(self)
         result._requires_grad = True
         result.grad_fn = self
+        if (saved or self._save_out) and _saved_hooks.get():
+            self._pack(result)
         return result
 
     def _shape_error(self, inputs, exc) -> Exception:
@@ -266,6 +294,60 @@ class _ModifiedArray:
 
     def __getattr__(self, name):
         self._raise()
+
+
+class _Packed:
+    """A saved tensor as the pack hook returned it, with what is needed to give the unpacked
+    tensor the saved one's place in the graph (its grad_fn, or the leaf it came from)."""
+
+    __slots__ = ("packed", "source", "requires_grad", "output", "grad_fn", "leaf")
+
+
+def pack_saved(hooks: tuple, t: Tensor, output: bool = False) -> _Packed:
+    """Pass ``t`` to the innermost pack hook; ``output``: ``t`` is the saving node's output."""
+    version = t._version
+    packed = hooks[-1][0](t)
+    if t._version != version:
+        raise RuntimeError(
+            "A saved tensor pack hook is modifying its input in place. Tensors provided as input "
+            "to pack hook cannot be modified by in-place operations as this can lead to "
+            "unexpected side-effects. Return a modified copy (e.g. t.clone()) instead."
+        )
+    rec = _Packed()
+    rec.packed, rec.source, rec.requires_grad, rec.output = packed, id(t), t.requires_grad, output
+    rec.grad_fn = None if output else t.grad_fn
+    # NOTE: a weak reference to a leaf: the hooks may be there to let the saved data go.
+    rec.leaf = weakref.ref(t) if t.requires_grad and t.grad_fn is None and not output else None
+    return rec
+
+
+def unpack_saved(node: Node, rec: _Packed) -> Tensor:
+    """The unpack hook's tensor, in the saved tensor's place in the graph (PyTorch: the
+    unpacked tensor has the original's grad_fn; in-place checks do not apply with hooks)."""
+    data = node._unpack(rec.packed)
+    if not isinstance(data, Tensor):
+        raise TypeError(
+            "Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
+            f"{type(data).__name__}"
+        )
+    if not rec.requires_grad:
+        return data
+    t = Tensor._make(data.array)
+    t._requires_grad = True
+    if rec.output:
+        t.grad_fn = node
+    elif rec.grad_fn is not None:
+        t.grad_fn = rec.grad_fn
+    else:
+        leaf = rec.leaf()
+        if leaf is not None:  # an identity node into the leaf, so its gradient still arrives
+            from .ops.arith import Clone  # NOTE: an ordinary op; imported here, used rarely
+
+            alias = Clone()
+            alias.next_edges, alias.needs_input_grad = (leaf,), (True,)
+            alias.in_shapes = (leaf.array.shape,)
+            t.grad_fn = alias
+    return t
 
 
 class _Modified(Tensor):

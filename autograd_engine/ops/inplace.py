@@ -219,7 +219,7 @@ def _record(t: Tensor, compute, others, needs_old) -> Tensor:
         out = Copy()(old, out)
     node = out.grad_fn
     _check_result(t, out.array)
-    saved_old = any(s is old for s in node._saved)
+    saved_old = node.saves(old)
     if saved_old or needs_old is False:
         if saved_old and needs_old is not False:
             old.array = old.array.copy()

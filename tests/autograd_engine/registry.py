@@ -471,3 +471,4 @@ SPECS += _load_extra(_TESTS / "autograd_engine" / "registry_conv.py", "CONV_SPEC
 SPECS += _load_extra(_TESTS / "autograd_engine" / "registry_inplace.py", "INPLACE_SPECS")
 SPECS += _load_extra(_TESTS / "nn" / "registry_nn.py", "NN_SPECS")
 SPECS += _load_extra(_TESTS / "autograd_engine" / "registry_seq.py", "SEQ_SPECS")
+SPECS += _load_extra(_TESTS / "autograd_engine" / "registry_autograd.py", "AUTOGRAD_SPECS")
