@@ -57,5 +57,9 @@ def lazy_attribute(package: str, name: str):
     """``autograd_engine.nn``, ``.autograd`` etc. reached as attributes after a bare
     ``import autograd_engine``."""
     if f"{package}.{name}" in ALIASES or name in LAZY_SUBMODULES:
-        return importlib.import_module(f"{package}.{name}")
+        try:
+            return importlib.import_module(f"{package}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{package}.{name}":
+                raise  # the module exists but something it imports is missing
     raise AttributeError(f"module {package!r} has no attribute {name!r}")

@@ -197,6 +197,11 @@ def manual_seed(seed: int) -> None:
     _generators.by_device.clear()
 
 
+def seed_device(dev: Device, seed: int) -> None:
+    """Reseed the default generator of ``dev`` only (``torch.cuda.manual_seed``)."""
+    _generators.by_device[dev] = new_generator(dev, int(seed))
+
+
 def initial_seed() -> int | None:
     return _generators.seed
 
