@@ -1,8 +1,8 @@
 """Sequence models, forward and backward: ``nn.LSTM`` and ``nn.GRU`` (two layers, 128 -> 256,
 35 steps at batch 32, as in PyTorch's word-language-model example), an ``nn.LSTMCell`` loop
 (two cells 51 wide unrolled over 50 steps, as in its time-sequence example) and a causal
-transformer (4 ``nn.TransformerEncoderLayer`` blocks, 4 heads, 128 wide, context 64, batch 16:
-the size of a small character-level GPT).
+transformer (4 pre-norm ``nn.TransformerEncoderLayer`` blocks, 4 heads, 128 wide, context 64,
+batch 16: the size of a small character-level GPT), with GELU and with ReLU.
 
 The same weights and inputs on both sides; the step is forward, ``out.square().mean()`` and
 backward (no optimizer: the layers are what is measured). PyTorch CPU eager is the
@@ -101,27 +101,27 @@ def _cell_loop(ctx: Context, size: dict) -> dict:
     return sides
 
 
-def _transformer_stack(nn_module, size: dict):
+def _transformer_stack(nn_module, size: dict, activation: str):
     layer = nn_module.TransformerEncoderLayer(
         size["width"],
         size["heads"],
         dim_feedforward=4 * size["width"],
         dropout=0.0,
-        activation="gelu",
+        activation=activation,
         batch_first=True,
         norm_first=True,
     )
     return nn_module.TransformerEncoder(layer, size["layers"], enable_nested_tensor=False)
 
 
-def _transformer(ctx: Context, size: dict) -> dict:
+def _transformer(ctx: Context, size: dict, activation: str) -> dict:
     import autograd_engine as ag
     import nn
 
     x = ctx.randn(size["batch"], size["context"], size["width"])
     n = size["context"]
     sides = {"ours": None, "ref": None, "torch": None}
-    ours = _transformer_stack(nn, size)
+    ours = _transformer_stack(nn, size, activation)
     mask = nn.Transformer.generate_square_subsequent_mask(n, device=ag.device(ctx.device))
 
     def run_ours(m, x):
@@ -129,7 +129,7 @@ def _transformer(ctx: Context, size: dict) -> dict:
 
     if ctx.torch is not None:
         torch = ctx.torch
-        theirs = _transformer_stack(torch.nn, size)
+        theirs = _transformer_stack(torch.nn, size, activation)
         _copy_weights(ctx, ours, theirs)
         tmask = torch.nn.Transformer.generate_square_subsequent_mask(n, device=ctx.torch_device)
 
@@ -175,20 +175,23 @@ def rows(ctx: Context) -> list[Row]:
             note="Python loop: per-step overhead",
         )
     )
-    row = Row(
-        f"transformer {tr['layers']}x{tr['width']} h{tr['heads']} ctx{tr['context']} "
-        f"b{tr['batch']}",
-        "sequence",
-        f"{tr['layers']} causal pre-norm nn.TransformerEncoderLayer({tr['width']}, "
-        f"{tr['heads']} heads, GELU) forward + backward at context {tr['context']}, batch "
-        f"{tr['batch']}",
-        {},
-        target=target,
-        note="fused scaled_dot_product_attention",
-    )
-    if hasattr(nn, "TransformerEncoderLayer"):
-        row.sides = _transformer(ctx, tr)
-    else:
-        row.skip = "nn.TransformerEncoderLayer does not exist yet"
-    out.append(row)
+    for activation in ("gelu", "relu"):
+        row = Row(
+            f"transformer {tr['layers']}x{tr['width']} h{tr['heads']} ctx{tr['context']} "
+            f"b{tr['batch']} {activation}",
+            "sequence",
+            f"{tr['layers']} causal pre-norm nn.TransformerEncoderLayer({tr['width']}, "
+            f"{tr['heads']} heads, {activation}) forward + backward at context "
+            f"{tr['context']}, batch {tr['batch']}",
+            {},
+            target=target,
+            note="fused attention weights; exact GELU (erf)"
+            if activation == "gelu"
+            else "fused attention weights",
+        )
+        if hasattr(nn, "TransformerEncoderLayer"):
+            row.sides = _transformer(ctx, tr, activation)
+        else:
+            row.skip = "nn.TransformerEncoderLayer does not exist yet"
+        out.append(row)
     return out

@@ -39,6 +39,7 @@ from .activation import (
     tanhshrink,
     threshold,
 )
+from .attention import multi_head_attention_forward, scaled_dot_product_attention
 from .layers import (
     bilinear,
     dropout,

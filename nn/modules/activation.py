@@ -7,10 +7,14 @@ from __future__ import annotations
 import autograd_engine as ag
 
 from .. import functional as F
+from .. import init
+from ..functional.attention import mha_forward
 from ..parameter import Parameter
+from .linear import Linear, _factory
 from .module import Module
 
 __all__ = [
+    "MultiheadAttention",
     "ReLU",
     "ReLU6",
     "LeakyReLU",
@@ -354,3 +358,154 @@ class Softmin(_SoftmaxLike):
     """softmax(-x) along ``dim`` (``torch.nn.Softmin``)."""
 
     _fn = staticmethod(F.softmin)
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """``MultiheadAttention.out_proj``: a ``Linear`` under PyTorch's class name (its repr)."""
+
+
+class MultiheadAttention(Module):
+    """Multi-head attention (``torch.nn.MultiheadAttention``):
+    ``Concat(head_1, ..., head_H) W_O`` with ``head_i = softmax(Q W_i^Q (K W_i^K)^T /
+    sqrt(d)) V W_i^V``.
+
+    Args:
+        embed_dim: the model width E (split over the heads).
+        num_heads: the number of heads (E must be divisible by it).
+        dropout: dropout on the attention weights, in training (default 0).
+        bias: learn ``in_proj_bias`` and ``out_proj.bias`` (default ``True``).
+        add_bias_kv: learn ``bias_k``/``bias_v``, one extra key and value step.
+        add_zero_attn: append a step of zeros to the keys and values.
+        kdim, vdim: the key and value widths (default E); if either differs from E the
+            projections are ``q_proj_weight``, ``k_proj_weight``, ``v_proj_weight`` instead
+            of the packed ``in_proj_weight`` ``(3E, E)``.
+        batch_first: inputs and output are ``(N, L, E)`` instead of ``(L, N, E)``.
+
+    Forward ``(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+    average_attn_weights=True, is_causal=False)``: masks are bool (``True`` = masked out) or
+    float (added to the scores); ``key_padding_mask`` ``(N, S)``; ``attn_mask`` ``(L, S)`` or
+    ``(N * num_heads, L, S)``; ``is_causal`` is a hint that ``attn_mask`` is the causal mask.
+    Returns ``(attn_output, attn_weights)``: the weights ``(N, L, S)`` averaged over the
+    heads (``(N, H, L, S)`` without ``average_attn_weights``), or ``None`` without
+    ``need_weights``.
+
+    Example::
+
+        >>> mha = nn.MultiheadAttention(64, 8, batch_first=True)
+        >>> x = ag.randn(2, 10, 64)
+        >>> out, weights = mha(x, x, x)
+        >>> out.shape, weights.shape
+        ((2, 10, 64), (2, 10, 10))
+    """
+
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        add_bias_kv: bool = False,
+        add_zero_attn: bool = False,
+        kdim: int | None = None,
+        vdim: int | None = None,
+        batch_first: bool = False,
+        device=None,
+        dtype=None,
+    ) -> None:
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(
+                f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} "
+                f"and num_heads={num_heads} instead"
+            )
+        super().__init__()
+        factory = _factory(device, dtype)
+        self.embed_dim = embed_dim
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.batch_first = batch_first
+        self.head_dim = embed_dim // num_heads
+        if self.head_dim * num_heads != embed_dim:
+            raise AssertionError("embed_dim must be divisible by num_heads")
+        if not self._qkv_same_embed_dim:
+            self.q_proj_weight = Parameter(ag.empty(embed_dim, embed_dim, **factory))
+            self.k_proj_weight = Parameter(ag.empty(embed_dim, self.kdim, **factory))
+            self.v_proj_weight = Parameter(ag.empty(embed_dim, self.vdim, **factory))
+            self.register_parameter("in_proj_weight", None)
+        else:
+            self.in_proj_weight = Parameter(ag.empty(3 * embed_dim, embed_dim, **factory))
+            self.register_parameter("q_proj_weight", None)
+            self.register_parameter("k_proj_weight", None)
+            self.register_parameter("v_proj_weight", None)
+        if bias:
+            self.in_proj_bias = Parameter(ag.empty(3 * embed_dim, **factory))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = NonDynamicallyQuantizableLinear(
+            embed_dim, embed_dim, bias=bias, device=device, dtype=dtype
+        )
+        if add_bias_kv:
+            self.bias_k = Parameter(ag.empty(1, 1, embed_dim, **factory))
+            self.bias_v = Parameter(ag.empty(1, 1, embed_dim, **factory))
+        else:
+            self.register_parameter("bias_k", None)
+            self.register_parameter("bias_v", None)
+        self.add_zero_attn = add_zero_attn
+        self._reset_parameters()
+
+    def _reset_parameters(self) -> None:
+        """PyTorch's: Xavier-uniform projections, zero biases, Xavier-normal ``bias_k/v``
+        (``out_proj.weight`` keeps Linear's default)."""
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
+        if self.in_proj_bias is not None:
+            init.constant_(self.in_proj_bias, 0.0)
+            init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
+            init.xavier_normal_(self.bias_v)
+
+    def forward(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights: bool = True,
+        attn_mask=None,
+        average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ):
+        separate = None
+        if not self._qkv_same_embed_dim:
+            separate = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
+        return mha_forward(
+            query,
+            key,
+            value,
+            self.num_heads,
+            self.in_proj_weight,
+            self.in_proj_bias,
+            self.bias_k,
+            self.bias_v,
+            self.add_zero_attn,
+            self.dropout,
+            self.out_proj.weight,
+            self.out_proj.bias,
+            training=self.training,
+            key_padding_mask=key_padding_mask,
+            need_weights=need_weights,
+            attn_mask=attn_mask,
+            separate=separate,
+            average_attn_weights=average_attn_weights,
+            is_causal=is_causal,
+            batch_first=self.batch_first and query.ndim == 3,
+            embed_dim_to_check=self.embed_dim,
+        )

@@ -1,6 +1,7 @@
 """Gradient-test registry rows for the sequence ops (``SEQ_SPECS``, loaded by ``registry.py``):
 the fused recurrent layer nodes of ``ops/rnn.py`` over packed and plain sequences, both
-directions, with and without biases and the LSTM projection."""
+directions, with and without biases and the LSTM projection; the attention-weights node with
+its masks and causal option, and scaled dot-product attention with grouped-query heads."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from registry import OpSpec
 
+import autograd_engine as ag
+import nn.functional as F
 from autograd_engine import ops
 
 
@@ -87,5 +90,59 @@ SEQ_SPECS: list[OpSpec] = [
         (ops.RNNLayer,),
         case=recurrent_case(1, 1),
         second_order=False,
+    ),
+]
+
+
+@st.composite
+def attention_case(draw):
+    """Queries ``(B, L, E)``, keys ``(B, S, E)`` and maybe an additive float mask (drawn, so
+    differentiated) or a bool mask that may remove every key of a row (a constant)."""
+    b, length, source, e = (draw(st.integers(1, 3)) for _ in range(4))
+    shapes = [(b, length, e), (b, source, e)]
+    mask = draw(st.sampled_from(["none", "float", "float_rows", "bool"]))
+    if mask == "float":
+        shapes.append((length, source))
+    elif mask == "float_rows":
+        shapes.append((b, 1, source))
+    keep = None
+    if mask == "bool":
+        n = b * length * source
+        keep = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+        keep = keep.reshape(b, length, source)
+    kwargs = {
+        "keep": keep,
+        "scale": draw(st.sampled_from([None, 0.5])),
+        "is_causal": draw(st.booleans()),
+    }
+    return tuple(shapes), kwargs
+
+
+def _attention(q, k, *mask, keep, scale, is_causal):
+    if keep is not None:
+        bias = np.where(keep, 0.0, -np.inf)
+        mask = (ag.tensor(bias, device=q.device),)
+    return ops.attention_weights(q, k, mask[0] if mask else None, scale, is_causal)
+
+
+@st.composite
+def sdpa_case(draw):
+    """Multi-head q ``(B, Hq, L, E)`` with k, v of ``Hq`` or fewer heads (grouped-query)."""
+    b, length, source, e = (draw(st.integers(1, 2)) for _ in range(4))
+    kv_heads = draw(st.integers(1, 2))
+    heads = kv_heads * draw(st.integers(1, 2))
+    shapes = ((b, heads, length, e), (b, kv_heads, source, e), (b, kv_heads, source, 2))
+    return shapes, {"is_causal": draw(st.booleans())}
+
+
+SEQ_SPECS += [
+    OpSpec("attention_weights", _attention, (ops.AttentionWeights,), case=attention_case()),
+    OpSpec(
+        "scaled_dot_product_attention",
+        lambda q, k, v, is_causal: F.scaled_dot_product_attention(
+            q, k, v, is_causal=is_causal, enable_gqa=True
+        ),
+        (),
+        case=sdpa_case(),
     ),
 ]
