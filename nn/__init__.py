@@ -15,5 +15,5 @@ Example::
 from . import functional, init, utils
 from .modules import *  # noqa: F403
 from .modules import Module, RemovableHandle
-from .parameter import Buffer, Parameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from .summary import ModelSummary, summary

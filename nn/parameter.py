@@ -6,7 +6,7 @@ from __future__ import annotations
 import autograd_engine as ag
 from autograd_engine.tensor import Tensor
 
-__all__ = ["Parameter", "Buffer"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"]
 
 
 class Parameter(Tensor):
@@ -74,3 +74,65 @@ class Buffer(Tensor):
             data = data.array
         super().__init__(data if data is not None else ag.empty(0).array)
         self.persistent = persistent
+
+
+class UninitializedTensorMixin:
+    """What the uninitialized tensors of lazy modules share: no shape until
+    :meth:`materialize` gives them one (``torch.nn.parameter.UninitializedTensorMixin``)."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Allocate ``shape`` (uninitialized values) on the tensor's device and dtype (or the
+        given ones) and become a plain ``cls_to_become`` (Parameter or Tensor) in place."""
+        dev = ag.device(device) if device is not None else self.device
+        dtype = dtype if dtype is not None else self.array.dtype
+        self.array = dev.xp.empty(tuple(int(s) for s in shape), dtype=dtype)
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. This error "
+            "usually happens in `load_state_dict` when trying to load an uninitialized "
+            "parameter into an initialized one. Call `forward` to initialize the parameters "
+            "before accessing their attributes."
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    __str__ = __repr__
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A parameter of a lazy module whose shape is not known yet
+    (``torch.nn.parameter.UninitializedParameter``); the module's first forward (or
+    ``load_state_dict``) materializes it into an ordinary ``Parameter``, the same object."""
+
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None):
+        super().__init__(ag.empty(0, device=device, dtype=dtype), requires_grad)
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, self.device, self.array.dtype)
+        return memo[id(self)]
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer of a lazy module whose shape is not known yet
+    (``torch.nn.parameter.UninitializedBuffer``)."""
+
+    __slots__ = ()  # the layout of a Tensor, so that it can become one in place
+    cls_to_become = Tensor
+
+    def __init__(self, requires_grad: bool = False, device=None, dtype=None):
+        super().__init__(ag.empty(0, device=device, dtype=dtype).array)
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(False, self.device, self.array.dtype)
+        return memo[id(self)]

@@ -4,6 +4,7 @@ from .activation import *  # noqa: F403
 from .arith import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
+from .fold import *  # noqa: F403
 from .inplace import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .loss import *  # noqa: F403

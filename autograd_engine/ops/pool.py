@@ -1,6 +1,6 @@
-"""Pooling: ``max_pool2d``, ``avg_pool2d`` and ``adaptive_avg_pool2d``, and their 1-D forms run
-over a plane of height 1. Each pool node's backward is its adjoint node (``MaxPool2dGrad``,
-``AvgPool2dGrad``), whose backward is the pool again."""
+"""Pooling: ``max_pool2d``, ``avg_pool2d``, ``adaptive_avg_pool2d`` and ``adaptive_max_pool2d``,
+and their 1-D forms run over a plane of height 1. Each pool node's backward is its adjoint
+node (``MaxPool2dGrad``, ``AvgPool2dGrad``), whose backward is the pool again."""
 
 from __future__ import annotations
 
@@ -428,6 +428,70 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     return adaptive_avg_pool2d(_plane(op, input), size).squeeze(-2)
 
 
+def _adaptive_sizes(op: str, output_size, spatial) -> tuple[int, ...]:
+    n = len(spatial)
+    if isinstance(output_size, numbers.Integral):
+        output_size = (output_size,) * n
+    if not isinstance(output_size, (tuple, list)) or len(output_size) != n:
+        raise ValueError(
+            f"{op}: output_size must be an int or {n} ints (None keeps the input size), got "
+            f"{output_size!r}"
+        )
+    sizes = tuple(s if o is None else int(o) for o, s in zip(output_size, spatial))
+    if min(sizes) < 1:
+        raise RuntimeError(f"{op}: output_size must be positive, got {sizes}")
+    return sizes
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of ``(N, C, H, W)`` or ``(C, H, W)`` input to a fixed ``output_size``
+    (``torch.nn.functional.adaptive_max_pool2d``).
+
+    Window i along an axis of length L spans [floor(i*L/out), ceil((i+1)*L/out)); the gradient
+    goes to each window's first maximum. With ``return_indices`` also returns the flat index
+    (into H*W) of each maximum.
+    """
+    op = "adaptive_max_pool2d"
+    if input.ndim not in (3, 4):
+        raise RuntimeError(
+            f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape "
+            f"{tuple(input.shape)}"
+        )
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    n, c, h, w = x.shape
+    oh, ow = _adaptive_sizes(op, output_size, (h, w))
+    if h % oh == 0 and w % ow == 0:
+        out = max_pool2d(x, (h // oh, w // ow), return_indices=True)
+        values, index = out
+    else:
+        xp = array_backend.get_array_module(x.array)
+        flat = xp.empty((n, c, oh, ow), dtype="int64")
+        for i in range(oh):
+            h0, h1 = (i * h) // oh, -((-(i + 1) * h) // oh)
+            for j in range(ow):
+                w0, w1 = (j * w) // ow, -((-(j + 1) * w) // ow)
+                window = x.array[:, :, h0:h1, w0:w1].reshape(n, c, -1)
+                local = window.argmax(-1)  # the first maximum (NaN counts as the maximum)
+                flat[:, :, i, j] = (h0 + local // (w1 - w0)) * w + w0 + local % (w1 - w0)
+        rows = xp.arange(n).reshape(n, 1, 1, 1)
+        chans = xp.arange(c).reshape(1, c, 1, 1)
+        values = x.reshape(n, c, h * w)[rows, chans, flat]
+        index = Tensor._make(flat)
+    if input.ndim == 3:
+        values, index = values.squeeze(0), index.squeeze(0)
+    return (values, index) if return_indices else values
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of ``(N, C, L)`` or ``(C, L)`` input to length ``output_size``
+    (``torch.nn.functional.adaptive_max_pool1d``)."""
+    op = "adaptive_max_pool1d"
+    size = lift_1d(output_size, "output_size", op, 1)
+    out = adaptive_max_pool2d(_plane(op, input), size, True)
+    values, index = out[0].squeeze(-2), out[1].squeeze(-2)
+    return (values, index) if return_indices else values
+
+
 __all__ = [
     "MaxPool2d",
     "MaxPool2dGrad",
@@ -435,6 +499,8 @@ __all__ = [
     "AvgPool2dGrad",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
     "avg_pool1d",
     "avg_pool2d",
     "max_pool1d",

@@ -7,6 +7,8 @@ from autograd_engine.ops.normalization import batch_norm, group_norm, layer_norm
 from autograd_engine.ops.pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
     max_pool1d,
@@ -40,6 +42,7 @@ from .activation import (
     threshold,
 )
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
+from .distance import cosine_similarity, pairwise_distance
 from .layers import (
     bilinear,
     dropout,
@@ -64,3 +67,4 @@ from .loss import (
     nll_loss,
     smooth_l1_loss,
 )
+from .vision import fold, interpolate, pixel_shuffle, pixel_unshuffle, unfold, upsample

@@ -595,6 +595,11 @@ class Module:
         """Every state_dict key with the Tensor it loads into."""
         return self.state_dict(keep_vars=True)
 
+    def _prepare_state(self, state_dict: Mapping[str, Any], prefix: str) -> None:
+        """Called by ``load_state_dict`` on every submodule before anything is checked (this
+        module's keys start with ``prefix``): lazy modules size their uninitialized
+        parameters from the state_dict here, as PyTorch's load pre-hook does."""
+
     def _optional_state(self) -> tuple[str, ...]:
         """Names of this module's state that a loaded state_dict may omit (they are then left
         as they are). Subclasses override (BatchNorm: ``num_batches_tracked``, as PyTorch does
@@ -633,6 +638,8 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        for prefix, module in self.named_modules():
+            module._prepare_state(state_dict, prefix + "." if prefix else "")
         targets = self._state_targets()
         optional = set()
         for prefix, module in self.named_modules():

@@ -13,8 +13,10 @@ import nn.functional as F
 from autograd_engine.ops import (
     BinaryCrossEntropy,
     BinaryCrossEntropyWithLogits,
+    Fold,
     Linear,
     SoftmaxCrossEntropy,
+    Unfold,
 )
 
 REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
@@ -260,5 +262,111 @@ NN_SPECS: list[OpSpec] = [
                 ).map(lambda p: (((1, s[0], s[1]),), {"pad": p, "mode": mode}))
             )
         ),
+    ),
+]
+
+
+@st.composite
+def unfold_case(draw):
+    """An image (N, C, H, W) and unfold's arguments with at least one block."""
+    kernel = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    dilation = (draw(st.integers(1, 2)), 1)
+    padding = (draw(st.integers(0, 1)), draw(st.integers(0, 1)))
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    h = draw(st.integers(dilation[0] * (kernel[0] - 1) + 1, 4))
+    w = draw(st.integers(kernel[1], 4))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)), h, w)
+    kwargs = {"kernel_size": kernel, "dilation": dilation, "padding": padding, "stride": stride}
+    return (shape,), kwargs
+
+
+def _fold_of_unfold_shape(draw_case):
+    """Fold's input: the columns of an unfold case, with the image size to fold back to."""
+    return draw_case.map(
+        lambda r: (
+            (
+                (
+                    r[0][0][0],
+                    r[0][0][1] * r[1]["kernel_size"][0] * r[1]["kernel_size"][1],
+                    _blocks(r[0][0][2:], r[1]),
+                ),
+            ),
+            {**r[1], "output_size": r[0][0][2:]},
+        )
+    )
+
+
+def _blocks(hw, kw) -> int:
+    n = 1
+    for d in range(2):
+        k, s, p, dl = (kw[a][d] for a in ("kernel_size", "stride", "padding", "dilation"))
+        n *= (hw[d] + 2 * p - dl * (k - 1) - 1) // s + 1
+    return n
+
+
+@st.composite
+def interpolate_case(draw):
+    mode = draw(st.sampled_from(["nearest", "nearest-exact", "linear", "bilinear", "area"]))
+    dims = {"linear": 1, "bilinear": 2}.get(mode, draw(st.integers(1, 2)))
+    shape = (1, draw(st.integers(1, 2))) + tuple(draw(st.integers(1, 4)) for _ in range(dims))
+    kwargs = {"mode": mode}
+    if mode in ("linear", "bilinear"):
+        kwargs["align_corners"] = draw(st.booleans())
+    if mode != "area" and draw(st.booleans()):
+        kwargs["scale_factor"] = draw(st.sampled_from([0.5, 1.5, 2.0]))
+        if shape[2:] and min(int(s * kwargs["scale_factor"]) for s in shape[2:]) < 1:
+            kwargs["scale_factor"] = 2.0
+    else:
+        kwargs["size"] = tuple(draw(st.integers(1, 5)) for _ in range(dims))
+    return (shape,), kwargs
+
+
+def _distinct(arrays) -> bool:
+    a = arrays[0].reshape(-1)
+    return a.size < 2 or bool(np.diff(np.sort(a)).min() > 1e-3)
+
+
+NN_SPECS += [
+    OpSpec("nn_unfold", lambda x, **kw: F.unfold(x, **kw), (Unfold, Fold), case=unfold_case()),
+    OpSpec(
+        "nn_fold",
+        lambda x, **kw: F.fold(x, **kw),
+        (Fold, Unfold),
+        case=_fold_of_unfold_shape(unfold_case()),
+    ),
+    OpSpec("nn_interpolate", lambda x, **kw: F.interpolate(x, **kw), (), case=interpolate_case()),
+    OpSpec(
+        "nn_pixel_shuffle_unshuffle",
+        lambda x, r: F.pixel_unshuffle(F.pixel_shuffle(x, r).sin(), r),
+        (),
+        case=st.sampled_from([1, 2]).map(lambda r: (((1, 2 * r * r, 2, 1),), {"r": r})),
+    ),
+    OpSpec(
+        "nn_adaptive_max_pool2d",
+        lambda x, size: F.adaptive_max_pool2d(x, size),
+        (),
+        case=st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3)).map(
+            lambda r: (((1, 2, r[0], r[1]),), {"size": (r[2], None)})
+        ),
+        unique=True,
+        second_order=False,
+    ),
+    OpSpec(
+        "nn_cosine_similarity",
+        lambda a, b, dim: F.cosine_similarity(a, b, dim=dim),
+        (),
+        case=st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(-2, 1)).map(
+            lambda r: (((r[0], r[1]), (r[0], r[1])), {"dim": r[2]})
+        ),
+        domain=(0.2, 2.0),
+    ),
+    OpSpec(
+        "nn_pairwise_distance",
+        lambda a, b, p: F.pairwise_distance(a, b, p=p),
+        (),
+        case=st.tuples(st.integers(1, 3), st.integers(1, 3), st.sampled_from([1.0, 2.0, 3.0])).map(
+            lambda r: (((r[0], r[1]), (r[0], r[1])), {"p": r[2]})
+        ),
+        valid=lambda a: bool(np.all(np.abs(a[0] - a[1] + 1e-6) > 1e-2)),
     ),
 ]
