@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Sequence
 
 from . import anomaly as _anomaly
+from .array_backend import ARRAY_TYPES as _ARRAY_TYPES
 from .array_backend import ensure_array as _as_array
 from .grad_mode import grad_enabled as _grad_enabled
 from .grad_mode import set_grad_enabled
@@ -113,7 +114,10 @@ def run_backward(
             pending[node] = g
     deps = _count_consumers(pending)
     with set_grad_enabled(create_graph):
-        _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, create_graph)
+        if create_graph:
+            _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, True)
+        else:
+            _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph)
         _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, grads)
     return captured
 
@@ -137,42 +141,23 @@ def _count_consumers(roots) -> dict[Node, int]:
 
 
 def _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, create_graph):
-    """Run each node's backward once its gradient is complete, passing the results on: to
-    ``pending`` for nodes, to ``leaf_grads`` for leaves (broadcasting undone here, once).
-
-    Outside ``create_graph`` a node's ``backward_arrays`` runs where it has one, and a
-    gradient that arrives in pieces is summed into a buffer this call made, in place.
-    """
+    """Under ``create_graph``: run each node's Tensor ``backward`` (recorded) once its gradient
+    is complete, passing the results on: to ``pending`` for nodes, to ``leaf_grads`` for leaves
+    (broadcasting undone here, once)."""
     ready = [node for node in pending if deps[node] == 0]
     check_anomaly, check_nan = _anomaly.current()
     check_nan = check_anomaly and check_nan
-    sums: set[int] = set()  # ids of the summed arrays this call made and still owns
     while ready:
         node = ready.pop()
-        grad = pending.pop(node)
-        sums.discard(id(grad.array))  # handed on from here: it may now be shared
-        hooks = node._hooks
-        if hooks:
-            grad = _run_hooks(hooks, grad)
-        if node._retain is not None:
-            node._retain(grad)
-        if node in wanted_nodes:
-            captured[id(wanted_nodes[node])] = grad
+        grad = _before_backward(node, pending.pop(node), wanted_nodes, captured)
         try:
-            fast = None if create_graph else node.backward_arrays
-            if fast is not None:
-                in_grads = fast(grad.array)
-                if type(in_grads) is not tuple:
-                    in_grads = (in_grads,)
-                in_grads = [None if g is None else Tensor._make(_as_array(g)) for g in in_grads]
-            else:
-                in_grads = node.backward(grad)
-                if not isinstance(in_grads, tuple):
-                    in_grads = (in_grads,)
+            in_grads = node.backward(grad)
         except Exception as exc:
             if check_anomaly:
                 _add_forward_trace(exc, node)
             raise
+        if not isinstance(in_grads, tuple):
+            in_grads = (in_grads,)
         if check_nan:
             _check_finite(node, in_grads)
         if not retain_graph:
@@ -184,31 +169,111 @@ def _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, 
                 g = g.sum_to_size(shape)
             if isinstance(nxt, Node):
                 prev = pending.get(nxt)
-                if prev is None:
-                    pending[nxt] = g
-                elif create_graph:
-                    pending[nxt] = prev + g
-                else:  # NOTE: nothing is recorded: add the arrays, skip an Add dispatch
-                    pending[nxt] = _sum_into(prev, g, sums)
+                pending[nxt] = g if prev is None else prev + g
                 count = deps[nxt] - 1
                 deps[nxt] = count
                 if count == 0:
                     ready.append(nxt)
             else:
-                _add_leaf_grad(leaf_grads, nxt, g, sums)
+                _add_leaf_grad(leaf_grads, nxt, g)
 
 
-def _sum_into(prev: Tensor, g: Tensor, sums: set[int]) -> Tensor:
-    """``prev + g`` for two pieces of one gradient: in place when ``prev`` is a sum this call
-    made (so nothing else holds it), else into a new array that this call then owns."""
-    a, b = prev.array, g.array
+def _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph):
+    """The same walk when nothing is recorded (the common case), on backend arrays: a node's
+    ``backward_arrays`` runs where it has one (its Tensor ``backward`` elsewhere), and a
+    gradient that arrives in pieces is summed in place into a buffer this call made. Tensors
+    are made only for hooks, captures and leaves."""
+    pending = {node: g.array for node, g in pending.items()}
+    ready = [node for node in pending if deps[node] == 0]
+    check_anomaly, check_nan = _anomaly.current()
+    check_nan = check_anomaly and check_nan
+    sums: set[int] = set()  # ids of the summed arrays this call made and still owns
+    arrays: dict[int, list] = {}  # id(leaf) -> [leaf, gradient array]
+    while ready:
+        node = ready.pop()
+        grad = pending.pop(node)
+        sums.discard(id(grad))  # handed on from here: it may now be shared
+        if node._hooks is not None or node._retain is not None or node in wanted_nodes:
+            grad = _before_backward(node, Tensor._make(grad), wanted_nodes, captured).array
+        try:
+            fast = node.backward_arrays
+            if fast is not None:
+                in_grads = fast(grad)
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+            else:
+                in_grads = node.backward(Tensor._make(grad))
+                if not isinstance(in_grads, tuple):
+                    in_grads = (in_grads,)
+                in_grads = [None if g is None else g.array for g in in_grads]
+        except Exception as exc:
+            if check_anomaly:
+                _add_forward_trace(exc, node)
+            raise
+        if check_nan:
+            _check_finite(node, [None if g is None else Tensor._make(g) for g in in_grads])
+        if not retain_graph:
+            node.release()
+        for nxt, g, shape in zip(node.next_edges, in_grads, node.in_shapes):
+            if nxt is None or g is None:
+                continue
+            if type(g) not in _ARRAY_TYPES:
+                g = _as_array(g)  # NumPy gives scalars for operations on 0-d arrays
+            if g.shape != shape:
+                g = _sum_to(g, shape)
+            if isinstance(nxt, Node):
+                prev = pending.get(nxt)
+                pending[nxt] = g if prev is None else _sum_into(prev, g, sums)
+                count = deps[nxt] - 1
+                deps[nxt] = count
+                if count == 0:
+                    ready.append(nxt)
+            else:
+                entry = arrays.get(id(nxt))
+                if entry is None:
+                    arrays[id(nxt)] = [nxt, g]
+                else:
+                    entry[1] = _sum_into(entry[1], g, sums)
+    for key, (leaf, g) in arrays.items():
+        entry = leaf_grads.get(key)
+        if entry is None:
+            leaf_grads[key] = [leaf, Tensor._make(g)]
+        else:  # a root that is itself a leaf
+            entry[1] = Tensor._make(_as_array(entry[1].array + g))
+
+
+def _before_backward(node, grad: Tensor, wanted_nodes, captured) -> Tensor:
+    """A node's complete gradient meets its hooks, ``retain_grad`` and ``grad(inputs=...)``."""
+    hooks = node._hooks
+    if hooks:
+        grad = _run_hooks(hooks, grad)
+    if node._retain is not None:
+        node._retain(grad)
+    if node in wanted_nodes:
+        captured[id(wanted_nodes[node])] = grad
+    return grad
+
+
+def _sum_to(g, shape):
+    """``g`` summed down to ``shape``, undoing broadcasting (``Tensor.sum_to_size`` on arrays,
+    with the same reduction)."""
+    lead = g.ndim - len(shape)
+    kept = tuple(lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1)
+    if not kept:
+        return _as_array(g.sum(axis=tuple(range(lead))))
+    return _as_array(g.sum(axis=tuple(range(lead)) + kept, keepdims=True)).reshape(shape)
+
+
+def _sum_into(a, b, sums: set[int]):
+    """``a + b`` for two pieces of one gradient (arrays): in place when ``a`` is a sum this
+    call made (so nothing else holds it), else into a new array that this call then owns."""
     if id(a) in sums and a.dtype == b.dtype:
         a += b
-        return prev
+        return a
     out = _as_array(a + b)
     sums.discard(id(a))  # NOTE: ids are only meaningful while the array lives
     sums.add(id(out))
-    return Tensor._make(out)
+    return out
 
 
 def _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, roots) -> None:
@@ -247,14 +312,14 @@ def _run_hooks(hooks: dict, grad: Tensor) -> Tensor:
     return grad
 
 
-def _add_leaf_grad(leaf_grads: dict, leaf: Tensor, g: Tensor, sums=None) -> None:
+def _add_leaf_grad(leaf_grads: dict, leaf: Tensor, g: Tensor) -> None:
     entry = leaf_grads.get(id(leaf))
     if entry is None:
         leaf_grads[id(leaf)] = [leaf, g]
     elif _grad_enabled():  # create_graph: the sum is part of the recorded graph
         entry[1] = entry[1] + g
     else:
-        entry[1] = _sum_into(entry[1], g, set() if sums is None else sums)
+        entry[1] = Tensor._make(_as_array(entry[1].array + g.array))
 
 
 def _accumulate(
