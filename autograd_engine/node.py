@@ -212,23 +212,40 @@ class Node:
                 result._view_fn = root.grad_fn
         if not _grad_enabled():
             return result
-        requires_grad = False
-        for t in inputs:
-            if t._base is not None and t._base.grad_fn is not t._view_fn:
-                refresh_view(t)  # its base was rebased by an in-place op since it was made
-            if t._requires_grad:
-                requires_grad = True
-        if not requires_grad:
-            return result
-        edges, needs, shapes = [], [], []  # NOTE: one loop: 3x cheaper than three genexprs
-        for t in inputs:
-            fn, needed = t.grad_fn, t._requires_grad
-            edges.append(t if fn is None and needed else fn)
-            needs.append(needed)
-            shapes.append(t.array.shape)
-        self.next_edges = tuple(edges)
-        self.needs_input_grad = tuple(needs)
-        self.in_shapes = tuple(shapes)
+        if n == 2:  # NOTE: the commonest case spelled out: no lists, loops or tuple() calls
+            a, b = inputs
+            if a._base is not None and a._base.grad_fn is not a._view_fn:
+                refresh_view(a)  # its base was rebased by an in-place op since it was made
+            if b._base is not None and b._base.grad_fn is not b._view_fn:
+                refresh_view(b)
+            need_a, need_b = a._requires_grad, b._requires_grad
+            if not (need_a or need_b):
+                return result
+            fa, fb = a.grad_fn, b.grad_fn
+            self.next_edges = (
+                a if fa is None and need_a else fa,
+                b if fb is None and need_b else fb,
+            )
+            self.needs_input_grad = (need_a, need_b)
+            self.in_shapes = (a.array.shape, b.array.shape)
+        else:
+            requires_grad = False
+            for t in inputs:
+                if t._base is not None and t._base.grad_fn is not t._view_fn:
+                    refresh_view(t)
+                if t._requires_grad:
+                    requires_grad = True
+            if not requires_grad:
+                return result
+            edges, needs, shapes = [], [], []  # NOTE: one loop: 3x cheaper than three genexprs
+            for t in inputs:
+                fn, needed = t.grad_fn, t._requires_grad
+                edges.append(t if fn is None and needed else fn)
+                needs.append(needed)
+                shapes.append(t.array.shape)
+            self.next_edges = tuple(edges)
+            self.needs_input_grad = tuple(needs)
+            self.in_shapes = tuple(shapes)
         saved = self._saved
         if saved:
             saved = self._saved = tuple([inputs[i] for i in saved])
@@ -358,7 +375,7 @@ class _Modified(Tensor):
 
     def __init__(self, error: RuntimeError):
         self._error = error
-        self._requires_grad, self.grad_fn, self._base, self._vc = False, None, None, None
+        self._requires_grad, self.grad_fn = False, None
 
     @property
     def array(self):

@@ -39,48 +39,35 @@ class Tensor:
         x.grad            # dy/dx, a Tensor of shape (2, 2)
     """
 
-    __slots__ = (
-        "array",
-        "grad",
-        "_requires_grad",
-        "grad_fn",
-        "_vc",
-        "_base",
-        "_view_fn",
-        "_hooks",
-        "_retains_grad",
-        "__weakref__",
-    )
-    # NOTE: ``_vc`` is the version counter, a one-element list bumped by every in-place write
-    # and shared by a view and its base (their memory is shared); it is made on first need
-    # (None means version 0), so most tensors never pay for it. ``_base`` is the tensor a view
-    # looks into, and ``_view_fn`` the base's grad_fn when the view's history was made.
+    __slots__ = ("array", "_requires_grad", "grad_fn", "__dict__", "__weakref__")
+    # NOTE: what most tensors never set is a class-level default rather than a slot, so that
+    # making a tensor writes three attributes (the instance dict appears only when one of the
+    # others is set). ``_vc`` is the version counter, a one-element list bumped by every
+    # in-place write and shared by a view and its base (their memory is shared); it is made
+    # on first need (None means version 0). ``_base`` is the tensor a view looks into, and
+    # ``_view_fn`` the base's grad_fn when the view's history was made.
+    grad = None
+    _vc = None
+    _base = None
+    _view_fn = None
+    _hooks = None
+    _retains_grad = False
     __array_priority__ = 1000  # numpy_array * tensor defers to Tensor.__rmul__
 
     def __init__(self, data=None, requires_grad: bool = False, *, dtype=None, device=None):
         if data is None:
             data = []
         self.array = _creation._leaf_array(data, dtype, device, requires_grad, copy=False)
-        self.grad = None
         self._requires_grad = bool(requires_grad)
         self.grad_fn = None
-        self._vc = None
-        self._base = None
-        self._hooks = None
-        self._retains_grad = False
 
     @classmethod
     def _make(cls, array) -> Tensor:
         """Wrap a backend array without copying or checks (the ops' fast path)."""
         t = object.__new__(Tensor)
         t.array = array
-        t.grad = None
         t._requires_grad = False
         t.grad_fn = None
-        t._vc = None
-        t._base = None
-        t._hooks = None
-        t._retains_grad = False
         return t
 
     # --- attributes -------------------------------------------------------------------------
