@@ -55,19 +55,30 @@ class SoftmaxCrossEntropy(Node):
     def forward(self, a):
         self.save_inputs(0)
         xp = array_backend.get_array_module(a)
-        safe, valid = check_class_targets(self.target, a.shape[1], self.ignore_index)
-        at = _class_positions(safe, xp)
-        mask = valid.astype(a.dtype)
+        n_classes = a.shape[1]
+        target = self.target
+        mask = None  # None: every target counts (the common case, checked in one pass)
+        if (
+            target.dtype.kind not in "iu"
+            or not _all_classes(target, n_classes, xp)
+            or (0 <= self.ignore_index < n_classes and bool((target == self.ignore_index).any()))
+        ):
+            safe, valid = check_class_targets(target, n_classes, self.ignore_index)
+            mask = valid.astype(a.dtype)
+            target = safe
+        at = _class_positions(target, xp)
         k = kernels.fused("softmax_cross_entropy", a) if a.ndim == 2 else None
         if k is not None:
-            loss, e = k(a, safe, mask)
+            loss, e = k(a, target, mask if mask is not None else xp.ones(target.shape, a.dtype))
         else:
             shifted = a - a.max(axis=1, keepdims=True)
             e = xp.exp(shifted)
             s = e.sum(axis=1, keepdims=True)
-            loss = (xp.log(s).squeeze(1) - shifted[at]) * mask
+            loss = xp.log(s).squeeze(1) - shifted[at]
+            if mask is not None:
+                loss *= mask
             e /= s  # the softmax, kept for backward
-        count = mask.sum()
+        count = mask.sum() if mask is not None else xp.asarray(target.size, dtype=a.dtype)
         self.save_for_backward(e, at, mask, count)
         if self.reduction == "none":
             return loss
@@ -81,6 +92,8 @@ class SoftmaxCrossEntropy(Node):
         # d/da = (softmax(a) - onehot(target)) * upstream, zero for ignored targets.
         probs, at, mask, count = self.saved_arrays
         xp = array_backend.get_array_module(probs)
+        if mask is None:
+            mask = xp.ones(at[1].shape, dtype=probs.dtype)
         weight = mask if self.reduction != "mean" else mask / count
         if self.reduction != "none":
             grad = grad.reshape((1,) * weight.ndim)
@@ -98,6 +111,13 @@ class SoftmaxCrossEntropy(Node):
         out = probs * xp.expand_dims(f, 1)
         out[at] -= f
         return const(out)
+
+
+def _all_classes(target, n_classes: int, xp) -> bool:
+    """Whether every target is a class index in [0, n_classes): one comparison, since a
+    negative index read as unsigned is larger than any class count."""
+    unsigned = target.view(xp.dtype(f"uint{target.dtype.itemsize * 8}"))
+    return not target.size or not bool((unsigned >= n_classes).any())
 
 
 def _class_positions(safe, xp) -> tuple:
