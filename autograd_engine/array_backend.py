@@ -190,16 +190,28 @@ def generator_for(dev: Device):
     return _generators.get(dev)
 
 
+def normalize_seed(seed) -> int:
+    """``seed`` as the unsigned 64-bit value PyTorch keeps: a negative seed wraps around
+    (``manual_seed(-1)`` is ``2**64 - 1``); outside [-2**63, 2**64) is a ValueError."""
+    seed = int(seed)
+    if not -(2**63) <= seed < 2**64:
+        raise ValueError(
+            f"seed must be within the range [-0x8000_0000_0000_0000, 0xffff_ffff_ffff_ffff], "
+            f"got {seed}"
+        )
+    return seed % 2**64
+
+
 def manual_seed(seed: int) -> None:
     """Reseed the default generator of every device."""
-    seed = int(seed)
+    seed = normalize_seed(seed)
     _generators.seed = seed
     _generators.by_device.clear()
 
 
 def seed_device(dev: Device, seed: int) -> None:
     """Reseed the default generator of ``dev`` only (``torch.cuda.manual_seed``)."""
-    _generators.by_device[dev] = new_generator(dev, int(seed))
+    _generators.by_device[dev] = new_generator(dev, normalize_seed(seed))
 
 
 def initial_seed() -> int | None:

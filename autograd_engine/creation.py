@@ -222,7 +222,7 @@ class Generator:
         self.gen = array_backend.new_generator(self.device)
 
     def manual_seed(self, seed: int) -> Generator:
-        self._seed = int(seed)
+        self._seed = array_backend.normalize_seed(seed)
         self.gen = array_backend.new_generator(self.device, self._seed)
         return self
 

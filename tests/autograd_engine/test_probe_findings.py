@@ -230,3 +230,17 @@ def test_pow_gradient_at_zero_emits_no_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _grad(lambda x: (x**0).sum() + (x**2).sum(), [0.0, 1.0])
+
+
+# --- L12 (the core half): negative seeds wrap around as in PyTorch ------------------------------
+def test_negative_seed_wraps_like_pytorch(torch):
+    ag.manual_seed(-1)
+    a = ag.randn(3).numpy()
+    ag.manual_seed(2**64 - 1)
+    np.testing.assert_array_equal(a, ag.randn(3).numpy())
+    assert (
+        ag.Generator().manual_seed(-5).initial_seed()
+        == torch.Generator().manual_seed(-5).initial_seed()
+    )
+    with pytest.raises(ValueError, match="seed must be within the range"):
+        ag.manual_seed(2**64)
