@@ -18,7 +18,20 @@ from autograd_engine.array_backend import get_array_module
 
 from ._checks import number
 
-__all__ = ["sgd", "adam", "adamw", "adagrad", "rmsprop", "nadam", "adamax", "update"]
+__all__ = [
+    "sgd",
+    "adam",
+    "adamw",
+    "adagrad",
+    "rmsprop",
+    "nadam",
+    "adamax",
+    "adadelta",
+    "radam",
+    "rprop",
+    "asgd",
+    "update",
+]
 
 
 def lerp_(start, end, weight: float) -> None:
@@ -220,6 +233,110 @@ def adamax(params, grads, exp_avgs, exp_infs, state_steps, *, lr, betas, eps, we
         param += scratch
 
 
+def adadelta(params, grads, square_avgs, acc_deltas, state_steps, *, lr, rho, eps, weight_decay,
+             maximize) -> None:  # fmt: skip
+    """Adadelta: ``v <- rho v + (1 - rho) g*g``, ``d = sqrt(u + eps) / sqrt(v + eps) * g``,
+    ``u <- rho u + (1 - rho) d*d``, ``p <- p - lr d``."""
+    for i, param in enumerate(params):
+        xp = get_array_module(param)
+        grad = _grad(param, grads[i], weight_decay, maximize)
+        square_avg, acc_delta = square_avgs[i], acc_deltas[i]
+
+        _average_square_(square_avg, grad, rho)
+        std = square_avg + eps
+        xp.sqrt(std, out=std)
+        delta = acc_delta + eps
+        xp.sqrt(delta, out=delta)
+        delta /= std
+        delta *= grad
+        _average_square_(acc_delta, delta, rho)
+        delta *= -lr
+        param += delta
+
+
+def radam(params, grads, exp_avgs, exp_avg_sqs, state_steps, *, lr, betas, eps, weight_decay,
+          decoupled_weight_decay, maximize) -> None:  # fmt: skip
+    """RAdam: Adam's moments; the adaptive step, rectified by ``r_t``, once the variance of
+    the adaptive learning rate is tractable (``rho_t > 5``), a bias-corrected momentum step
+    before that."""
+    beta1, beta2 = betas
+    decoupled_lr = lr if decoupled_weight_decay else None
+    rho_inf = 2 / (1 - beta2) - 1
+    for i, param in enumerate(params):
+        xp = get_array_module(param)
+        grad = _grad(param, grads[i], weight_decay, maximize, decoupled_lr)
+        exp_avg, exp_avg_sq, step = exp_avgs[i], exp_avg_sqs[i], state_steps[i]
+
+        lerp_(exp_avg, grad, 1 - beta1)
+        _average_square_(exp_avg_sq, grad, beta2)
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        update = exp_avg / bias_correction1
+        update *= lr
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+        if rho_t > 5.0:
+            rect = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5
+            adaptive_lr = xp.sqrt(exp_avg_sq)
+            adaptive_lr += eps
+            # NOTE: PyTorch's ``float / tensor`` is ``tensor.reciprocal() * float``
+            xp.reciprocal(adaptive_lr, out=adaptive_lr)
+            adaptive_lr *= bias_correction2**0.5
+            update *= adaptive_lr
+            update *= rect
+        param -= update
+
+
+def rprop(params, grads, prevs, step_size_list, state_steps, *, etas, step_sizes,
+          maximize) -> None:  # fmt: skip
+    """Rprop: each step size grows by ``eta_plus`` where the gradient kept its sign, shrinks
+    by ``eta_minus`` where it flipped (that gradient then counts as 0), clamped to
+    ``step_sizes``; ``p <- p - sign(g) * step_size``."""
+    etaminus, etaplus = etas
+    step_size_min, step_size_max = step_sizes
+    for i, param in enumerate(params):
+        xp = get_array_module(param)
+        grad = _grad(param, grads[i], 0, maximize)
+        prev, step_size = prevs[i], step_size_list[i]
+
+        factor = xp.sign(grad * prev)
+        factor[factor > 0] = etaplus
+        factor[factor < 0] = etaminus
+        factor[factor == 0] = 1
+        step_size *= factor
+        xp.clip(step_size, step_size_min, step_size_max, out=step_size)
+        grad = grad.copy()
+        grad[factor == etaminus] = 0
+        update = xp.sign(grad)
+        update *= step_size
+        param -= update
+        prev[...] = grad
+
+
+def asgd(params, grads, axs, mus, etas, state_steps, *, lr, lambd, alpha, t0, weight_decay,
+         maximize) -> None:  # fmt: skip
+    """ASGD: ``p <- p (1 - lambd eta) - eta g``, the average ``ax`` of the iterates moved by
+    ``mu``; ``eta`` and ``mu`` (0-d arrays in the scalar dtype) advanced for the next step."""
+    for i, param in enumerate(params):
+        grad = _grad(param, grads[i], weight_decay, maximize)
+        ax, mu, eta, step = axs[i], mus[i], etas[i], state_steps[i]
+
+        eta_value = eta.tolist()
+        param *= 1 - lambd * eta_value
+        update = grad * -eta_value
+        param += update
+        mu_value = mu.tolist()
+        if mu_value != 1:
+            diff = param - ax
+            diff *= mu_value
+            ax += diff
+        else:
+            ax[...] = param
+        eta[()] = lr / ((1 + lambd * lr * step) ** alpha)
+        mu[()] = 1 / max(1, step - t0)
+
+
 def _sgd_fused(params, grads, momentum_buffers, *, lr, momentum, dampening, weight_decay,
                nesterov, maximize) -> list[int]:  # fmt: skip
     """:func:`sgd` as one fused kernel launch per parameter; returns the indices of the
@@ -267,7 +384,10 @@ def _adam_fused(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_ste
     return rest
 
 
-RULES = {f.__name__: f for f in (sgd, adam, adamw, adagrad, rmsprop, nadam, adamax)}
+RULES = {
+    f.__name__: f
+    for f in (sgd, adam, adamw, adagrad, rmsprop, nadam, adamax, adadelta, radam, rprop, asgd)
+}
 _FUSED = {"sgd": _sgd_fused, "adam": _adam_fused}
 # A rule's keyword-only arguments are the param-group entries it reads.
 _HYPERPARAMETERS = {

@@ -14,7 +14,19 @@ import autograd_engine as ag
 import optim
 from optim import lr_scheduler
 
-ALL = ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "NAdam", "Adamax"]
+ALL = [
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Adagrad",
+    "RMSprop",
+    "NAdam",
+    "Adamax",
+    "Adadelta",
+    "RAdam",
+    "Rprop",
+    "ASGD",
+]
 FLAGS = ("foreach", "fused", "capturable", "differentiable")
 
 
@@ -32,7 +44,7 @@ def _signature(cls):
     ]
 
 
-@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("name", [*ALL, "LBFGS", "SparseAdam"])
 def test_constructor_signature_matches_torch(torch, name):
     """Names, order, positional/keyword-only kinds and defaults are PyTorch's."""
     assert _signature(getattr(optim, name)) == _signature(getattr(torch.optim, name))
@@ -336,3 +348,10 @@ def test_step_counter_rounds_in_float32_like_torch(torch):
         assert opt.state[p]["step"].item() == ref.state[q]["step"].item()
     assert opt.state[p]["step"].item() == 2.0**24
     np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-6)
+
+
+def test_sparse_adam_explains_that_there_are_no_sparse_gradients():
+    with pytest.raises(
+        NotImplementedError, match=r"SparseAdam needs sparse gradients.*optim\.Adam"
+    ):
+        optim.SparseAdam([_param()], lr=1e-3)

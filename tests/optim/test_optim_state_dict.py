@@ -18,6 +18,10 @@ STATEFUL = [
     ("AdamW", {"lr": 0.01}),
     ("NAdam", {"lr": 0.01, "weight_decay": 0.01}),
     ("Adamax", {"lr": 0.01}),
+    ("Adadelta", {"lr": 0.5}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("Rprop", {"lr": 0.05}),
+    ("ASGD", {"lr": 0.05, "t0": 5}),
 ]
 IDS = [name for name, _ in STATEFUL]
 

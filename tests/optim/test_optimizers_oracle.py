@@ -47,6 +47,20 @@ CASES = [
     ("Adamax", {"lr": 0.01}),
     ("Adamax", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1}),
     ("Adamax", {"lr": 0.01, "eps": 1e-3, "maximize": True}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.1}),
+    ("Adadelta", {"rho": 0.95, "maximize": True}),
+    ("RAdam", {"lr": 0.01}),
+    ("RAdam", {"lr": 0.01, "betas": (0.8, 0.9), "eps": 1e-6}),  # rho_t > 5 from step 7
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {"lr": 0.01, "betas": (0.3, 0.5), "maximize": True}),  # rho_t never > 5
+    ("Rprop", {}),
+    ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-4, 0.2)}),
+    ("Rprop", {"lr": 0.001, "maximize": True}),
+    ("ASGD", {"lr": 0.05}),
+    ("ASGD", {"lr": 0.05, "lambd": 1e-2, "alpha": 0.5, "t0": 10, "weight_decay": 0.05}),
+    ("ASGD", {"lr": 0.01, "t0": 0, "maximize": True}),
 ]
 
 
@@ -188,3 +202,18 @@ def test_scalar_param_used_twice_matches_torch(torch, name):
     opt, w = _scalar_param_trajectory(torch, name, {"lr": 0.05})
     for value in opt.state[w].values():
         assert value.shape == ()
+
+
+def test_asgd_average_matches_torch(torch, mlp):
+    """ASGD's running average of the iterates (``ax``, the model to evaluate), with
+    averaging started after ``t0`` steps, and its float32 ``eta``/``mu``."""
+    ours, theirs = mlp.ag_params(), mlp.torch_params(torch)
+    kwargs = {"lr": 0.05, "lambd": 1e-3, "t0": 10}
+    opt, ref = optim.ASGD(ours, **kwargs), torch.optim.ASGD(theirs, **kwargs)
+    mlp.step_pair(torch, ours, theirs, opt, ref, STEPS)
+    for p, q in zip(ours, theirs):
+        state, ref_state = opt.state[p], ref.state[q]
+        np.testing.assert_allclose(state["ax"].numpy(), ref_state["ax"].numpy(), rtol=1e-12)
+        for key in ("eta", "mu", "step"):
+            assert state[key].item() == ref_state[key].item(), key
+            assert state[key].dtype == ag.float32
