@@ -253,3 +253,14 @@ def erf(x):
     from cupyx.scipy.special import erf as _erf  # type: ignore[import-not-found]
 
     return _erf(x)
+
+
+def erfinv(x):
+    """The inverse error function on either backend."""
+    if get_array_module(x) is numpy:
+        from scipy.special import erfinv as _erfinv
+
+        return _erfinv(x)
+    from cupyx.scipy.special import erfinv as _erfinv  # type: ignore[import-not-found]
+
+    return _erfinv(x)

@@ -1,5 +1,6 @@
 """Matrix products: ``matmul`` (1-D, 2-D and batched with broadcasting), ``einsum``, and the
-affine map ``linear`` (x W^T + b, one fused node)."""
+affine map ``linear`` (x W^T + b, one fused node); the Cholesky factorization and triangular
+solves (``linalg.cholesky``, ``linalg.solve_triangular``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,18 @@ from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
 
-__all__ = ["MatMul", "Einsum", "Linear", "matmul", "einsum", "linear"]
+__all__ = [
+    "MatMul",
+    "Einsum",
+    "Linear",
+    "Cholesky",
+    "SolveTriangular",
+    "matmul",
+    "einsum",
+    "linear",
+    "cholesky",
+    "solve_triangular",
+]
 
 
 class MatMul(Node):
@@ -199,3 +211,165 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is None:
         return Linear()(input, weight)
     return Linear()(input, weight, bias)
+
+
+def _triangle_mask(xp, n: int, upper: bool, strict: bool, dtype):
+    """1 on the kept triangle of an n x n matrix (without the diagonal if ``strict``)."""
+    k = 1 if strict else 0
+    ones = xp.ones((n, n), dtype=dtype)
+    return xp.triu(ones, k) if upper else xp.tril(ones, -k)
+
+
+class Cholesky(Node):
+    """L = cholesky(A): A = L L^T with L lower triangular (A symmetric positive-definite)."""
+
+    def forward(self, a):
+        xp = array_backend.get_array_module(a)
+        try:
+            out = xp.linalg.cholesky(a)
+        except Exception as exc:  # NumPy's LinAlgError, CuPy's
+            raise _not_positive_definite(xp, a) from exc
+        if bool(xp.isnan(out).any()) and not bool(xp.isnan(a).any()):
+            raise _not_positive_definite(xp, a)  # CuPy reports failure as NaN
+        self.save_output()
+        return out
+
+    def backward(self, grad):
+        # PyTorch's formula: with T = tril(L^T gL), gA = L^-T (T + tril(T, -1)^T)/2 L^-1.
+        (out,) = self.saved_tensors
+        xp = array_backend.get_array_module(out.array)
+        n = out.shape[-1]
+        lower = Tensor._make(_triangle_mask(xp, n, False, False, out.array.dtype))
+        strict = Tensor._make(_triangle_mask(xp, n, False, True, out.array.dtype))
+        t = (out.mT @ grad) * lower
+        g = (t + (t * strict).mT) * 0.5
+        g = solve_triangular(out.mT, g, upper=True, left=True)
+        return solve_triangular(out, g, upper=False, left=False)
+
+
+def _not_positive_definite(xp, a) -> RuntimeError:
+    """PyTorch's message, naming the first leading minor that is not positive-definite."""
+    order = a.shape[-1]
+    for k in range(1, a.shape[-1] + 1):
+        try:
+            block = xp.linalg.cholesky(a[..., :k, :k])
+        except Exception:
+            order = k
+            break
+        if bool(xp.isnan(block).any()):
+            order = k
+            break
+    return RuntimeError(
+        "linalg.cholesky: The factorization could not be completed because the input is not "
+        f"positive-definite (the leading minor of order {order} is not positive-definite)."
+    )
+
+
+class SolveTriangular(Node):
+    """X = A^-1 B (``left``) or B A^-1, A triangular (upper or lower; with a unit diagonal
+    assumed if ``unitriangular``); the other triangle of A is not read."""
+
+    def __init__(self, upper: bool, left: bool, unitriangular: bool):
+        self.upper, self.left, self.unitriangular = upper, left, unitriangular
+
+    def forward(self, a, b):
+        xp = array_backend.get_array_module(a)
+        n = a.shape[-1]
+        t = a * _triangle_mask(xp, n, self.upper, self.unitriangular, a.dtype)
+        if self.unitriangular:
+            t = t + xp.eye(n, dtype=a.dtype)
+        if self.left:
+            out = xp.linalg.solve(*_broadcast_batch(xp, t, b))
+        else:
+            tt, bt = _broadcast_batch(xp, xp.swapaxes(t, -1, -2), xp.swapaxes(b, -1, -2))
+            out = xp.swapaxes(xp.linalg.solve(tt, bt), -1, -2)
+        self.save_inputs(0)
+        self.save_output()
+        return out
+
+    def backward(self, grad):
+        a, out = self.saved_tensors
+        need_a, need_b = self.needs_input_grad
+        gb = solve_triangular(a.mT, grad, upper=not self.upper, left=self.left,
+                              unitriangular=self.unitriangular)  # fmt: skip
+        ga = None
+        if need_a:
+            ga = -(gb @ out.mT) if self.left else -(out.mT @ gb)
+            xp = array_backend.get_array_module(a.array)
+            mask = _triangle_mask(xp, a.shape[-1], self.upper, self.unitriangular, a.array.dtype)
+            ga = ga * Tensor._make(mask)
+        return ga, (gb if need_b else None)
+
+
+def _broadcast_batch(xp, a, b):
+    """``a`` (..., n, n) and ``b`` (..., n, k) with their batch dimensions broadcast."""
+    batch = array_backend.numpy.broadcast_shapes(a.shape[:-2], b.shape[:-2])  # shapes only
+    return (xp.broadcast_to(a, batch + a.shape[-2:]), xp.broadcast_to(b, batch + b.shape[-2:]))
+
+
+def _check_square(op: str, a: Tensor, name: str = "A") -> None:
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(
+            f"linalg.{op}: {name} must be batches of square matrices, but they are "
+            f"{a.shape[-2] if a.ndim >= 2 else ''} by {a.shape[-1] if a.ndim else ''} matrices"
+            f" (shape {tuple(a.shape)})"
+        )
+
+
+def _check_float(op: str, *tensors: Tensor) -> None:
+    for t in tensors:
+        if t.array.dtype.kind != "f":
+            raise RuntimeError(
+                f"linalg.{op}: Expected a floating point tensor as input. Got {t.dtype}"
+            )
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """The Cholesky factor of a symmetric positive-definite matrix (or a batch of them):
+    lower ``L`` with ``A = L L^T``, or upper ``U = L^T`` with ``upper=True``
+    (``torch.linalg.cholesky``). Only the lower triangle of ``A`` is read; the gradient is
+    PyTorch's, which treats ``A`` as symmetric.
+
+    Example::
+
+        A = ag.tensor([[4.0, 2.0], [2.0, 3.0]])
+        L = ag.linalg.cholesky(A)     # [[2, 0], [1, 1.4142]]
+    """
+    _check_square("cholesky", A)
+    _check_float("cholesky", A)
+    L = Cholesky()(A)
+    return L.mT if upper else L
+
+
+def solve_triangular(
+    A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False
+) -> Tensor:
+    """The solution ``X`` of ``A X = B`` (``left=True``) or ``X A = B``, ``A`` triangular
+    (``torch.linalg.solve_triangular``). Batch dimensions broadcast. ``upper`` says which
+    triangle of ``A`` is used (the other is not read); ``unitriangular`` takes the diagonal as
+    ones.
+
+    Example::
+
+        L = ag.tensor([[2.0, 0.0], [1.0, 1.0]])
+        X = ag.linalg.solve_triangular(L, ag.eye(2), upper=False)   # L^-1
+    """
+    _check_square("solve_triangular", A)
+    _check_float("solve_triangular", A, B)
+    if B.ndim < 2:
+        raise RuntimeError(
+            "linalg.solve_triangular: The input tensor B must have at least 2 dimensions, got "
+            f"shape {tuple(B.shape)}"
+        )
+    n = A.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(
+            f"linalg.solve_triangular: Incompatible shapes of A and B for the equation "
+            f"{'AX = B' if left else 'XA = B'} ({tuple(A.shape[-2:])} and {tuple(B.shape[-2:])})"
+        )
+    if A.array.dtype != B.array.dtype:
+        raise RuntimeError(
+            "linalg.solve_triangular: Expected A and B to have the same dtype, but found A of "
+            f"type {A.dtype} and B of type {B.dtype} instead."
+        )
+    return SolveTriangular(bool(upper), bool(left), bool(unitriangular))(A, B)

@@ -84,3 +84,29 @@ AUTOGRAD_SPECS = [
         "autograd.Function setup_context", lambda x: Cube.apply(x), (), _one(), domain=(0.5, 2.0)
     ),  # fmt: skip
 ]
+
+
+def _normal_cdf(x):
+    from autograd_engine.distributions import Normal
+
+    return Normal(0.5, 1.5, validate_args=False).cdf(x)
+
+
+def _normal_icdf(p):
+    from autograd_engine.distributions import Normal
+
+    return Normal(0.5, 1.5, validate_args=False).icdf(p)
+
+
+def _special_nodes():
+    from autograd_engine.distributions.normal import _StandardNormalCdf, _StandardNormalIcdf
+
+    return _StandardNormalCdf._backward_cls, _StandardNormalIcdf._backward_cls
+
+
+AUTOGRAD_SPECS += [
+    OpSpec("distributions.Normal.cdf", _normal_cdf, _special_nodes()[:1], _one()),
+    OpSpec(
+        "distributions.Normal.icdf", _normal_icdf, _special_nodes()[1:], _one(), domain=(0.05, 0.95)
+    ),  # fmt: skip
+]

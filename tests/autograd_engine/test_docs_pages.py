@@ -1,5 +1,5 @@
-"""The Python blocks of ``docs/cuda.md`` and ``docs/jit.md`` run (on the CPU they take the
-no-GPU branches)."""
+"""The Python blocks of ``docs/cuda.md``, ``docs/jit.md`` and ``docs/distributions.md`` run (on
+the CPU the first takes its no-GPU branches)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-@pytest.mark.parametrize("page", ["cuda.md", "jit.md"])
+@pytest.mark.parametrize("page", ["cuda.md", "jit.md", "distributions.md"])
 def test_python_blocks_run(page):
     blocks = re.findall(r"```python\n(.*?)```", (DOCS / page).read_text(), flags=re.S)
     assert blocks
