@@ -355,3 +355,26 @@ def test_sparse_adam_explains_that_there_are_no_sparse_gradients():
         NotImplementedError, match=r"SparseAdam needs sparse gradients.*optim\.Adam"
     ):
         optim.SparseAdam([_param()], lr=1e-3)
+
+
+@pytest.mark.parametrize("name", sorted(set(lr_scheduler.__all__) - {"PowerLR"}))
+def test_scheduler_signature_matches_torch(torch, name):
+    assert _signature(getattr(lr_scheduler, name)) == _signature(
+        getattr(torch.optim.lr_scheduler, name)
+    )
+
+
+def test_swa_utils_names_and_signatures_match_torch(torch):
+    from optim import swa_utils
+
+    assert sorted(swa_utils.__all__) == sorted(torch.optim.swa_utils.__all__)
+    for name in ("AveragedModel", "SWALR"):
+        assert _signature(getattr(swa_utils, name)) == _signature(
+            getattr(torch.optim.swa_utils, name)
+        )
+    for name in ("get_ema_avg_fn", "get_ema_multi_avg_fn", "update_bn"):
+        ours = inspect.signature(getattr(swa_utils, name)).parameters
+        theirs = inspect.signature(getattr(torch.optim.swa_utils, name)).parameters
+        assert [(p.name, p.default) for p in ours.values()] == [
+            (p.name, p.default) for p in theirs.values()
+        ]
