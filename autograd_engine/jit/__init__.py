@@ -6,8 +6,8 @@ eager mode too), ``is_scripting()`` and ``is_tracing()`` are False, ``Final`` is
 and file format this engine does not have. To speed up a training step, see
 ``autograd_engine.compile`` (docs/compile.md)."""
 
-from __future__ import annotations
-
+# NOTE: no ``from __future__ import annotations`` here: it would bind the name ``annotations``
+# and hide the submodule of that name.
 import warnings
 from collections.abc import Callable
 from typing import Any, Final

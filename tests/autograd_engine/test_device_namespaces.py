@@ -422,6 +422,7 @@ def test_jit_decorators_leave_functions_as_they_are_like_torch_eager():
             assert lib.ignore(drop=True)(f)(3) == 6
         assert lib.ignore(drop=False)(f)(3) == 6
     assert jit.ignore(f) is f and jit.unused(f) is f and jit.export(f) is f
+    assert jit.annotations.List is typing.List and ag.jit.annotations.Dict is typing.Dict  # noqa: UP006
 
     class Block:
         scale: jit.Final[int]
