@@ -112,24 +112,39 @@ def run_backward(
             pending[node] = pending[node] + g
         else:
             pending[node] = g
-    deps = _count_consumers(pending)
+    leaf_deps: dict[int, int] = {}  # leaves with post-accumulate hooks: edges still to come
+    deps = _count_consumers(pending, leaf_deps)
+    owned: set[int] = set()  # the arrays already given to a leaf in this call
+
+    def finish(leaf, g):  # NOTE: a hooked leaf is delivered once complete (PyTorch's timing),
+        one = {id(leaf): [leaf, g]}  # so DDP's all-reduce overlaps the rest of backward
+        _deliver(one, wanted_leaves, captured, accumulate, create_graph, grads, owned)
+
+    early = (leaf_deps, finish)
     with set_grad_enabled(create_graph):
         if create_graph:
-            _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, True)
+            _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, True, early)
         else:
-            _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph)
-        _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, grads)
+            _propagate_arrays(
+                pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, early
+            )
+        _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, grads, owned)
     return captured
 
 
-def _count_consumers(roots) -> dict[Node, int]:
-    """The number of edges into each node reachable from ``roots``, found without recursion."""
+def _count_consumers(roots, leaf_deps: dict) -> dict[Node, int]:
+    """The number of edges into each node reachable from ``roots``, found without recursion;
+    ``leaf_deps`` gets the same count for leaves with post-accumulate hooks."""
     deps: dict[Node, int] = dict.fromkeys(roots, 0)
     stack: list[Node] = list(roots)
     while stack:
         node = stack.pop()
         for nxt in node.next_edges:
-            if nxt is None or not isinstance(nxt, Node):
+            if nxt is None:
+                continue
+            if not isinstance(nxt, Node):
+                if nxt._post_hooks:
+                    leaf_deps[id(nxt)] = leaf_deps.get(id(nxt), 0) + 1
                 continue
             count = deps.get(nxt)
             if count is None:
@@ -140,10 +155,22 @@ def _count_consumers(roots) -> dict[Node, int]:
     return deps
 
 
-def _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, create_graph):
+def _leaf_done(early, leaf) -> bool:
+    """Count one more gradient in for ``leaf``; True once a leaf with post-accumulate hooks has
+    all of them (it is then delivered at once, not at the end)."""
+    leaf_deps = early[0]
+    if not leaf_deps or id(leaf) not in leaf_deps:
+        return False
+    leaf_deps[id(leaf)] -= 1
+    return leaf_deps[id(leaf)] == 0
+
+
+def _propagate(
+    pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, create_graph, early
+):
     """Under ``create_graph``: run each node's Tensor ``backward`` (recorded) once its gradient
     is complete, passing the results on: to ``pending`` for nodes, to ``leaf_grads`` for leaves
-    (broadcasting undone here, once)."""
+    (broadcasting undone here, once); ``early`` delivers hooked leaves as they complete."""
     ready = [node for node in pending if deps[node] == 0]
     check_anomaly, check_nan = _anomaly.current()
     check_nan = check_anomaly and check_nan
@@ -176,9 +203,11 @@ def _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, 
                     ready.append(nxt)
             else:
                 _add_leaf_grad(leaf_grads, nxt, g)
+                if _leaf_done(early, nxt):
+                    early[1](*leaf_grads.pop(id(nxt)))
 
 
-def _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph):
+def _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, early):
     """The same walk when nothing is recorded (the common case), on backend arrays: a node's
     ``backward_arrays`` runs where it has one (its Tensor ``backward`` elsewhere), and a
     gradient that arrives in pieces is summed in place into a buffer this call made. Tensors
@@ -234,6 +263,12 @@ def _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_
                     arrays[id(nxt)] = [nxt, g]
                 else:
                     entry[1] = _sum_into(entry[1], g, sums)
+                if _leaf_done(early, nxt):
+                    leaf, g = arrays.pop(id(nxt))
+                    sums.discard(id(g))  # handed on: it may now be shared
+                    root = leaf_grads.pop(id(nxt), None)  # a root that is itself this leaf
+                    g = g if root is None else _as_array(root[1].array + g)
+                    early[1](leaf, Tensor._make(g))
     for key, (leaf, g) in arrays.items():
         entry = leaf_grads.get(key)
         if entry is None:
@@ -276,9 +311,9 @@ def _sum_into(a, b, sums: set[int]):
     return out
 
 
-def _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, roots) -> None:
-    """Run the leaves' hooks, then capture their gradients or accumulate them into ``.grad``."""
-    owned: set[int] = set()  # the arrays already given to a leaf in this call
+def _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, roots, owned) -> None:
+    """Run the leaves' hooks, then capture their gradients or accumulate them into ``.grad``,
+    then run their post-accumulate hooks."""
     for leaf, g in leaf_grads.values():
         if wanted_leaves is not None:
             if id(leaf) not in wanted_leaves:
@@ -290,6 +325,9 @@ def _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, root
             g = _run_hooks(leaf._hooks, g)
         if accumulate:
             _accumulate(leaf, g, create_graph, roots, owned)
+            if leaf._post_hooks:
+                for hook in tuple(leaf._post_hooks.values()):
+                    hook(leaf)
 
 
 def _run_hooks(hooks: dict, grad: Tensor) -> Tensor:

@@ -51,6 +51,7 @@ class Tensor:
     _base = None
     _view_fn = None
     _hooks = None
+    _post_hooks = None  # register_post_accumulate_grad_hook's: id -> hook(tensor)
     _retains_grad = False
     __array_priority__ = 1000  # numpy_array * tensor defers to Tensor.__rmul__
 
@@ -706,6 +707,31 @@ class Tensor:
         hooks = owner._hooks
         if hooks is None:
             hooks = owner._hooks = {}
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` on this leaf right after backward has accumulated its gradient
+        into ``.grad`` (``torch.Tensor.register_post_accumulate_grad_hook``).
+
+        The hook runs as soon as the leaf's gradient is complete, while the rest of backward
+        is still to run (DistributedDataParallel starts its bucket all-reduce from here).
+        Returns a handle whose ``remove()`` unregisters it.
+
+        Example::
+
+            w.register_post_accumulate_grad_hook(lambda p: print(p.grad.norm()))
+        """
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self._post_hooks
+        if hooks is None:
+            hooks = self._post_hooks = {}
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
         return handle
