@@ -12,8 +12,9 @@ Example::
     loss = F.cross_entropy(model(x), y)
 """
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .modules import *  # noqa: F403
 from .modules import Module, RemovableHandle
+from .parallel import DataParallel
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from .summary import ModelSummary, summary

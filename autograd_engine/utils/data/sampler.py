@@ -79,17 +79,25 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
+        # NOTE: a generator, drawn lazily as PyTorch's: with replacement 32 indices at a time
+        # (so num_samples=10**10 costs nothing up front), without one permutation at a time.
         import autograd_engine as ag
 
         n = len(self.data_source)
         if self.replacement:
-            gen = self.generator if self.generator is not None else None
-            high = ag.randint(0, n, (self.num_samples,), generator=gen)
-            return iter(high.numpy().tolist())
-        order: list[int] = []
-        while len(order) < self.num_samples:
-            order.extend(_randperm(n, self.generator))
-        return iter(order[: self.num_samples])
+            for _ in range(self.num_samples // 32):
+                yield from ag.randint(0, n, (32,), generator=self.generator).numpy().tolist()
+            rest = self.num_samples % 32
+            if rest:
+                yield from ag.randint(0, n, (rest,), generator=self.generator).numpy().tolist()
+            return
+        if n == 0:
+            return
+        for _ in range(self.num_samples // n):
+            yield from _randperm(n, self.generator)
+        rest = self.num_samples % n
+        if rest:
+            yield from _randperm(n, self.generator)[:rest]
 
     def __len__(self) -> int:
         return self.num_samples
