@@ -33,6 +33,19 @@ def load():
     return MPI
 
 
+def find_mpiexec() -> str | None:
+    """The ``mpiexec`` that matches this Python's mpi4py: the one installed beside the
+    interpreter (the ``mpich`` wheel puts it there), else the first on ``PATH``."""
+    import os
+    import shutil
+    import sys
+
+    beside = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    if os.path.isfile(beside) and os.access(beside, os.X_OK):
+        return beside
+    return shutil.which("mpiexec")
+
+
 def world_from_environment() -> tuple[int, int] | None:
     """(rank, size) that an MPI launcher gave this process, read from its environment without
     initialising MPI; None when the process was not started by ``mpiexec``."""
@@ -183,11 +196,11 @@ class MPIBackend:
         req = self.comm.Ireduce(s.host, None, mop, root=root)
         return Work("reduce", [req], self._wait, lambda: None, keep=s)
 
-    def allgather(self, send, recv) -> Work:
+    def allgather(self, send, recv, name: str = "all_gather") -> Work:
         """``recv`` (``size * send.size`` elements) receives every rank's ``send`` in order."""
         s, r = _Staged(send), _Staged(recv)
         req = self.comm.Iallgather(s.host, r.host)
-        return Work("all_gather", [req], self._wait, self._finisher([r]), keep=s)
+        return Work(name, [req], self._wait, self._finisher([r]), keep=s)
 
     def reduce_scatter(self, send, recv, op: ReduceOp) -> Work:
         s, r = _Staged(send), _Staged(recv)

@@ -468,7 +468,7 @@ def _check_consistent(pg: ProcessGroup, op: str, t, root: int = -1, same_shape=T
     row[4] = arr.size
     row[5 : 5 + min(arr.ndim, _MAX_DIMS)] = arr.shape[:_MAX_DIMS]
     table = np.empty((pg.size(), row.size), dtype=np.int64)
-    pg.mpi.allgather(row, table).wait()
+    pg.mpi.allgather(row, table, name=op).wait()  # a timeout here names the user's call
     first = table[0]
     for r in range(1, pg.size()):
         other = table[r]
