@@ -162,8 +162,12 @@ def _worker_loop(
         parent = os.getppid()
         while os.getppid() == parent:  # NOTE: an orphan (the parent was killed) exits
             try:
-                r = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
+                r = index_queue.get(timeout=min(MP_STATUS_CHECK_INTERVAL, 0.5))
             except queue.Empty:
+                # NOTE: when the iterator dies in a garbage cycle its queues may be finalized
+                # before the None it sends is written; the event alone then stops the worker.
+                if done_event.is_set():
+                    break
                 continue
             if isinstance(r, _ResumeIteration):
                 data_queue.put((r, None))
@@ -318,7 +322,9 @@ class MultiProcessingIter:
             if ok:
                 return data
 
-    def _try_get_data(self, timeout: float = MP_STATUS_CHECK_INTERVAL):
+    def _try_get_data(self, timeout: float | None = None):
+        if timeout is None:
+            timeout = MP_STATUS_CHECK_INTERVAL
         try:
             return True, self._data_queue.get(timeout=timeout)
         except queue.Empty:
