@@ -4,6 +4,7 @@ host staging copy for CuPy arrays (the pip MPICH is not CUDA-aware)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import time
 
 import numpy as np
@@ -36,7 +37,6 @@ def load():
 def find_mpiexec() -> str | None:
     """The ``mpiexec`` that matches this Python's mpi4py: the one installed beside the
     interpreter (the ``mpich`` wheel puts it there), else the first on ``PATH``."""
-    import os
     import shutil
     import sys
 
@@ -49,7 +49,6 @@ def find_mpiexec() -> str | None:
 def world_from_environment() -> tuple[int, int] | None:
     """(rank, size) that an MPI launcher gave this process, read from its environment without
     initialising MPI; None when the process was not started by ``mpiexec``."""
-    import os
 
     for rank_key, size_key in (
         ("PMI_RANK", "PMI_SIZE"),  # MPICH (Hydra), Intel MPI
@@ -134,6 +133,10 @@ class MPIBackend:
         self.size = comm.Get_size()
         self.timeout = timeout
 
+    def _new(self, op, requests, waiter, on_complete, keep=None, tester=None) -> Work:
+        tester = tester or self.MPI.Request.Testall
+        return Work(op, requests, waiter, on_complete, keep=keep, tester=tester)
+
     def _wait(self, op: str, requests, timeout: float | None, statuses=None) -> None:
         """Wait for ``requests``, yielding the CPU while waiting and raising after the timeout
         (MPI itself would block forever on a rank that never joins)."""
@@ -144,19 +147,26 @@ class MPIBackend:
         if Testall(requests):
             return
         limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
+        start = time.monotonic()
+        deadline = start + limit
         pause = 0.0
         while not Testall(requests):
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 raise DistBackendError(
                     f"{op} timed out after {limit:g} s on rank {self.rank} of {self.size}: "
                     "another rank did not join this collective (it may have failed, or be "
                     "waiting in a different one). If a step is legitimately this slow, pass a "
                     "longer timeout to init_process_group(timeout=datetime.timedelta(...))."
                 )
-            # NOTE: poll, then back off to sleeping: ranks often share few cores.
-            time.sleep(pause)
-            pause = min(pause + 2e-5, 1e-3)
+            # NOTE: MPI moves a message only while some call polls it, so poll without
+            # sleeping for the first 20 ms (yielding the core to a rank that shares it), then
+            # back off to sleeps of up to 1 ms for a rank that is still computing.
+            if now - start < 0.02:
+                os.sched_yield()
+            else:
+                time.sleep(pause)
+                pause = min(pause + 5e-5, 1e-3)
 
     def _average(self, staged: _Staged, op: ReduceOp):
         if op != ReduceOp.AVG:
@@ -170,7 +180,7 @@ class MPIBackend:
     def allreduce(self, array, op: ReduceOp) -> Work:
         s = _Staged(array)
         req = self.comm.Iallreduce(self.MPI.IN_PLACE, s.host, _mpi_op(self.MPI, op, s.dtype))
-        return Work("all_reduce", [req], self._wait, self._finisher([s], self._average(s, op)))
+        return self._new("all_reduce", [req], self._wait, self._finisher([s], self._average(s, op)))
 
     def _finisher(self, staged, before=None):
         def done():
@@ -184,48 +194,48 @@ class MPIBackend:
     def broadcast(self, array, root: int) -> Work:
         s = _Staged(array)
         req = self.comm.Ibcast(s.host, root=root)
-        return Work("broadcast", [req], self._wait, self._finisher([s]))
+        return self._new("broadcast", [req], self._wait, self._finisher([s]))
 
     def reduce(self, array, op: ReduceOp, root: int) -> Work:
         s = _Staged(array)
         mop = _mpi_op(self.MPI, op, s.dtype)
         if self.rank == root:
             req = self.comm.Ireduce(self.MPI.IN_PLACE, s.host, mop, root=root)
-            return Work("reduce", [req], self._wait, self._finisher([s], self._average(s, op)))
+            return self._new("reduce", [req], self._wait, self._finisher([s], self._average(s, op)))
         # NOTE: PyTorch leaves the non-root tensors unspecified; here they keep their values.
         req = self.comm.Ireduce(s.host, None, mop, root=root)
-        return Work("reduce", [req], self._wait, lambda: None, keep=s)
+        return self._new("reduce", [req], self._wait, lambda: None, keep=s)
 
     def allgather(self, send, recv, name: str = "all_gather") -> Work:
         """``recv`` (``size * send.size`` elements) receives every rank's ``send`` in order."""
         s, r = _Staged(send), _Staged(recv)
         req = self.comm.Iallgather(s.host, r.host)
-        return Work(name, [req], self._wait, self._finisher([r]), keep=s)
+        return self._new(name, [req], self._wait, self._finisher([r]), keep=s)
 
     def reduce_scatter(self, send, recv, op: ReduceOp) -> Work:
         s, r = _Staged(send), _Staged(recv)
         mop = _mpi_op(self.MPI, op, r.dtype)
         req = self.comm.Ireduce_scatter_block(s.host, r.host, mop)
         done = self._finisher([r], self._average(r, op))
-        return Work("reduce_scatter", [req], self._wait, done, keep=s)
+        return self._new("reduce_scatter", [req], self._wait, done, keep=s)
 
     def gather(self, send, recv, root: int) -> Work:
         s = _Staged(send)
         r = _Staged(recv) if recv is not None else None
         req = self.comm.Igather(s.host, None if r is None else r.host, root=root)
         done = self._finisher([r] if r is not None else [])
-        return Work("gather", [req], self._wait, done, keep=s)
+        return self._new("gather", [req], self._wait, done, keep=s)
 
     def scatter(self, send, recv, root: int) -> Work:
         s = _Staged(send) if send is not None else None
         r = _Staged(recv)
         req = self.comm.Iscatter(None if s is None else s.host, r.host, root=root)
-        return Work("scatter", [req], self._wait, self._finisher([r]), keep=s)
+        return self._new("scatter", [req], self._wait, self._finisher([r]), keep=s)
 
     def send(self, array, dst: int, tag: int) -> Work:
         s = _Staged(array)
         req = self.comm.Isend(s.host, dest=dst, tag=tag)
-        return Work("send", [req], self._wait, lambda: None, keep=s)
+        return self._new("send", [req], self._wait, lambda: None, keep=s)
 
     def recv(self, array, src: int | None, tag: int) -> Work:
         r = _Staged(array)
@@ -240,16 +250,18 @@ class MPIBackend:
             r.finish()
             work.source = statuses[0].Get_source()
 
-        work = Work("recv", [req], wait, done)
+        work = self._new(
+            "recv", [req], wait, done, tester=lambda reqs: self.MPI.Request.Testall(reqs, statuses)
+        )
         return work
 
     def barrier(self) -> Work:
-        return Work("barrier", [self.comm.Ibarrier()], self._wait, lambda: None)
+        return self._new("barrier", [self.comm.Ibarrier()], self._wait, lambda: None)
 
     def allgather_bytes(self, payload: bytes) -> list[bytes]:
         """Every rank's ``payload``, in rank order (for the object collectives)."""
         sizes = np.zeros(self.size, dtype=np.int64)
-        Work(
+        self._new(
             "all_gather_object",
             [self.comm.Iallgather(np.array([len(payload)], dtype=np.int64), sizes)],
             self._wait,
@@ -260,18 +272,18 @@ class MPIBackend:
         displs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64).tolist()
         send = np.frombuffer(payload, dtype=np.uint8)
         req = self.comm.Iallgatherv(send, [out, counts, displs, self.MPI.BYTE])
-        Work("all_gather_object", [req], self._wait, lambda: None).wait()
+        self._new("all_gather_object", [req], self._wait, lambda: None).wait()
         return [out[d : d + n].tobytes() for d, n in zip(displs, counts)]
 
     def broadcast_bytes(self, payload: bytes | None, root: int) -> bytes:
         """Rank ``root``'s ``payload`` on every rank."""
         size = np.array([0 if payload is None else len(payload)], dtype=np.int64)
-        Work("broadcast", [self.comm.Ibcast(size, root=root)], self._wait, lambda: None).wait()
+        self._new("broadcast", [self.comm.Ibcast(size, root=root)], self._wait, lambda: None).wait()
         if self.rank == root:
             buf = np.frombuffer(payload, dtype=np.uint8).copy()
         else:
             buf = np.empty(int(size[0]), dtype=np.uint8)
-        Work("broadcast", [self.comm.Ibcast(buf, root=root)], self._wait, lambda: None).wait()
+        self._new("broadcast", [self.comm.Ibcast(buf, root=root)], self._wait, lambda: None).wait()
         return buf.tobytes()
 
     def split(self, ranks: list[int] | None):

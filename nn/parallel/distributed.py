@@ -291,6 +291,12 @@ class DistributedDataParallel(Module):
         bucket.pending -= 1
         if bucket.pending == 0:
             self._launch_ready_buckets()
+        elif self._next_bucket:
+            # NOTE: MPI moves a non-blocking transfer only inside MPI calls: testing the
+            # newest launched bucket here keeps the transfers going during backward.
+            work = self._buckets[self._next_bucket - 1].work
+            if work is not None:
+                work.is_completed()
 
     def _launch_ready_buckets(self) -> None:
         """Start the all-reduce of each ready bucket, in bucket order (every rank must post
