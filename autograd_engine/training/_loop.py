@@ -30,6 +30,7 @@ from autograd_engine.training._build import (
     resolve_device,
 )
 from autograd_engine.training._files import check_checkpoint, prepare_out
+from autograd_engine.training._ranks import Ranks
 from autograd_engine.training._threads import auto_threads, blas_threads, largest_gemm
 from autograd_engine.training.config import RunConfig, option
 from autograd_engine.training.early_stopping import EarlyStopping
@@ -180,8 +181,9 @@ class Trainer:
             raise TypeError(f"Trainer takes a RunConfig, got {type(config).__name__}")
         self.config = config = config.resolved()
         self.on_batch = on_batch  # on_batch(epoch, batches_done): a hook for tests
-        self.print = Printer(config.quiet)  # progress: per-epoch lines and notes
-        self.result = Printer(config.silent)  # outcomes, even with --quiet
+        self.ranks = Ranks(config.batch_size)  # under mpiexec: data parallel, rank 0 speaks
+        self.print = Printer(config.quiet or not self.ranks.main)  # per-epoch lines, notes
+        self.result = Printer(config.silent or not self.ranks.main)  # outcomes, even --quiet
         self.device = resolve_device(config.device)
         self.overfit = bool(config.overfit_batch)
         # With --overfit-batch an "epoch" is one step on the one batch: say steps.
@@ -191,6 +193,8 @@ class Trainer:
         self.data = build_data(config, self.device)
         self.model = build_model(config, self.data.in_shape, self.data.num_classes)
         self.model.to(self.device)
+        self.net = self.ranks.wrap(self.model)  # what training calls: DDP on several ranks
+        self.loss_weight = 1.0  # this rank's share of the global batch, relative
         self.loss_fn = nn.CrossEntropyLoss()
         self.optimizer = build_optimizer(config, self.model)
         self.steps_per_epoch = len(self.data.train)
@@ -236,7 +240,7 @@ class Trainer:
         }
 
     def save_checkpoint(self) -> None:
-        if self.config.checkpoint:
+        if self.config.checkpoint and self.ranks.main:
             save(self.state(), self.config.checkpoint)
 
     def resume(self, path: str) -> None:
@@ -280,9 +284,10 @@ class Trainer:
         import nn
 
         config = self.config
-        out = self.model(x)
+        out = self.net(x)
         loss = self.loss_fn(out, y)
-        objective = loss
+        # NOTE: data parallel: this rank's share of the batch weighs in by its size
+        objective = loss if self.loss_weight == 1.0 else loss * self.loss_weight
         if config.l1:
             objective = objective + config.l1 * sum(p.abs().sum() for p in self.penalized)
         self.optimizer.zero_grad()
@@ -321,19 +326,26 @@ class Trainer:
         t0 = time.perf_counter()
         bar = tqdm(total=self.steps_per_epoch, initial=self.batch, leave=False, unit="batch",
                    desc=f"{self.unit} {self.epoch + 1}/{self.epochs}", file=sys.stderr,
-                   disable=self.config.quiet or not sys.stderr.isatty())  # fmt: skip
+                   disable=self.config.quiet or not self.ranks.main
+                   or not sys.stderr.isatty())  # fmt: skip
         with bar:
             for index in batches:
-                loss, correct, n = self.train_step(*loader._fetch(index))
-                p["loss_sum"] += loss * n
-                p["correct"] += correct
-                p["count"] += n
+                local, self.loss_weight = self.ranks.share(index)
+                loss, correct, n = self.train_step(*loader._fetch(local))
+                # NOTE: a sum over the ranks keeps the running sums the same everywhere
+                loss_sum, correct, n = self.ranks.total([loss * n, correct, n])
+                if self.ranks.active:
+                    loss = loss_sum / n
+                p["loss_sum"] += loss_sum
+                p["correct"] += int(correct)
+                p["count"] += int(n)
                 self.batch += 1
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
                 if self.on_batch is not None:
                     self.on_batch(self.epoch, self.batch)
-                if interrupt.requested and self.batch < self.steps_per_epoch:
+                stop = self.ranks.any(interrupt.requested)  # a Ctrl-C seen by any rank
+                if stop and self.batch < self.steps_per_epoch:
                     if self.device.type == "cpu":
                         p["rng"] = ag.array_backend.generator_state(ag.device("cpu"))
                     return None
@@ -401,7 +413,7 @@ class Trainer:
             self.result(data.note)
         interrupt = _Interrupt()
         start = time.perf_counter()
-        if config.tensorboard is not None:
+        if config.tensorboard is not None and self.ranks.main:
             from autograd_engine.training._board import Board
 
             self.board = Board(config.tensorboard)
@@ -415,7 +427,7 @@ class Trainer:
                     self.save_checkpoint()
                     break
                 self.end_epoch(record)
-                if interrupt.requested:
+                if self.ranks.any(interrupt.requested):
                     self.interrupted = True
                     break
         seconds = time.perf_counter() - start
@@ -426,7 +438,7 @@ class Trainer:
                "history": self.history,
                "interrupted": self.interrupted, "seconds": round(seconds, 3)}  # fmt: skip
         self.report(log, seconds)
-        if config.out:
+        if config.out and self.ranks.main:
             self.write_outputs(log)
         return log
 
