@@ -11,7 +11,7 @@ import numpy as np
 import autograd_engine as ag
 import autograd_engine.distributed as dist
 from autograd_engine import array_backend
-from autograd_engine.distributed import collectives as _c10d
+from autograd_engine.distributed import process_group as _c10d
 
 from ..modules.module import Module
 

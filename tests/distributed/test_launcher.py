@@ -55,8 +55,11 @@ def test_pytorch_ddp_script_on_two_ranks_gives_the_single_process_numbers(tmp_pa
 
 LAUNCHED = """
 import os, sys
-print("env", os.environ["RANK"], os.environ["LOCAL_RANK"], os.environ["WORLD_SIZE"],
-      os.environ["LOCAL_WORLD_SIZE"], os.environ["MASTER_ADDR"], sys.argv[1:], __name__)
+line = " ".join([os.environ["RANK"], os.environ["LOCAL_RANK"], os.environ["WORLD_SIZE"],
+                 os.environ["LOCAL_WORLD_SIZE"], os.environ["MASTER_ADDR"], repr(sys.argv[1:]),
+                 __name__])
+with open(os.path.join(os.path.dirname(__file__), "env" + os.environ["RANK"]), "w") as f:
+    f.write(line)
 sys.exit(int(sys.argv[1]) if os.environ["RANK"] == "1" else 0)
 """
 
@@ -71,8 +74,9 @@ def test_launcher_sets_torchruns_environment_and_returns_the_exit_code(tmp_path)
         timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    for r in range(2):  # the ranks' lines may interleave: look for each one
-        assert f"env {r} {r} 2 2 127.0.0.1 ['0', '--flag'] __main__" in done.stdout, done.stdout
+    for r in range(2):
+        written = (tmp_path / f"env{r}").read_text()
+        assert written == f"{r} {r} 2 2 127.0.0.1 ['0', '--flag'] __main__"
     failed = run_command(
         [sys.executable, "-m", "autograd_engine.distributed.run", "--nproc-per-node", "2",
          str(script), "3"],
