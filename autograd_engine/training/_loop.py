@@ -214,6 +214,8 @@ class Trainer:
         batch = config.overfit_batch or config.batch_size
         self.gemm = largest_gemm(self.model, self.data.in_shape, batch)
         self.threads = config.threads or auto_threads(self.gemm, self.device.type)
+        if self.ranks.active and not config.threads:  # the ranks share the machine's cores
+            self.threads = max(1, self.threads // self.ranks.size)
         self.history: list[dict] = []
         self.epoch, self.batch, self.partial, self.stopped = 0, 0, None, False
         self.interrupted = False
