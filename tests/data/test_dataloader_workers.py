@@ -30,6 +30,9 @@ from autograd_engine.utils.data import (
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# NOTE: a hang fails the test (pytest-timeout, from the test extra) instead of CI
+pytestmark = pytest.mark.timeout(240)
+
 
 class Numbers(Dataset):
     """Sample i is (a float vector, i): a map-style dataset without a batch fast path."""

@@ -10,6 +10,9 @@ import autograd_engine as ag
 import autograd_engine.distributed as dist
 from tests.distributed.mpi_helper import mpirun, needs_mpi
 
+# NOTE: a hang fails the test (pytest-timeout, from the test extra) instead of CI
+pytestmark = pytest.mark.timeout(240)
+
 RANKS_SCRIPT = """
 import datetime
 import numpy as np

@@ -15,6 +15,9 @@ import nn
 from nn.parallel import DataParallel, DistributedDataParallel
 from tests.distributed.mpi_helper import mpirun, needs_mpi
 
+# NOTE: a hang fails the test (pytest-timeout, from the test extra) instead of CI
+pytestmark = pytest.mark.timeout(240)
+
 DDP_SCRIPT = """
 import copy, datetime, hashlib
 import numpy as np

@@ -13,6 +13,9 @@ from autograd_engine.distributed import run as launcher
 from tests.distributed.mpi_helper import ROOT, needs_mpi
 from tests.distributed.mpi_helper import run as run_command
 
+# NOTE: a hang fails the test (pytest-timeout, from the test extra) instead of CI
+pytestmark = pytest.mark.timeout(240)
+
 EXAMPLES = ROOT / "docs" / "examples"
 
 

@@ -14,6 +14,9 @@ import autograd_engine.multiprocessing as mp
 from autograd_engine.multiprocessing import _spawn as spawn_module
 from tests.distributed.mpi_helper import needs_mpi, run
 
+# NOTE: a hang fails the test (pytest-timeout, from the test extra) instead of CI
+pytestmark = pytest.mark.timeout(240)
+
 SPAWNING = """
 import autograd_engine as ag
 import autograd_engine.distributed as dist

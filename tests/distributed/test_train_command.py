@@ -7,9 +7,13 @@ import json
 import sys
 
 import numpy as np
+import pytest
 
 from autograd_engine.distributed import _mpi
 from tests.distributed.mpi_helper import needs_mpi, run
+
+# NOTE: a hang fails the test (pytest-timeout, from the test extra) instead of CI
+pytestmark = pytest.mark.timeout(240)
 
 ARGS = ["--dataset", "digits", "--model", "mlp", "--seed", "3"]
 
