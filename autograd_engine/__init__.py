@@ -11,6 +11,7 @@ from .anomaly import (
 )
 from .array_backend import Device
 from .array_backend import device as device
+from .compiler import compile  # noqa: A004  (torch.compile; the package is autograd_engine.compiler)
 from .creation import (
     Generator,
     arange,

@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Sequence
 
 from . import anomaly as _anomaly
+from . import node as _node
 from .array_backend import ARRAY_TYPES as _ARRAY_TYPES
 from .array_backend import ensure_array as _as_array
 from .grad_mode import grad_enabled as _grad_enabled
@@ -80,6 +81,11 @@ def run_backward(
     Every piece of state lives in this call (no module-level state), so backward calls in
     different threads on different graphs do not interact.
     """
+    rec = _node._recorder
+    if rec is not None and rec.claims():  # a compiled step is being traced: it runs the pass
+        return rec.run_backward(
+            outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate
+        )
     outputs = _as_tuple(outputs)
     if inputs is not None:
         inputs = _as_tuple(inputs)

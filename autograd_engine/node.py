@@ -22,6 +22,11 @@ _as_array = array_backend.ensure_array
 _saved_hooks = contextvars.ContextVar("autograd_engine.saved_tensors_hooks", default=())
 saved_hooks = _saved_hooks.get
 
+# NOTE: the recorder of ``autograd_engine.compile`` while a step is being traced, else None. Every
+# op application (``Node.__call__``), backward pass, optimizer step, in-place write and host
+# read of a tensor tells it what happened; outside a trace the cost is this one global check.
+_recorder = None
+
 
 class Node:
     """A differentiable operation and, once applied, one vertex of the graph.
@@ -210,6 +215,8 @@ class Node:
                 root = a._base if a._base is not None else a
                 result._base = root
                 result._view_fn = root.grad_fn
+        if _recorder is not None:
+            _recorder.record_node(self, inputs, result)
         if not _grad_enabled():
             return result
         if n == 2:  # NOTE: the commonest case spelled out: no lists, loops or tuple() calls

@@ -184,6 +184,8 @@ class Tensor:
         return self.array.shape[0]
 
     def item(self):
+        if _node._recorder is not None:  # a compiled step reads a value: it cannot be replayed
+            _node._recorder.host_read(self, "item()")
         if self.array.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self.array.size} elements cannot be converted to a Python "
@@ -196,6 +198,8 @@ class Tensor:
 
     def numpy(self):
         """A host NumPy array of the data (shared on the CPU, copied from a GPU)."""
+        if _node._recorder is not None:
+            _node._recorder.host_read(self, "numpy()")
         return array_backend.to_device(self.array, array_backend.CPU)
 
     def __array__(self, dtype=None, copy=None):
@@ -209,6 +213,8 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        if _node._recorder is not None:
+            _node._recorder.host_read(self, "bool()")
         if self.array.size != 1:
             raise RuntimeError(
                 f"Boolean value of a Tensor with {self.array.size} values (shape "
@@ -829,6 +835,7 @@ class Tensor:
 
 
 from . import creation as _creation  # noqa: E402  (creation needs Tensor defined first)
+from . import node as _node  # noqa: E402  (node needs Tensor defined first)
 from . import ops as _ops  # noqa: E402  (the ops need Tensor defined first)
 from .ops import inplace as _inplace  # noqa: E402
 from .ops._util import operand as _operand  # noqa: E402

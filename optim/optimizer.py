@@ -13,6 +13,7 @@ from typing import Any
 
 import autograd_engine as ag
 from autograd_engine import Tensor, enable_grad
+from autograd_engine import node as _node
 from autograd_engine.array_backend import device_of, numpy, to_device
 
 from . import _functional
@@ -197,6 +198,9 @@ class Optimizer:
                 it with zeros. Optimizers skip a parameter whose grad is ``None`` but do take
                 a step (weight decay, momentum) for one whose grad is zero.
         """
+        rec = _node._recorder
+        if rec is not None and rec.claims():  # traced by autograd_engine.compile: replayed
+            return rec.opaque_call(self.zero_grad, set_to_none)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -235,6 +239,9 @@ class Optimizer:
             closure (callable, optional): re-evaluates the model and returns the loss;
                 called with grad enabled, and its result is returned.
         """
+        rec = _node._recorder
+        if rec is not None and rec.claims():  # traced by autograd_engine.compile: replayed
+            return rec.opaque_call(self.step, closure)
         if not self._rule:
             raise NotImplementedError(
                 f"{type(self).__name__} has no update rule: a subclass of Optimizer sets "

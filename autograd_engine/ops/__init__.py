@@ -13,4 +13,5 @@ from .pool import *  # noqa: F403
 from .reduce import *  # noqa: F403
 from .rnn import *  # noqa: F403
 from .shape import *  # noqa: F403
+from .stochastic import *  # noqa: F403
 from .unary import *  # noqa: F403

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numbers
 
 from .. import array_backend
+from .. import node as _node
 from ..creation import _gen
 from ..dtypes import torch_name as _torch_name
 from ..grad_mode import grad_enabled as _grad_enabled
@@ -174,6 +175,9 @@ def apply_(t: Tensor, compute, others=(), fast=None, needs_old=None) -> Tensor:
     result into ``t``'s array directly. ``needs_old``: whether the node's backward reads the
     old value of ``t`` (None: the node decides, by having saved it).
     """
+    rec = _node._recorder
+    if rec is not None and rec.claims():  # a compiled step is being traced
+        return rec.apply_inplace(apply_, t, compute, others, fast, needs_old)
     if _grad_enabled():
         _check_leaf(t)
         base = t._base

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numbers
 
 from .. import array_backend
-from ..grad_mode import is_grad_enabled, no_grad
+from ..grad_mode import is_grad_enabled
 from ..node import Node
 from ..tensor import Tensor
 from ._util import const
@@ -31,7 +31,9 @@ class _Normalization(Node):
             out = xv - mean
             var = (out * out).mean(axis=self.axes, keepdims=True)
         else:
-            mean, var = (xp.asarray(a, dtype=x.dtype).reshape(self.affine) for a in self.running)
+            mean, var = (
+                xp.asarray(t.array, dtype=x.dtype).reshape(self.affine) for t in self.running
+            )
             out = xv - mean
         invstd = 1 / xp.sqrt(var + self.eps)
         out *= invstd
@@ -41,7 +43,7 @@ class _Normalization(Node):
         if self.has_bias:
             out += params[-1].reshape(self.affine)
         if self.keeps_var:
-            self.batch_var = var  # read once by batch_norm for the running statistics
+            self.batch_var = var  # read once by BatchNorm.forward for the running statistics
         if self.has_weight:
             self.save_inputs(0, 1)
         else:
@@ -89,9 +91,33 @@ class _Normalization(Node):
 
 class BatchNorm(_Normalization):
     """y = (x - mean_c) / sqrt(var_c + eps) * w_c + b_c, statistics over all dims but the
-    channel dim 1 (the batch's, or the running ones in evaluation)."""
+    channel dim 1 (the batch's, or the running ones in evaluation).
+
+    ``update``: ``(running_mean, running_var, momentum)`` (either tensor may be None) in
+    training: forward also moves the running statistics towards the batch's, in place, with
+    the unbiased variance: ``running = (1 - momentum) * running + momentum * batch``.
+    """
 
     keeps_var = True
+    update = None
+
+    def forward(self, x, *params):
+        out = super().forward(x, *params)
+        if self.update is not None:
+            # NOTE: in forward, so that a replay of this node (autograd_engine.compile) moves
+            # the running statistics as eager mode does.
+            running_mean, running_var, momentum = self.update
+            count = x.size // x.shape[1]
+            batch_mean = self._extra[0]
+            unbiased = self.batch_var * (count / (count - 1))
+            for stat, batch in ((running_mean, batch_mean), (running_var, unbiased)):
+                if stat is not None:
+                    stat.array *= 1 - momentum
+                    stat.array += (
+                        (momentum * batch).reshape(-1).astype(stat.array.dtype, copy=False)
+                    )
+        del self.batch_var
+        return out
 
 
 class LayerNorm(_Normalization):
@@ -142,8 +168,10 @@ def _check_param(op: str, x: Tensor, p, name: str, shape: tuple) -> None:
         )
 
 
-def _apply(cls, x, weight, bias, view, axes, affine, eps, running=None):
+def _apply(cls, x, weight, bias, view, axes, affine, eps, running=None, update=None):
     node = cls(view, axes, affine, eps, weight is not None, bias is not None, running)
+    if update is not None:
+        node.update = update
     inputs = [x] + [p for p in (weight, bias) if p is not None]
     return node, node(*inputs)
 
@@ -184,7 +212,7 @@ def batch_norm(
                 f"{op}: running_mean and running_var must be defined in evaluation mode "
                 "(training=False); pass them, or training=True to use the batch statistics"
             )
-        running = (running_mean.array, running_var.array)
+        running = (running_mean, running_var)
         return _apply(BatchNorm, input, weight, bias, input.shape, axes, affine, eps, running)[1]
     if count == 0 and input.numel() == 0 and c > 0:
         # An empty batch: PyTorch returns an empty result and leaves the running statistics.
@@ -199,16 +227,10 @@ def batch_norm(
             f"Expected more than 1 value per channel when training, got input of shape "
             f"{tuple(input.shape)}"
         )
-    node, out = _apply(BatchNorm, input, weight, bias, input.shape, axes, affine, eps)
-    mean, _ = node.saved_arrays
-    unbiased = node.batch_var * (count / (count - 1))
-    del node.batch_var
-    with no_grad():
-        for stat, batch in ((running_mean, mean), (running_var, unbiased)):
-            if stat is not None:
-                stat.array *= 1 - momentum
-                stat.array += (momentum * batch).reshape(c).astype(stat.array.dtype, copy=False)
-    return out
+    update = None
+    if running_mean is not None or running_var is not None:
+        update = (running_mean, running_var, momentum)
+    return _apply(BatchNorm, input, weight, bias, input.shape, axes, affine, eps, None, update)[1]
 
 
 def layer_norm(

@@ -8,6 +8,7 @@ import warnings
 
 import autograd_engine as ag
 from autograd_engine import array_backend
+from autograd_engine.ops import dropout as _dropout
 from autograd_engine.ops import linear as _linear
 from autograd_engine.ops import pad as _constant_pad
 from autograd_engine.tensor import Tensor
@@ -122,14 +123,6 @@ def _check_p(p: float) -> None:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _dropout_mask(input: Tensor, shape: tuple, p: float):
-    gen = array_backend.generator_for(input.device)
-    dtype = input.dtype
-    work = dtype if dtype.itemsize >= 4 else array_backend.numpy.dtype("float32")
-    keep = gen.random(shape, dtype=work) >= p  # P(keep) = 1 - p
-    return (keep * (1.0 / (1.0 - p))).astype(dtype)
-
-
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout (``torch.nn.functional.dropout``): in training, zero each element with
     probability ``p`` and scale the survivors by 1 / (1 - p); the identity otherwise.
@@ -146,7 +139,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1.0:
         return input * 0.0
-    return input * ag.as_tensor(_dropout_mask(input, input.shape, p))
+    return _dropout(input, p, True)
 
 
 def _channel_dropout(input: Tensor, p: float, training: bool, spatial: int, name: str) -> Tensor:
@@ -162,7 +155,7 @@ def _channel_dropout(input: Tensor, p: float, training: bool, spatial: int, name
         return input * 0.0
     lead = 2 if input.ndim == spatial + 2 else 1
     shape = input.shape[:lead] + (1,) * (input.ndim - lead)
-    return input * ag.as_tensor(_dropout_mask(input, shape, p))
+    return _dropout(input, p, True, shape)
 
 
 def dropout1d(
@@ -203,7 +196,7 @@ def dropout2d(
     if input.ndim < 2:
         return dropout(input, p, training)
     shape = input.shape[:2] + (1,) * (input.ndim - 2)
-    return input * ag.as_tensor(_dropout_mask(input, shape, p))
+    return _dropout(input, p, True, shape)
 
 
 def embedding(

@@ -454,6 +454,9 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of every parameter: to ``None`` (default) or to zeros
         (``torch.nn.Module.zero_grad``)."""
+        rec = ag.node._recorder
+        if rec is not None and rec.claims():  # traced by autograd_engine.compile: replayed
+            return rec.opaque_call(self.zero_grad, set_to_none)
         for p in self.parameters():
             if p.grad is None:
                 continue

@@ -239,6 +239,13 @@ SPECS: list[OpSpec] = [
     # activations
     OpSpec("relu", lambda a: a.relu(), (ops.ReLU,), tup(unary()), kinks=(0.0,)),
     OpSpec(
+        "dropout",  # reseeded on every call, so each evaluation draws the same mask
+        lambda a, p: (ag.manual_seed(5), ops.dropout(a, p, True))[1],
+        (ops.Dropout,),
+        tup(unary()),
+        kwargs=lambda s: st.fixed_dictionaries({"p": st.sampled_from([0.25, 0.5])}),
+    ),
+    OpSpec(
         "leaky_relu", lambda a: ag.leaky_relu(a, 0.1), (ops.LeakyReLU,), tup(unary()), kinks=(0,)
     ),
     OpSpec(

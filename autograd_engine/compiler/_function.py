@@ -1,0 +1,174 @@
+"""A compiled function: its cache of programs by guard key, and what happens on a call (trace
+on a new key, check the new program against eager mode on its first replay, then replay)."""
+
+from __future__ import annotations
+
+import functools
+import types
+import warnings
+import weakref
+
+from .. import node as _node
+from ._program import GuardMiss, Program, output_spec
+from ._state import Snapshot, all_modules, call_key, discover, output_differences
+from ._trace import Recorder, Unsupported
+
+_compiled: weakref.WeakSet = weakref.WeakSet()  # every compiled function, for reset()
+
+
+class CompileWarning(UserWarning):
+    """A compiled function runs eagerly for some calls (why is in the message)."""
+
+
+class _Entry:
+    __slots__ = ("program", "reason", "verified")
+
+    def __init__(self, program: Program | None = None, reason: str | None = None):
+        self.program, self.reason, self.verified = program, reason, False
+
+
+class CompiledFunction:
+    """What ``autograd_engine.compile(fn)`` returns: call it as ``fn``.
+
+    The first call with a new guard key runs ``fn`` eagerly while tracing it; the second runs
+    it eagerly once more and replays the new program from the same starting state, and keeps
+    the program only if every result, gradient, parameter, optimizer state and the random
+    generator agree bit for bit (on the CPU); later calls replay it.
+    """
+
+    def __init__(self, fn, *, fullgraph: bool, cudagraphs: bool, recompile_limit: int):
+        self._orig_fn = fn
+        self.fullgraph, self.cudagraphs = fullgraph, cudagraphs
+        self.recompile_limit = recompile_limit
+        self._cache: dict = {}
+        self._warned: set[str] = set()
+        functools.update_wrapper(self, fn, updated=())
+        self._name = getattr(fn, "__qualname__", None) or type(fn).__name__
+        _compiled.add(self)
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else types.MethodType(self, obj)
+
+    def __repr__(self) -> str:
+        return f"<compiled {self._name}: {len(self._cache)} traced signature(s)>"
+
+    # --- calls ------------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if _node._recorder is not None:  # inside another trace: run inline, so it is recorded
+            return self._orig_fn(*args, **kwargs)
+        modules, optimizers = discover(self._orig_fn, args, kwargs)
+        tensors: list = []
+        key = call_key(args, kwargs, tensors, all_modules(modules), optimizers)
+        entry = self._cache.get(key)
+        if entry is None:
+            if len(self._cache) >= self.recompile_limit:
+                message = (
+                    f"{self._name} has been traced for {self.recompile_limit} different "
+                    "signatures (recompile_limit); new ones run eagerly. Input shapes, dtypes, "
+                    "devices, Python number arguments, grad mode and train/eval mode each make "
+                    "a signature."
+                )
+                if self.fullgraph:
+                    raise Unsupported(f"autograd_engine.compile(fullgraph=True): {message}")
+                self._warn("limit", message)
+                return self._orig_fn(*args, **kwargs)
+            return self._trace(key, args, kwargs, tensors, modules)
+        program = entry.program
+        if program is None:
+            return self._orig_fn(*args, **kwargs)
+        if not entry.verified:
+            return self._verify(key, entry, args, kwargs, tensors, modules, optimizers)
+        try:
+            return program.replay(tensors)
+        except GuardMiss:
+            del self._cache[key]
+            return self(*args, **kwargs)
+
+    def _trace(self, key, args, kwargs, tensors, modules):
+        rec = Recorder(self.fullgraph, self._name)
+        for i, t in enumerate(tensors):
+            rec.add_input(t, i)
+        for m in all_modules(modules):
+            if m._forward_hooks or m._forward_pre_hooks:
+                rec.fail(f"a forward hook on {type(m).__name__} runs Python code in the step")
+        spec = None
+        with rec.installed():
+            result = self._orig_fn(*args, **kwargs)
+            if rec.failed is None:
+                spec = rec.finish(result, output_spec)
+        if rec.failed is not None:
+            self._cache[key] = _Entry(reason=rec.failed)
+            self._warn(rec.failed, f"{self._name} runs eagerly for these inputs: {rec.failed}")
+        else:
+            self._cache[key] = _Entry(Program(rec, spec))
+        return result
+
+    def _verify(self, key, entry, args, kwargs, tensors, modules, optimizers):
+        """Run the step eagerly, then replay it from the same starting state; keep the program
+        only if both end in the same state (else this signature runs eagerly from now on)."""
+        program = entry.program
+        module_type, optimizer_type = _types()
+        owners = [m.__self__ for m in program.opaque]
+        optimizers = list(optimizers) + [o for o in owners if isinstance(o, optimizer_type)]
+        modules = all_modules(list(modules) + [o for o in owners if isinstance(o, module_type)])
+        state = program.state_tensors()
+        for m in modules:
+            state += list(m.parameters(recurse=False)) + list(m.buffers(recurse=False))
+        before = Snapshot(state, optimizers)
+        result = self._orig_fn(*args, **kwargs)
+        after_eager = Snapshot(state, optimizers)
+        before.restore()
+        try:
+            replayed = program.replay(tensors)
+        except Exception as exc:  # noqa: BLE001  (any failure means: not this program)
+            differences = [f"the replay raised {type(exc).__name__}: {exc}"]
+        else:
+            differences = after_eager.differences(Snapshot(state, optimizers))
+            differences += output_differences(result, replayed)
+        if not differences:
+            entry.verified = True
+            return replayed
+        after_eager.restore()
+        entry.program = None
+        entry.reason = (
+            "its replay does not reproduce eager mode ("
+            + "; ".join(dict.fromkeys(differences[:6]))
+            + "): the step does work the trace cannot see (NumPy on .array, Python state, a "
+            "tensor made from changing Python data)"
+        )
+        if self.fullgraph:
+            raise Unsupported(
+                f"autograd_engine.compile(fullgraph=True): cannot capture {self._name}: "
+                f"{entry.reason}"
+            )
+        self._warn(entry.reason, f"{self._name} runs eagerly for these inputs: {entry.reason}")
+        return result
+
+    def _warn(self, key: str, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(f"autograd_engine.compile: {message}", CompileWarning, stacklevel=4)
+
+    # --- inspection ---------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget every traced program (the next call traces again)."""
+        self._cache.clear()
+        self._warned.clear()
+
+    def explain(self) -> list[str]:
+        """One line per traced signature: its program, or why it runs eagerly."""
+        out = []
+        for entry in self._cache.values():
+            if entry.program is not None:
+                state = "replayed" if entry.verified else "traced, checked on the next call"
+                out.append(f"{state}: {entry.program.describe()}")
+            else:
+                out.append(f"eager: {entry.reason}")
+        return out
+
+
+def _types():
+    from autograd_engine.nn import Module
+    from autograd_engine.optim import Optimizer
+
+    return Module, Optimizer

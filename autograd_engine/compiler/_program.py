@@ -1,0 +1,215 @@
+"""The program a trace produces: a flat list of steps over registers, replayed without
+building a Tensor, a Node or a graph. Inputs are bound into their registers, parameters and
+buffers are read from the live tensors, and the outputs are rebuilt in the function's shape."""
+
+from __future__ import annotations
+
+from .. import array_backend
+from ..grad_mode import _set as _set_grad_mode
+from ..grad_mode import grad_enabled
+from ..node import Node
+from ..tensor import Tensor
+from ._trace import Recorder, Step, Value, ensure_array
+
+_ARRAY_TYPES = array_backend.ARRAY_TYPES
+# What Node itself keeps (saved values, hooks): never an input of the op.
+_NODE_STATE = frozenset(
+    ("_saved", "_saved_versions", "_save_out", "_out_data", "_out_vc", "_out_version", "_extra",
+     "_hooks", "_retain", "_trace")
+)  # fmt: skip
+
+
+class GuardMiss(Exception):
+    """A parameter or buffer changed shape, dtype or device since the trace."""
+
+
+class Program:
+    """Steps and registers of one traced signature."""
+
+    def __init__(self, rec: Recorder, outputs):
+        self.inputs: list[Value] = rec.inputs
+        self.externals: list[Value] = rec.externals
+        self.leaves: list[Value] = rec.leaves
+        self.opaque = list(rec.opaque)
+        self.outputs = outputs
+        self.steps: list[Step] = rec.steps
+        for step in self.steps:
+            if step.run is None:
+                step.run = forward_step(rec, step)
+        self.runs = [step.run for step in self.steps]
+        self._external_checks = [
+            (v, v.live, v.shape, v.dtype, type(v.reg.array)) for v in self.externals
+        ]
+
+    def replay(self, tensors: list[Tensor]):
+        """Run the program on the call's input tensors (flattened arguments)."""
+        for value in self.inputs:
+            t = tensors[value.index]
+            value.reg.array = t.array
+            value.live = t
+        for value, live, shape, dtype, kind in self._external_checks:
+            a = live.array
+            if a.shape != shape or a.dtype != dtype or type(a) is not kind:
+                raise GuardMiss(
+                    f"a tensor the step reads changed from {tuple(shape)} {dtype} to "
+                    f"{tuple(a.shape)} {a.dtype}"
+                )
+            value.reg.array = a
+        mode = grad_enabled()
+        try:
+            for run in self.runs:
+                run()
+        finally:
+            _set_grad_mode(mode)
+        return rebuild(self.outputs)
+
+    def state_tensors(self) -> list[Tensor]:
+        """The live tensors the program reads or writes (parameters, buffers, leaves)."""
+        out = [v.live for v in self.externals]
+        out += [v.live for v in self.leaves if v.kind == "external"]
+        return out
+
+    def describe(self) -> str:
+        kinds: dict[str, int] = {}
+        for step in self.steps:
+            kinds[step.kind] = kinds.get(step.kind, 0) + 1
+        parts = ", ".join(f"{n} {k}" for k, n in kinds.items())
+        return f"{len(self.steps)} steps ({parts})"
+
+
+# --- forward steps ----------------------------------------------------------------------------
+def forward_step(rec: Recorder, step: Step):
+    """Replay one op: ``node.forward`` on the registers' arrays, the result bound to the output
+    register, and what the node saved for backward pointed at the registers again."""
+    pn = rec.program_node(step.node)
+    ins = [v.reg for v in step.ins]
+    out = step.outs[0].reg
+    fwd = pn.forward
+    hidden = _hidden_inputs(rec, pn)
+    saved = pn.__dict__.get("_saved")
+    if not (saved and isinstance(saved[0], Tensor)):
+        saved = None
+    save_out = "_out_vc" in pn.__dict__
+
+    if len(ins) == 1:
+        (a,) = ins
+
+        def compute():
+            return fwd(a.array)
+
+    elif len(ins) == 2:
+        a, b = ins
+
+        def compute():
+            return fwd(a.array, b.array)
+
+    else:
+
+        def compute():
+            return fwd(*[r.array for r in ins])
+
+    if not hidden and saved is None and not save_out:
+
+        def run():
+            o = compute()
+            out.array = o if type(o) in _ARRAY_TYPES else ensure_array(o)
+
+        return run
+
+    def run():
+        for name, make in hidden:
+            setattr(pn, name, make())
+        o = compute()
+        if type(o) not in _ARRAY_TYPES:
+            o = ensure_array(o)
+        out.array = o
+        if saved is not None:
+            pn._saved = saved
+        if save_out:
+            pn._out_data = o
+
+    return run
+
+
+def _hidden_inputs(rec: Recorder, pn: Node) -> list:
+    """Attributes of a node that hold arrays of the step's values (the class indices of a
+    cross-entropy, an index tensor): ``(name, make)`` pairs that rebind them on a replay.
+    Tensor attributes holding values are pointed at the registers once, here."""
+    hidden = []
+    for name, attr in list(pn.__dict__.items()):
+        if name in _NODE_STATE:
+            continue
+        if isinstance(attr, Tensor):
+            value = rec.by_tensor.get(id(attr))
+            if value is not None and value.kind in ("step", "input"):
+                setattr(pn, name, value.reg)
+        elif type(attr) in _ARRAY_TYPES:
+            value = rec.by_array.get(id(attr))
+            if value is not None and value.kind in ("step", "input"):
+                reg = value.reg
+                hidden.append((name, lambda reg=reg: reg.array))
+        elif isinstance(attr, tuple) and any(
+            type(x) in _ARRAY_TYPES or isinstance(x, Tensor) for x in attr
+        ):
+            parts, live = [], False
+            for x in attr:
+                key = id(x) if type(x) in _ARRAY_TYPES else None
+                value = rec.by_array.get(key) if key is not None else None
+                if value is not None and value.kind in ("step", "input"):
+                    parts.append(value.reg)
+                    live = True
+                else:
+                    parts.append(x)
+            if live:
+                hidden.append((name, _tuple_maker(parts)))
+    return hidden
+
+
+def _tuple_maker(parts):
+    regs = [(i, p) for i, p in enumerate(parts) if isinstance(p, Tensor)]
+
+    def make():
+        out = list(parts)
+        for i, reg in regs:
+            out[i] = reg.array
+        return tuple(out)
+
+    return make
+
+
+# --- outputs ----------------------------------------------------------------------------------
+def output_spec(rec: Recorder, obj):
+    """The shape of the function's result, with each tensor replaced by its value."""
+    if isinstance(obj, Tensor):
+        value = rec.value_of(obj)
+        node = obj.grad_fn
+        if obj.requires_grad and node is not None and id(node) not in rec.backward_done:
+            rec.fail(
+                "the function returns a tensor that requires grad but ran no backward through "
+                "it (compile a whole training step, or call it under no_grad())"
+            )
+        return ("tensor", value)
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        return ("namedtuple", type(obj), [output_spec(rec, x) for x in obj])
+    if isinstance(obj, (tuple, list)):
+        return ("seq", type(obj), [output_spec(rec, x) for x in obj])
+    if isinstance(obj, dict):
+        return ("dict", type(obj), [(k, output_spec(rec, v)) for k, v in obj.items()])
+    return ("const", obj)
+
+
+def rebuild(spec):
+    kind = spec[0]
+    if kind == "tensor":
+        value = spec[1]
+        if value.kind in ("external", "input"):
+            return value.live
+        a = value.reg.array
+        return Tensor._make(a.copy() if value.kind == "const" else a)
+    if kind == "const":
+        return spec[1]
+    if kind == "namedtuple":
+        return spec[1](*[rebuild(s) for s in spec[2]])
+    if kind == "seq":
+        return spec[1](rebuild(s) for s in spec[2])
+    return spec[1]((k, rebuild(s)) for k, s in spec[2])

@@ -1,0 +1,249 @@
+"""What a compiled function depends on besides its tensor arguments: the modules and
+optimizers it reaches (in its arguments, its bound ``self``, its closure and the globals it
+names), the guard key of a call, and snapshots of that state, used to check a new program
+against eager mode on its first replay."""
+
+from __future__ import annotations
+
+import types
+
+from .. import array_backend
+from ..grad_mode import grad_enabled
+from ..tensor import Tensor
+
+_SIMPLE = (int, float, bool, str, bytes, type(None), complex)
+
+
+def _module_types():
+    from autograd_engine.nn import Module
+    from autograd_engine.optim import Optimizer
+
+    return Module, Optimizer
+
+
+def _code_names(code) -> list[str]:
+    names = list(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names += _code_names(const)
+    return names
+
+
+def discover(fn, args, kwargs) -> tuple[list, list]:
+    """The modules and optimizers ``fn`` can reach: its arguments, ``self`` of a bound method
+    (and that object's attributes), its closure cells and the globals its code names, one
+    level into lists, tuples and dicts; a scheduler contributes its optimizer."""
+    module_type, optimizer_type = _module_types()
+    found = list(args) + list(kwargs.values())
+    if isinstance(fn, module_type):
+        found.append(fn)
+    owner = getattr(fn, "__self__", None)
+    if owner is not None:
+        found.append(owner)
+        found += list(getattr(owner, "__dict__", {}).values())
+    func = getattr(fn, "__func__", fn)
+    code = getattr(func, "__code__", None)
+    if code is not None:
+        scope = func.__globals__
+        found += [scope[n] for n in _code_names(code) if n in scope]
+        found += list(func.__defaults__ or ()) + list((func.__kwdefaults__ or {}).values())
+        for cell in func.__closure__ or ():
+            try:
+                found.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+    modules, optimizers, seen = [], [], set()
+    for obj in _one_level(found):
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, module_type):
+            modules.append(obj)
+        elif isinstance(obj, optimizer_type):
+            optimizers.append(obj)
+        elif isinstance(getattr(obj, "optimizer", None), optimizer_type):
+            if id(obj.optimizer) not in seen:
+                seen.add(id(obj.optimizer))
+                optimizers.append(obj.optimizer)
+    return modules, optimizers
+
+
+def _one_level(objs):
+    for obj in objs:
+        yield obj
+        if isinstance(obj, (list, tuple)):
+            yield from obj
+        elif isinstance(obj, dict):
+            yield from obj.values()
+
+
+def all_modules(modules) -> list:
+    """Every module reachable from ``modules``, each once."""
+    out, seen = [], set()
+    for m in modules:
+        for sub in m.modules():
+            if id(sub) not in seen:
+                seen.add(id(sub))
+                out.append(sub)
+    return out
+
+
+def call_key(args, kwargs, tensors: list, modules, optimizers) -> tuple:
+    """The guard key of a call; fills ``tensors`` with the tensor arguments, flattened.
+
+    A tensor contributes its shape, dtype, device and requires_grad; a number, string or None
+    its value (it is a constant of the trace); any other object its identity. Grad mode, the
+    modules' training flags and the identities of the modules and optimizers reached complete it.
+    """
+    parts = [grad_enabled()]
+    _key(args, parts, tensors)
+    if kwargs:
+        _key(kwargs, parts, tensors)
+    parts.append(tuple(m.training for m in modules))
+    parts.append(tuple(id(o) for o in optimizers))
+    return tuple(parts)
+
+
+def _key(obj, parts: list, tensors: list) -> None:
+    if isinstance(obj, Tensor):
+        a = obj.array
+        device = None if type(a) is array_backend.numpy.ndarray else a.device.id
+        parts.append((type(a), a.shape, a.dtype, device, obj._requires_grad))
+        tensors.append(obj)
+    elif isinstance(obj, _SIMPLE):
+        parts.append((type(obj), obj))
+    elif isinstance(obj, (tuple, list)):
+        parts.append((type(obj), len(obj)))
+        for x in obj:
+            _key(x, parts, tensors)
+    elif isinstance(obj, dict):
+        parts.append((type(obj), tuple(obj)))
+        for x in obj.values():
+            _key(x, parts, tensors)
+    else:
+        parts.append(("id", id(obj)))
+
+
+# --- snapshots --------------------------------------------------------------------------------
+def _copy(a):
+    return None if a is None else a.copy()
+
+
+def same_array(a, b) -> bool:
+    """Bit for bit on the CPU; equal values (NaN equal to NaN) on a GPU."""
+    if type(a) is not type(b) or a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    xp = array_backend.get_array_module(a)
+    if xp is array_backend.numpy:
+        return a.tobytes() == b.tobytes()
+    return bool(xp.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+class Snapshot:
+    """The values of the tensors (and their gradients), optimizer states and hyperparameters
+    and the CPU random generators that a step may change."""
+
+    def __init__(self, tensors, optimizers):
+        seen, self.tensors = set(), []
+        for t in tensors:
+            if id(t) in seen:
+                continue
+            seen.add(id(t))
+            g = t.grad
+            garray = None if g is None else g.array
+            self.tensors.append((t, t.array, t.array.copy(), g, garray, _copy(garray)))
+        self.optimizers = []
+        for opt in optimizers:
+            state = {
+                p: {k: (v, v.copy()) if hasattr(v, "shape") else (v, None) for k, v in s.items()}
+                for p, s in opt.state.items()
+            }
+            groups = [{k: v for k, v in g.items()} for g in opt.param_groups]
+            self.optimizers.append((opt, opt.state, state, opt.param_groups, groups))
+        self.rng = {
+            dev: gen.bit_generator.state
+            for dev, gen in array_backend._generators.by_device.items()
+            if dev.type == "cpu"
+        }
+
+    def restore(self) -> None:
+        for t, array, values, g, garray, gvalues in self.tensors:
+            t.array = array
+            array[...] = values
+            t.grad = g
+            if g is not None:
+                g.array = garray
+                garray[...] = gvalues
+        for opt, state_obj, state, groups_obj, groups in self.optimizers:
+            opt.state = state_obj
+            state_obj.clear()
+            for p, s in state.items():
+                restored = {}
+                for k, (v, c) in s.items():
+                    if c is not None:
+                        v[...] = c
+                    restored[k] = v
+                state_obj[p] = restored
+            opt.param_groups = groups_obj
+            for group, saved in zip(groups_obj, groups):
+                group.clear()
+                group.update(saved)
+        gens = array_backend._generators.by_device
+        for dev, state in self.rng.items():
+            if dev in gens:
+                gens[dev].bit_generator.state = state
+
+    def differences(self, other: Snapshot) -> list[str]:
+        """What differs between two snapshots of the same objects, in words."""
+        out = []
+        for (t, _, a, _, _, ga), (_, _, b, _, _, gb) in zip(self.tensors, other.tensors):
+            what = f"tensor {tuple(t.shape)} {t.dtype}"
+            if not same_array(a, b):
+                out.append(f"the values of a {what}")
+            if (ga is None) != (gb is None) or (ga is not None and not same_array(ga, gb)):
+                out.append(f"the gradient of a {what}")
+        for (opt, _, sa, _, ga), (_, _, sb, _, gb) in zip(self.optimizers, other.optimizers):
+            name = type(opt).__name__
+            if len(sa) != len(sb):
+                out.append(f"the number of parameters with {name} state")
+            for p, s in sa.items():
+                t = sb.get(p, {})
+                for k, (v, c) in s.items():
+                    w, d = t.get(k, (None, None))
+                    if c is None:
+                        changed = v != w
+                    else:
+                        changed = d is None or not same_array(c, d)
+                    if changed:
+                        out.append(f"{name} state {k!r}")
+            for i, (x, y) in enumerate(zip(ga, gb)):
+                for k in x:
+                    if k != "params" and x[k] != y.get(k):
+                        out.append(f"{name} param group {i} {k!r} ({x[k]!r} vs {y.get(k)!r})")
+        if self.rng != other.rng:
+            out.append("the state of the random generator")
+        return out
+
+
+def output_differences(a, b, where: str = "the result") -> list[str]:
+    """Differences between an eager result and a replayed one."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        if not (isinstance(a, Tensor) and isinstance(b, Tensor)) or not same_array(
+            a.array, b.array
+        ):
+            return [where]
+        return []
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and len(a) == len(b):
+        out = []
+        for i, (x, y) in enumerate(zip(a, b)):
+            out += output_differences(x, y, f"{where}[{i}]")
+        return out
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        out = []
+        for k in a:
+            out += output_differences(a[k], b[k], f"{where}[{k!r}]")
+        return out
+    try:
+        return [] if a == b else [where]
+    except Exception:  # objects without a usable ==
+        return [] if a is b else [where]
