@@ -14,7 +14,7 @@ from ._trace import Recorder, Step, Value, ensure_array
 
 def trace_backward(rec: Recorder, outputs, grad_outputs) -> dict:
     outputs = _as_tuple(outputs)
-    problem = _unsupported(outputs)
+    problem = _unsupported(rec, outputs)
     if problem is not None:
         rec.fail(problem)
         from ..engine import run_backward
@@ -73,14 +73,20 @@ def trace_backward(rec: Recorder, outputs, grad_outputs) -> dict:
     return {}
 
 
-def _unsupported(outputs) -> str | None:
-    """Why this backward cannot be traced (hooks, retain_grad, a rebased view), or None."""
+def _unsupported(rec: Recorder, outputs) -> str | None:
+    """Why this backward cannot be traced (hooks, retain_grad, a rebased view, a node the trace
+    did not see made), or None."""
     for t in outputs:
         if t._base is not None and t._base.grad_fn is not t._view_fn:
             return "backward() from a view whose base was modified in place"
     roots = {t.grad_fn for t in outputs if t.grad_fn is not None}
     leaves = [t for t in outputs if t.grad_fn is None]
     for node in _count_consumers(roots):
+        if id(node) not in rec.forward_of:
+            return (
+                f"backward through {node.name()}, which the trace did not see made (an "
+                "autograd.Function, or a graph built before the compiled function was called)"
+            )
         if node._hooks:
             return "a hook on a tensor (register_hook) runs Python code during backward"
         if node._retain is not None:

@@ -5,6 +5,7 @@ against eager mode on its first replay."""
 
 from __future__ import annotations
 
+import copy
 import types
 
 from .. import array_backend
@@ -139,6 +140,41 @@ def same_array(a, b) -> bool:
     return bool(xp.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
 
 
+def _keep(value):
+    """``(value, its array, a copy of the array)`` for a Tensor or an array, else
+    ``(value, None, None)``: what ``_put_back`` needs to restore it in place."""
+    if isinstance(value, Tensor):
+        return value, value.array, value.array.copy()
+    if type(value) in array_backend.ARRAY_TYPES:
+        return value, value, value.copy()
+    return value, None, copy.deepcopy(value)
+
+
+def _put_back(kept):
+    value, array, values = kept
+    if array is None:
+        return values
+    array[...] = values
+    if isinstance(value, Tensor):
+        value.array = array
+    return value
+
+
+def _same_kept(a, b) -> bool:
+    if b is None:
+        return False
+    if a[1] is None or b[1] is None:
+        return a[1] is None and b[1] is None and _equal(a[2], b[2])
+    return same_array(a[2], b[2])
+
+
+def _equal(x, y) -> bool:
+    try:
+        return bool(x == y)
+    except Exception:  # noqa: BLE001  (objects without a usable ==)
+        return x is y
+
+
 class Snapshot:
     """The values of the tensors (and their gradients), optimizer states and hyperparameters
     and the CPU random generators that a step may change."""
@@ -154,11 +190,10 @@ class Snapshot:
             self.tensors.append((t, t.array, t.array.copy(), g, garray, _copy(garray)))
         self.optimizers = []
         for opt in optimizers:
-            state = {
-                p: {k: (v, v.copy()) if hasattr(v, "shape") else (v, None) for k, v in s.items()}
-                for p, s in opt.state.items()
-            }
-            groups = [{k: v for k, v in g.items()} for g in opt.param_groups]
+            state = {p: {k: _keep(v) for k, v in st.items()} for p, st in opt.state.items()}
+            groups = [
+                {k: _keep(v) for k, v in g.items() if k != "params"} for g in opt.param_groups
+            ]
             self.optimizers.append((opt, opt.state, state, opt.param_groups, groups))
         self.rng = {
             dev: gen.bit_generator.state
@@ -177,17 +212,12 @@ class Snapshot:
         for opt, state_obj, state, groups_obj, groups in self.optimizers:
             opt.state = state_obj
             state_obj.clear()
-            for p, s in state.items():
-                restored = {}
-                for k, (v, c) in s.items():
-                    if c is not None:
-                        v[...] = c
-                    restored[k] = v
-                state_obj[p] = restored
+            for p, st in state.items():
+                state_obj[p] = {k: _put_back(kept) for k, kept in st.items()}
             opt.param_groups = groups_obj
             for group, saved in zip(groups_obj, groups):
-                group.clear()
-                group.update(saved)
+                for k, kept in saved.items():
+                    group[k] = _put_back(kept)
         gens = array_backend._generators.by_device
         for dev, state in self.rng.items():
             if dev in gens:
@@ -206,20 +236,14 @@ class Snapshot:
             name = type(opt).__name__
             if len(sa) != len(sb):
                 out.append(f"the number of parameters with {name} state")
-            for p, s in sa.items():
-                t = sb.get(p, {})
-                for k, (v, c) in s.items():
-                    w, d = t.get(k, (None, None))
-                    if c is None:
-                        changed = v != w
-                    else:
-                        changed = d is None or not same_array(c, d)
-                    if changed:
+            for p, st in sa.items():
+                for k, kept in st.items():
+                    if not _same_kept(kept, sb.get(p, {}).get(k)):
                         out.append(f"{name} state {k!r}")
             for i, (x, y) in enumerate(zip(ga, gb)):
-                for k in x:
-                    if k != "params" and x[k] != y.get(k):
-                        out.append(f"{name} param group {i} {k!r} ({x[k]!r} vs {y.get(k)!r})")
+                for k, kept in x.items():
+                    if not _same_kept(kept, y.get(k)):
+                        out.append(f"{name} param group {i} {k!r}")
         if self.rng != other.rng:
             out.append("the state of the random generator")
         return out

@@ -210,6 +210,9 @@ class Recorder:
     def record_node(self, node: Node, inputs, result: Tensor) -> None:
         if not self.claims():
             return
+        if _node_module._saved_hooks.get():
+            self.fail("saved-tensor hooks (autograd.graph.saved_tensors_hooks) are active")
+            return
         if self.draws:
             expected = _RANDOM_NODES.get(type(node))
             if expected is None or expected != self.draws:
