@@ -1,11 +1,12 @@
 """The backward pass of a traced step: the engine's algorithm (``engine.run_backward`` with
-``create_graph=False``: consumer counts, the same ready order, gradients summed in the same
-order, accumulation into ``.grad``), each array operation written down as a step of the
-program and run at once, so the traced call and every replay compute the same numbers."""
+``create_graph=False``, its array walk ``_propagate_arrays``: consumer counts, the same ready
+order, gradients summed in the same order, accumulation into ``.grad``), each array operation
+written down as a step of the program and run at once, so the traced call and every replay
+compute the same numbers."""
 
 from __future__ import annotations
 
-from ..engine import _as_tuple, _count_consumers, _root_grads
+from ..engine import _as_tuple, _count_consumers, _root_grads, _sum_to
 from ..grad_mode import grad_enabled
 from ..node import Node
 from ..tensor import Tensor
@@ -43,7 +44,7 @@ def trace_backward(rec: Recorder, outputs, grad_outputs) -> dict:
             pending[node] = g
     deps = _count_consumers(pending)
     ready = [node for node in pending if deps[node] == 0]
-    done = []
+    done, node_leaves = [], {}  # the leaf gradients that come from nodes, as the engine keeps them
     while ready:
         node = ready.pop()
         grad = pending.pop(node)
@@ -53,7 +54,10 @@ def trace_backward(rec: Recorder, outputs, grad_outputs) -> dict:
             if nxt is None or g is None:
                 continue
             if g.reg.array.shape != shape:
-                g = rec.value_of(g.reg.sum_to_size(shape))  # recorded as forward steps
+                src = g.reg
+                g = _computed(
+                    rec, "sum_to", lambda src=src, shape=shape: _sum_to(src.array, shape), (g,)
+                )
             if isinstance(nxt, Node):
                 prev = pending.get(nxt)
                 pending[nxt] = g if prev is None else _add(rec, prev, g)
@@ -62,7 +66,13 @@ def trace_backward(rec: Recorder, outputs, grad_outputs) -> dict:
                 if count == 0:
                     ready.append(nxt)
             else:
-                _add_leaf(rec, leaf_grads, nxt, g)
+                _add_leaf(rec, node_leaves, nxt, g)
+    for key, (leaf, g) in node_leaves.items():
+        entry = leaf_grads.get(key)
+        if entry is None:
+            leaf_grads[key] = [leaf, g]
+        else:  # a root that is itself a leaf
+            entry[1] = _add(rec, entry[1], g)
     owned: set[int] = set()
     root_arrays = [g.array for g in roots]
     for leaf, g in leaf_grads.values():
