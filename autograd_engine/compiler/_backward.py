@@ -42,7 +42,7 @@ def trace_backward(rec: Recorder, outputs, grad_outputs) -> dict:
             pending[node] = _add(rec, pending[node], g)
         else:
             pending[node] = g
-    deps = _count_consumers(pending)
+    deps = _count_consumers(pending, {})
     ready = [node for node in pending if deps[node] == 0]
     done, node_leaves = [], {}  # the leaf gradients that come from nodes, as the engine keeps them
     while ready:
@@ -91,7 +91,7 @@ def _unsupported(rec: Recorder, outputs) -> str | None:
             return "backward() from a view whose base was modified in place"
     roots = {t.grad_fn for t in outputs if t.grad_fn is not None}
     leaves = [t for t in outputs if t.grad_fn is None]
-    for node in _count_consumers(roots):
+    for node in _count_consumers(roots, {}):
         if id(node) not in rec.forward_of:
             return (
                 f"backward through {node.name()}, which the trace did not see made (an "
@@ -103,8 +103,11 @@ def _unsupported(rec: Recorder, outputs) -> str | None:
             return "retain_grad() on a tensor of the step"
         leaves += [t for t in node.next_edges if t is not None and not isinstance(t, Node)]
     for leaf in leaves:
-        if leaf._hooks:
-            return "a hook on a parameter (register_hook) runs Python code during backward"
+        if leaf._hooks or getattr(leaf, "_post_hooks", None):
+            return (
+                "a hook on a parameter (register_hook, register_post_accumulate_grad_hook, "
+                "DistributedDataParallel) runs Python code during backward"
+            )
         if leaf.grad is not None and leaf.grad.requires_grad:
             return "a .grad that requires grad (made by backward(create_graph=True))"
     return None
