@@ -3,9 +3,11 @@ step spent communicating, measured.
 
 ``python -m benchmarks.distributed [--quick] [--ranks 1,2] [--json PATH] [--markdown PATH]``
 launches ``mpiexec -n k`` for each rank count; each launch times, interleaved, a DDP step that
-averages gradients and the same step under ``no_sync()`` (no communication). The share of
-communication is ``(sync - no_sync) / sync`` (medians); weak scaling keeps the per-rank batch,
-strong scaling splits one global batch. BLAS is pinned to one thread per rank.
+averages gradients and the same step under ``no_sync()`` (no communication), and then the
+all-reduce alone on a buffer the size of all the gradients. The share of communication is
+``(sync - no_sync) / sync`` (medians), which includes waiting for the slower rank; weak scaling
+keeps the per-rank batch, strong scaling splits one global batch. BLAS is pinned to one thread
+per rank.
 """
 
 from __future__ import annotations
@@ -90,6 +92,13 @@ def worker(steps: int, warmup: int, out: str) -> None:
             for _ in range(steps):
                 synced.append(_step(*run, True))
                 local.append(_step(*run, False))
+            flat = [ag.zeros(sum(p.numel() for p in model.parameters()))]
+            transfer = []
+            for _ in range(steps):  # the all-reduce alone, on a buffer of all the gradients
+                dist.barrier()
+                t0 = time.perf_counter()
+                dist.all_reduce(flat[0])
+                transfer.append(time.perf_counter() - t0)
             mine = (statistics.median(synced), statistics.median(local))
             everyone = [None] * world
             dist.all_gather_object(everyone, mine)
@@ -105,6 +114,8 @@ def worker(steps: int, warmup: int, out: str) -> None:
                     "step_ms": 1e3 * sync_s,
                     "no_sync_step_ms": 1e3 * local_s,
                     "comm_share": max(0.0, (sync_s - local_s) / sync_s),
+                    "allreduce_ms": 1e3 * statistics.median(transfer),
+                    "grad_bytes": int(flat[0].numel()) * 4,
                     "samples_per_s": batch * world / sync_s,
                     "buckets": len(model._buckets),
                 }
@@ -154,15 +165,16 @@ def markdown(rows: list[dict], machine: dict) -> str:
         "a row's step is the slowest rank's).",
         "",
         "| workload | scaling | ranks | batch/rank | step ms | no_sync ms | comm share "
-        "| samples/s | efficiency |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| all-reduce ms (KiB) | samples/s | efficiency |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         eff = "—" if r["efficiency"] is None else f"{r['efficiency']:.2f}"
         lines.append(
             f"| {r['workload']} | {r['scaling']} | {r['ranks']} | {r['batch_per_rank']} | "
             f"{r['step_ms']:.2f} | {r['no_sync_step_ms']:.2f} | {100 * r['comm_share']:.0f}% | "
-            f"{r['samples_per_s']:.0f} | {eff} |"
+            f"{r['allreduce_ms']:.2f} ({r['grad_bytes'] // 1024}) | {r['samples_per_s']:.0f} | "
+            f"{eff} |"
         )
     return "\n".join(lines) + "\n"
 
