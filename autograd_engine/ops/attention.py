@@ -67,6 +67,18 @@ class AttentionWeights(Node):
             return dq, dk
         return dq, dk, (ds if needs[2] else None)
 
+    def backward_arrays(self, grad):
+        saved = self.saved_values
+        q, k, p = saved[0], saved[1], saved[-1]
+        xp = array_backend.get_array_module(p)
+        needs = self.needs_input_grad
+        ds = p * (grad - (grad * p).sum(axis=-1, keepdims=True))
+        dq = (ds @ k) * self.scale if needs[0] else None
+        dk = (xp.swapaxes(ds, -1, -2) @ q) * self.scale if needs[1] else None
+        if len(needs) == 2:
+            return dq, dk
+        return dq, dk, (ds if needs[2] else None)
+
 
 def attention_weights(
     q: Tensor,

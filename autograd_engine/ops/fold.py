@@ -32,6 +32,10 @@ class Unfold(Node):
     def backward(self, grad):
         return Fold(self.in_hw, self.kernel, self.dilation, self.padding, self.stride)(grad)
 
+    def backward_arrays(self, grad):
+        fold = Fold(self.in_hw, self.kernel, self.dilation, self.padding, self.stride)
+        return fold.forward(grad)
+
 
 class Fold(Node):
     """y = the sum of every column back at its window's place: (N, C*kh*kw, L) ->
@@ -53,6 +57,9 @@ class Fold(Node):
 
     def backward(self, grad):
         return Unfold(self.kernel, self.dilation, self.padding, self.stride)(grad)
+
+    def backward_arrays(self, grad):
+        return Unfold(self.kernel, self.dilation, self.padding, self.stride).forward(grad)
 
 
 def _pair(value, name: str, op: str) -> tuple[int, int]:

@@ -7,15 +7,16 @@ batch size ``B``. The input projection ``x W_ih^T + b_ih`` of every step is one 
 before the node (``gx``, ``(N, G)``); the node adds ``h W_hh^T + b_hh`` step by step. Gate
 order is PyTorch's: LSTM ``(i, f, g, o)``, GRU ``(r, z, n)``.
 
-The same step code runs on arrays (forward and the plain backward) and on Tensors: when
-backward itself is recorded (``create_graph=True``) the layer is replayed with Tensor ops from
-its saved inputs and backpropagated with Tensor ops, so second derivatives are exact.
+The same step code runs on arrays and on Tensors. ``backward_arrays`` (what the engine runs
+outside ``create_graph``) backpropagates through time on the arrays forward kept;
+``backward``, the reference and the ``create_graph`` path, replays the layer with Tensor ops
+from its saved inputs and backpropagates with Tensor ops, so second derivatives are exact.
+Both do the same arithmetic in the same order: their gradients agree bit for bit.
 """
 
 from __future__ import annotations
 
 from .. import array_backend
-from ..grad_mode import grad_enabled as _grad_enabled
 from ..node import Node
 from ..tensor import Tensor
 
@@ -67,7 +68,8 @@ class _TensorMath:
 
     @staticmethod
     def sigmoid(a):
-        return a.sigmoid()
+        # NOTE: the array form's arithmetic, so that both backwards agree bit for bit
+        return (a * 0.5).tanh() * 0.5 + 0.5
 
     @staticmethod
     def tanh(a):
@@ -297,8 +299,8 @@ def _rnn_backward(m, steps, dout, h0, w_hh, cache, relu: bool):
 
 # --- the nodes -------------------------------------------------------------------------------
 class _RecurrentLayer(Node):
-    """Shared by the layer nodes: the schedule, the optional inputs, and the choice between
-    the array backward and its recorded Tensor form."""
+    """Shared by the layer nodes: the schedule, the optional inputs, and the two backwards
+    (``backward_arrays`` on what forward kept, ``backward`` replaying with Tensor ops)."""
 
     n_states = 1  # h0 (and c0 for LSTM) after gx
 
@@ -314,24 +316,16 @@ class _RecurrentLayer(Node):
         b_hh = values[k + 1] if self.has_bias else None
         return values[0], values[1:k], values[k], b_hh, values[k + 1 + self.has_bias :]
 
-    def _math_and_values(self):
-        """The math (arrays, or recorded Tensor ops under ``create_graph``) and the saved
-        inputs in that form."""
-        saved = self.saved_tensors
-        if _grad_enabled():
-            return _TensorMath, saved, True
-        values = [t.array for t in saved]
-        return _ArrayMath(array_backend.get_array_module(values[0])), values, False
+    def _arrays(self):
+        """The array math, the saved inputs as arrays and what forward kept, for
+        ``backward_arrays``."""
+        values = self.saved_values
+        (cache,) = self.saved_arrays
+        return _ArrayMath(array_backend.get_array_module(values[0])), values, cache
 
-    def _result(self, grads, recorded: bool):
-        """The gradients, in input order, as Tensors (``None`` where not needed)."""
-        out = []
-        for g, need in zip(grads, self.needs_input_grad):
-            if not need or g is None:
-                out.append(None)
-            else:
-                out.append(g if recorded else Tensor._make(g))
-        return tuple(out)
+    def _result(self, grads) -> tuple:
+        """The gradients in input order (``None`` where an input needs none)."""
+        return tuple(g if need else None for g, need in zip(grads, self.needs_input_grad))
 
 
 class LSTMLayer(_RecurrentLayer):
@@ -354,20 +348,23 @@ class LSTMLayer(_RecurrentLayer):
         self.save_for_backward(cache)
         return out
 
-    def backward(self, grad):
-        m, values, recorded = self._math_and_values()
+    def _backward(self, m, values, grad, cache):
         gx, (h0, c0), w_hh, b_hh, rest = self._parts(values)
         w_hr = rest[0] if rest else None
-        if recorded:
+        if cache is None:  # the Tensor path: replay the layer from the saved inputs
             _, cache = _lstm_forward(m, self.steps, gx, h0, c0, w_hh, b_hh, w_hr)
-        else:
-            (cache,) = self.saved_arrays
-            grad = grad.array
         dgx, dh0, dc0, dw_hh, db_hh, dw_hr = _lstm_backward(
             m, self.steps, grad, h0, w_hh, w_hr, cache
         )
         grads = [dgx, dh0, dc0, dw_hh] + ([db_hh] if self.has_bias else []) + [dw_hr]
-        return self._result(grads, recorded)
+        return self._result(grads)
+
+    def backward(self, grad):
+        return self._backward(_TensorMath, self.saved_tensors, grad, None)
+
+    def backward_arrays(self, grad):
+        m, values, cache = self._arrays()
+        return self._backward(m, values, grad, cache)
 
 
 class GRULayer(_RecurrentLayer):
@@ -383,16 +380,18 @@ class GRULayer(_RecurrentLayer):
         self.save_for_backward(cache)
         return out
 
-    def backward(self, grad):
-        m, values, recorded = self._math_and_values()
+    def _backward(self, m, values, grad, cache):
         gx, (h0,), w_hh, b_hh, _ = self._parts(values)
-        if recorded:
+        if cache is None:
             _, cache = _gru_forward(m, self.steps, gx, h0, w_hh, b_hh)
-        else:
-            (cache,) = self.saved_arrays
-            grad = grad.array
-        dgx, dh0, dw_hh, db_hh = _gru_backward(m, self.steps, grad, h0, w_hh, cache)
-        return self._result([dgx, dh0, dw_hh, db_hh], recorded)
+        return self._result(_gru_backward(m, self.steps, grad, h0, w_hh, cache))
+
+    def backward(self, grad):
+        return self._backward(_TensorMath, self.saved_tensors, grad, None)
+
+    def backward_arrays(self, grad):
+        m, values, cache = self._arrays()
+        return self._backward(m, values, grad, cache)
 
 
 class RNNLayer(_RecurrentLayer):
@@ -411,16 +410,18 @@ class RNNLayer(_RecurrentLayer):
         self.save_for_backward(cache)
         return out
 
-    def backward(self, grad):
-        m, values, recorded = self._math_and_values()
+    def _backward(self, m, values, grad, cache):
         gx, (h0,), w_hh, b_hh, _ = self._parts(values)
-        if recorded:
+        if cache is None:
             _, cache = _rnn_forward(m, self.steps, gx, h0, w_hh, b_hh, self.relu)
-        else:
-            (cache,) = self.saved_arrays
-            grad = grad.array
-        dgx, dh0, dw_hh, db_hh = _rnn_backward(m, self.steps, grad, h0, w_hh, cache, self.relu)
-        return self._result([dgx, dh0, dw_hh, db_hh], recorded)
+        return self._result(_rnn_backward(m, self.steps, grad, h0, w_hh, cache, self.relu))
+
+    def backward(self, grad):
+        return self._backward(_TensorMath, self.saved_tensors, grad, None)
+
+    def backward_arrays(self, grad):
+        m, values, cache = self._arrays()
+        return self._backward(m, values, grad, cache)
 
 
 # --- functions -------------------------------------------------------------------------------
