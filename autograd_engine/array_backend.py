@@ -264,3 +264,25 @@ def erfinv(x):
     from cupyx.scipy.special import erfinv as _erfinv  # type: ignore[import-not-found]
 
     return _erfinv(x)
+
+
+def axpy_(y, x, alpha: float) -> None:
+    """``y += alpha * x`` in place, each element rounded once: BLAS axpy for contiguous
+    float32/float64 NumPy arrays (PyTorch's ``add_(x, alpha=...)`` rounds the same way, and
+    it is one pass over memory instead of two); NumPy's or CuPy's two steps otherwise."""
+    if (
+        type(y) is numpy.ndarray
+        and type(x) is numpy.ndarray
+        and y.dtype == x.dtype
+        and y.dtype.char in "fd"
+        and y.flags.c_contiguous
+        and x.flags.c_contiguous
+        and y.flags.writeable
+        and y.shape == x.shape
+    ):
+        from scipy.linalg import blas
+
+        flat = y.reshape(-1)
+        (blas.saxpy if y.dtype.char == "f" else blas.daxpy)(x.reshape(-1), flat, a=alpha)
+        return
+    y += alpha * x

@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 
 from autograd_engine import kernels
-from autograd_engine.array_backend import get_array_module
+from autograd_engine.array_backend import axpy_, get_array_module
 
 from ._checks import number
 
@@ -90,7 +90,7 @@ def sgd(params, grads, momentum_buffers, *, lr, momentum, dampening, weight_deca
                 buf *= momentum
                 buf += grad if dampening == 0 else (1 - dampening) * grad
             grad = grad + momentum * buf if nesterov else buf
-        param -= lr * grad
+        axpy_(param, grad, -lr)
 
 
 def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, lr, betas, eps,

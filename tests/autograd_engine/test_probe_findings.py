@@ -244,3 +244,21 @@ def test_negative_seed_wraps_like_pytorch(torch):
     )
     with pytest.raises(ValueError, match="seed must be within the range"):
         ag.manual_seed(2**64)
+
+
+def test_axpy_rounds_once_like_pytorch_add_with_alpha(torch):
+    """SGD's update ``p += -lr * g`` (array_backend.axpy_) rounds each element once, as
+    PyTorch's ``add_(g, alpha=-lr)`` does."""
+    from autograd_engine.array_backend import axpy_
+
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        p, g = rng.standard_normal((2, 1000)).astype(dtype)
+        ours = p.copy()
+        axpy_(ours, g, -0.01)
+        theirs = torch.from_numpy(p.copy()).add_(torch.from_numpy(g), alpha=-0.01).numpy()
+        assert (ours == theirs).mean() > 0.999
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6 if dtype == np.float32 else 1e-15)
+    strided = np.ones(6, np.float32)[::2]  # not contiguous: the NumPy fallback
+    axpy_(strided, np.ones(3, np.float32), 2.0)
+    np.testing.assert_array_equal(strided, [3.0, 3.0, 3.0])
