@@ -12,7 +12,7 @@ from .. import node as _node
 from ..creation import _gen
 from ..dtypes import torch_name as _torch_name
 from ..grad_mode import grad_enabled as _grad_enabled
-from ..node import Node
+from ..node import Node, saved_hooks
 from ..tensor import Tensor
 from ..views import copy_slices, move_retain, refresh_view, standin
 from ._util import const, operand
@@ -218,6 +218,9 @@ def _record(t: Tensor, compute, others, needs_old) -> Tensor:
     # a composite ``compute`` that saved it sees the write and raises in backward; the node on
     # top gets a private counter (and a copy of the old values when its backward reads them).
     old._vc = t._counter()
+    packing = bool(saved_hooks())
+    if packing:  # NOTE: pack hooks see ``old`` as it is saved, before t is written: copy it now
+        old.array = old.array.copy()
     out = compute(old, *[old if o is t else o for o in others])
     if out.grad_fn is None:  # a result that carries no gradient (rounding division, random)
         out = Copy()(old, out)
@@ -225,7 +228,7 @@ def _record(t: Tensor, compute, others, needs_old) -> Tensor:
     _check_result(t, out.array)
     saved_old = node.saves(old)
     if saved_old or needs_old is False:
-        if saved_old and needs_old is not False:
+        if saved_old and needs_old is not False and not packing:
             old.array = old.array.copy()
         old._vc = [version]
     if out.array is not t.array:

@@ -155,11 +155,18 @@ def test_with_hooks_the_in_place_check_does_not_apply_like_torch():
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
 
 
-def test_in_place_op_under_hooks_keeps_the_value_it_needs():
+@pytest.mark.parametrize("kind", ["identity", "save_on_cpu", "detached alias"])
+def test_in_place_op_under_hooks_keeps_the_value_it_needs(kind):
     x, tx = _pair()
     w, tw = _pair()
     for lib, a, b in ((autograd, x, w), (torch.autograd, tx, tw)):
-        with lib.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        if kind == "identity":
+            hooks = lib.graph.saved_tensors_hooks(lambda t: t, lambda t: t)
+        elif kind == "save_on_cpu":
+            hooks = lib.graph.save_on_cpu()
+        else:
+            hooks = lib.graph.saved_tensors_hooks(lambda t: t.detach(), lambda t: t)
+        with hooks:
             z = a * 1
             z.mul_(b)  # the gradient of b needs z's old value
         (z * z).sum().backward()
