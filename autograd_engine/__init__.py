@@ -132,6 +132,7 @@ concat = concatenate = cat
 __version__ = "0.1.0"
 
 _aliases.install()  # ``autograd_engine.nn`` and ``autograd_engine.optim`` (see _aliases.py)
+array_backend.silence_float_warnings()  # inf and NaN are silent, as in PyTorch
 
 
 def __getattr__(name: str):

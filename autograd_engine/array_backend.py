@@ -3,6 +3,8 @@ devices, per-device random generators, and the few places where the two librarie
 
 from __future__ import annotations
 
+import warnings
+
 import numpy
 
 try:  # CuPy is optional: without it (or without a GPU) everything runs on NumPy.
@@ -286,3 +288,20 @@ def axpy_(y, x, alpha: float) -> None:
         (blas.saxpy if y.dtype.char == "f" else blas.daxpy)(x.reshape(-1), flat, a=alpha)
         return
     y += alpha * x
+
+
+def silence_float_warnings() -> None:
+    """Ignore NumPy's floating-point RuntimeWarnings ("divide by zero encountered", "invalid
+    value", "overflow", "underflow") raised inside this project's own packages.
+
+    NOTE: PyTorch computes inf and NaN silently, and so does the engine: ``log(0)`` is -inf
+    without a warning (``detect_anomaly`` is the tool to find where NaN appears). The filter
+    is scoped by module, so NumPy code of the user's still warns as it always did; a
+    ``numpy.errstate`` around every op would cost about 2 us each.
+    """
+    warnings.filterwarnings(
+        "ignore",
+        message=r"(divide by zero|invalid value|overflow|underflow) encountered",
+        category=RuntimeWarning,
+        module=r"(autograd_engine|nn|optim)(\.|$)",
+    )
