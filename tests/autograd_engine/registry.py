@@ -196,13 +196,16 @@ SPECS: list[OpSpec] = [
     OpSpec("rdiv_scalar", lambda a: 3.0 / a, (ops.Div,), tup(unary()), (0.5, 2)),
     OpSpec(
         "constant",
-        lambda a: a * ops.Constant(np.asarray(2.5))(),
+        lambda a: a * ops.Constant(ag.array_backend.asarray(np.asarray(2.5), a.device))(),
         (ops.Constant, ops.Mul),
         tup(unary()),
     ),
     OpSpec("cast", lambda a: ops.cast(a, ag.float64), (ops.Cast,), tup(unary())),
-    OpSpec(
-        "to_device", lambda a: ops.to_device(a, ag.device("cpu")), (ops.ToDevice,), tup(unary())
+    OpSpec(  # there and back: the output stays on the input's device
+        "to_device",
+        lambda a: ops.to_device(ops.to_device(a, ag.device("cpu")), a.device),
+        (ops.ToDevice,),
+        tup(unary()),
     ),
     OpSpec("clone", lambda a: a.clone() * a, (ops.Clone,), tup(unary())),
     # element-wise math

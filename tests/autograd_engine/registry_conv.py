@@ -109,7 +109,7 @@ def _batch_norm(x, *params, training, running):
     c = x.shape[1]
     mean = np.linspace(-0.5, 0.5, c) if running else None
     var = np.linspace(0.5, 1.5, c) if running else None
-    stats = [None if a is None else ag.tensor(a.copy()) for a in (mean, var)]
+    stats = [None if a is None else ag.tensor(a.copy(), device=x.device) for a in (mean, var)]
     weight, bias = (list(params) + [None, None])[:2]
     return norm.batch_norm(x, *stats, weight, bias, training=training, momentum=0.3)
 

@@ -20,6 +20,7 @@ GPU = [
     pytest.mark.gpu,
     pytest.mark.skipif(not ag.cuda.is_available(), reason="needs CuPy and a CUDA GPU"),
 ]
+REAL_GPU = [*GPU, pytest.mark.real_gpu]  # runs the fused CUDA kernels: not on the stand-in
 HOST = pytest.mark.skipif(not HAVE_CXX, reason="needs g++ to run the kernel sources")
 
 # name -> (function, second-order smooth?)
@@ -187,7 +188,7 @@ def fused_switch():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
-@pytest.mark.parametrize("_", [pytest.param("cuda", marks=GPU)])
+@pytest.mark.parametrize("_", [pytest.param("cuda", marks=REAL_GPU)])
 def test_gpu_fused_activation_matches_reference(name, dtype, _, fused_switch):
     fn, _smooth = ACTIVATIONS[name]
     x, g = _inputs(dtype, "cuda")
@@ -209,7 +210,7 @@ def test_gpu_registry_serves_float_kernels_only(_, monkeypatch):
     assert kernels.fused("relu", cupy.ones(3, cupy.float32)) is None
 
 
-@pytest.mark.parametrize("_", [pytest.param("cuda", marks=GPU)])
+@pytest.mark.parametrize("_", [pytest.param("cuda", marks=REAL_GPU)])
 def test_gpu_fused_activation_float16(_, fused_switch):
     for name, (fn, _smooth) in ACTIVATIONS.items():
         x, g = _inputs(np.float16, "cuda")
@@ -222,7 +223,7 @@ def test_gpu_fused_activation_float16(_, fused_switch):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-@pytest.mark.parametrize("_", [pytest.param("cuda", marks=GPU)])
+@pytest.mark.parametrize("_", [pytest.param("cuda", marks=REAL_GPU)])
 def test_gpu_fused_softmax_cross_entropy_matches_reference(dtype, reduction, _, fused_switch):
     x, _g = _inputs(dtype, "cuda")
     t = ag.tensor(np.array([3, 0, 6, 2, 1]), device="cuda")

@@ -49,6 +49,7 @@ GPU = [
     pytest.mark.gpu,
     pytest.mark.skipif(not ag.cuda.is_available(), reason="needs CuPy and a CUDA GPU"),
 ]
+REAL_GPU = [*GPU, pytest.mark.real_gpu]  # runs the fused CUDA kernels: not on the stand-in
 
 
 def _trajectory(name, kwargs, dtype, device="cpu", steps=3):
@@ -109,7 +110,7 @@ def test_fused_flag_chooses_the_kernel(name, fused, launches, monkeypatch):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name,kwargs", CONFIGS)
-@pytest.mark.parametrize("_", [pytest.param("cuda", marks=GPU)])
+@pytest.mark.parametrize("_", [pytest.param("cuda", marks=REAL_GPU)])
 def test_gpu_fused_update_matches_reference(name, kwargs, dtype, _):
     before = kernels.enabled
     try:
