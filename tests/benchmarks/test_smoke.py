@@ -99,7 +99,10 @@ def test_quick_gpu_run(tmp_path):
     assert result["machine"]["gpu"]
     assert result["checks"]["ok"], result["checks"]
     timed = [r for r in result["rows"] if not r["skip"]]
-    assert timed and all({"ours", "ref"} <= set(r["stats"]) for r in timed)
+    # NOTE: the sequence workloads have no hand-written CuPy reference, and PyTorch joins only
+    # where its wheel has CUDA, so those rows may time ours alone.
+    assert timed and all("ours" in r["stats"] for r in timed)
+    assert all("ref" in r["stats"] for r in timed if r["group"] != "sequence")
 
 
 def test_unknown_workload_is_refused(capsys):
