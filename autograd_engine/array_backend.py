@@ -3,6 +3,7 @@ devices, per-device random generators, and the few places where the two librarie
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy
@@ -305,3 +306,152 @@ def silence_float_warnings() -> None:
         category=RuntimeWarning,
         module=r"(autograd_engine|nn|optim)(\.|$)",
     )
+
+
+# --- the current GPU ---------------------------------------------------------------------------
+# NOTE: CuPy runs every kernel on the *current* device and allocates its result there; an
+# operand on another GPU raises (or, with peer access, is read across the bus and the result
+# lands on the wrong GPU). PyTorch runs an op on its inputs' device, so every piece of CuPy
+# code that is not inside a node's forward enters the device of its data first.
+_NO_DEVICE_CHANGE = contextlib.nullcontext()
+
+
+def on_device(dev: Device):
+    """A context that makes ``dev`` the current GPU while CuPy code runs; a shared no-op for
+    the CPU."""
+    if dev.type == "cpu":
+        return _NO_DEVICE_CHANGE
+    _check_cuda(dev)
+    return cupy.cuda.Device(dev.index)
+
+
+def run_on(dev: Device, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` with ``dev`` current (creation functions, random draws): on the
+    CPU a plain call."""
+    if dev.type == "cpu":
+        return fn(*args, **kwargs)
+    _check_cuda(dev)
+    with cupy.cuda.Device(dev.index):
+        return fn(*args, **kwargs)
+
+
+def add_arrays(a, b):
+    """``a + b`` as an array (never a NumPy scalar), computed on ``a``'s device."""
+    if type(a) is numpy.ndarray:
+        out = a + b
+        return out if type(out) is numpy.ndarray else numpy.asarray(out)
+    with cupy.cuda.Device(a.device.id):
+        return a + b
+
+
+def indices_by_device(arrays) -> list[list[int]]:
+    """The positions of ``arrays`` grouped by the device each lives on (in first-seen order)."""
+    groups: dict = {}
+    for i, a in enumerate(arrays):
+        key = a.device.id if cupy is not None and isinstance(a, cupy.ndarray) else None
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())
+
+
+def scalar_array(x, like, dtype):
+    """A 0-d array holding ``x`` on ``like``'s device (a Python scalar operand)."""
+    if type(like) is numpy.ndarray:
+        return numpy.asarray(x, dtype=dtype)
+    with cupy.cuda.Device(like.device.id):
+        return cupy.asarray(x, dtype=dtype)
+
+
+def on_device_of(array):
+    """:func:`on_device` for the device ``array`` lives on."""
+    if type(array) is numpy.ndarray or cupy is None or not isinstance(array, cupy.ndarray):
+        return _NO_DEVICE_CHANGE
+    return cupy.cuda.Device(array.device.id)
+
+
+def device_context(arrays):
+    """The context that runs CuPy code on the one GPU holding every array of ``arrays`` (the
+    first is a CuPy array), or None when they are not all on that GPU."""
+    dev = arrays[0].device.id
+    for a in arrays[1:]:
+        if not isinstance(a, cupy.ndarray) or a.device.id != dev:
+            return None
+    return cupy.cuda.Device(dev)
+
+
+# --- indexing and in-place writes --------------------------------------------------------------
+def check_index_bounds(index: tuple, shape: tuple) -> None:
+    """PyTorch's IndexError for an integer index array with an entry outside ``[-n, n)``.
+
+    NumPy raises by itself; CuPy wraps such indices around silently (``x[[1, 3]]`` of a
+    3-vector reads ``x[0]``), so CuPy index arrays are checked here: one reduction each, and
+    one host sync for all of them. ``index`` is a normalised tuple (masks already turned into
+    integer arrays, an Ellipsis present)."""
+    fixed = sum(0 if i is None or i is Ellipsis else 1 for i in index)
+    checks = []
+    axis = 0
+    for i in index:
+        if i is Ellipsis:
+            axis += len(shape) - fixed
+            continue
+        if i is None:
+            continue
+        if isinstance(i, cupy.ndarray) and i.dtype.kind in "iu" and axis < len(shape):
+            n = shape[axis]
+            bad = cupy.logical_or(i < -n, i >= n) if i.dtype.kind == "i" else i >= n
+            checks.append((i, axis, n, bad))
+        axis += 1
+    if not checks:
+        return
+    flags = [bad.any() for _, _, _, bad in checks]
+    flag = flags[0]
+    for f in flags[1:]:
+        flag = cupy.logical_or(flag, f)
+    if not bool(flag):
+        return
+    for i, axis, n, bad in checks:
+        if bool(bad.any()):
+            value = int(i[bad].ravel()[0])
+            raise IndexError(f"index {value} is out of bounds for dimension {axis} with size {n}")
+
+
+def has_internal_overlap(array) -> bool:
+    """Whether two elements of ``array`` share memory (a zero stride over a dimension longer
+    than 1: an expanded view), PyTorch's test before an in-place write. CuPy has no read-only
+    flag to catch it, so the engine checks the strides on every device."""
+    return any(s == 0 and n > 1 for n, s in zip(array.shape, array.strides))
+
+
+# --- random numbers ----------------------------------------------------------------------------
+def permutation(gen, dev: Device, n: int):
+    """A random permutation of ``0..n-1``: NumPy's ``Generator.permutation``; CuPy's Generator
+    has none, so there it is the argsort of ``n`` uniform draws."""
+    if dev.type == "cpu":
+        return gen.permutation(n)
+    with on_device(dev):
+        return cupy.argsort(gen.random(n))
+
+
+def snapshot_generator(gen) -> dict:
+    """A snapshot of ``gen``'s state: NumPy's ``bit_generator.state`` dict; for CuPy, the bytes
+    of its cuRAND state (a host copy of the device buffer)."""
+    if isinstance(gen, numpy.random.Generator):
+        return gen.bit_generator.state
+    # NOTE: CuPy's bit generator keeps its cuRAND states in the device array ``_state`` and
+    # exposes only its address (``state()``); copying the array is the one way to snapshot it.
+    bit = gen.bit_generator
+    return {"bit_generator": type(bit).__name__, "state": cupy.asnumpy(bit._state)}
+
+
+def restore_generator(gen, state: dict) -> None:
+    """Put back a state from :func:`snapshot_generator`."""
+    if isinstance(gen, numpy.random.Generator):
+        gen.bit_generator.state = state
+        return
+    bit = gen.bit_generator
+    if state.get("bit_generator") != type(bit).__name__ or "state" not in state:
+        raise ValueError(
+            f"set_state: the state is not one of a CUDA {type(bit).__name__} generator "
+            f"(got keys {sorted(state)}); pass what get_state() of a CUDA generator returned."
+        )
+    with cupy.cuda.Device(bit._current_device_id):
+        bit._state[...] = cupy.asarray(state["state"])

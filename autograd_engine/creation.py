@@ -19,6 +19,10 @@ __all__ = [
 
 def _infer_array(data, dtype, dev: Device):
     """Array for ``tensor(data)``: Python floats -> float32, ints -> int64, arrays keep dtype."""
+    return array_backend.run_on(dev, _infer_on_device, data, dtype, dev)
+
+
+def _infer_on_device(data, dtype, dev: Device):
     if isinstance(data, Tensor):
         data = data.array
     keeps_dtype = hasattr(data, "dtype") and hasattr(data, "shape")
@@ -126,20 +130,23 @@ def _dev(device) -> Device:
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of zeros of the given size (``torch.zeros``)."""
-    xp = _dev(device).xp
-    return _new(xp.zeros(_size(size), dtype=as_dtype(dtype) or float32), requires_grad)
+    dev = _dev(device)
+    array = array_backend.run_on(dev, dev.xp.zeros, _size(size), dtype=as_dtype(dtype) or float32)
+    return _new(array, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ones of the given size (``torch.ones``)."""
-    xp = _dev(device).xp
-    return _new(xp.ones(_size(size), dtype=as_dtype(dtype) or float32), requires_grad)
+    dev = _dev(device)
+    array = array_backend.run_on(dev, dev.xp.ones, _size(size), dtype=as_dtype(dtype) or float32)
+    return _new(array, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """An uninitialized tensor (``torch.empty``)."""
-    xp = _dev(device).xp
-    return _new(xp.empty(_size(size), dtype=as_dtype(dtype) or float32), requires_grad)
+    dev = _dev(device)
+    array = array_backend.run_on(dev, dev.xp.empty, _size(size), dtype=as_dtype(dtype) or float32)
+    return _new(array, requires_grad)
 
 
 def _fill_dtype(fill_value):
@@ -152,31 +159,36 @@ def _fill_dtype(fill_value):
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor filled with ``fill_value`` (``torch.full``)."""
-    xp = _dev(device).xp
+    dev = _dev(device)
     dtype = as_dtype(dtype) or _fill_dtype(fill_value)
-    return _new(xp.full(_size((size,)), fill_value, dtype=dtype), requires_grad)
+    array = array_backend.run_on(dev, dev.xp.full, _size((size,)), fill_value, dtype=dtype)
+    return _new(array, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step`` (``torch.arange``)."""
     if end is None:
         start, end = 0, start
-    xp = _dev(device).xp
+    dev = _dev(device)
     is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
     dtype = as_dtype(dtype) or (int64 if is_int else float32)
-    return _new(xp.arange(start, end, step).astype(dtype), requires_grad)
+    array = array_backend.run_on(dev, lambda: dev.xp.arange(start, end, step).astype(dtype))
+    return _new(array, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (``torch.linspace``)."""
-    xp = _dev(device).xp
-    return _new(xp.linspace(start, end, steps, dtype=as_dtype(dtype) or float32), requires_grad)
+    dev = _dev(device)
+    dtype = as_dtype(dtype) or float32
+    array = array_backend.run_on(dev, dev.xp.linspace, start, end, steps, dtype=dtype)
+    return _new(array, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The identity matrix (``torch.eye``)."""
-    xp = _dev(device).xp
-    return _new(xp.eye(n, m, dtype=as_dtype(dtype) or float32), requires_grad)
+    dev = _dev(device)
+    array = array_backend.run_on(dev, dev.xp.eye, n, m, dtype=as_dtype(dtype) or float32)
+    return _new(array, requires_grad)
 
 
 def _like(fn, t: Tensor, dtype, device, requires_grad, *args):
@@ -230,10 +242,12 @@ class Generator:
         return self._seed
 
     def get_state(self) -> dict:
-        return self.gen.bit_generator.state
+        """A snapshot of the generator (NumPy's state dict on the CPU; on CUDA the bytes of
+        its cuRAND state, as ``torch.cuda.get_rng_state`` gives a byte tensor)."""
+        return array_backend.snapshot_generator(self.gen)
 
     def set_state(self, state: dict) -> None:
-        self.gen.bit_generator.state = state
+        array_backend.restore_generator(self.gen, state)
 
 
 def _gen(generator, dev: Device):
@@ -249,8 +263,11 @@ def _random_float(method: str, size, generator, dtype, device, requires_grad) ->
         raise TypeError(f"{method}: expected a floating point dtype, got {dtype}")
     gen = _gen(generator, dev)
     work = dtype if dtype in (float32, float64) else float32
-    array = getattr(gen, method)(_size(size), dtype=work)
-    return _new(array.astype(dtype, copy=False), requires_grad)
+    draw = getattr(gen, method)
+    array = array_backend.run_on(
+        dev, lambda: draw(_size(size), dtype=work).astype(dtype, copy=False)
+    )
+    return _new(array, requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -270,15 +287,23 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None) 
     if high is None:
         low, high = 0, low
     dev = _dev(device)
-    array = _gen(generator, dev).integers(low, high, size=_size((size,)))
-    return Tensor._make(array.astype(as_dtype(dtype) or int64, copy=False))
+    integers = _gen(generator, dev).integers
+    dtype = as_dtype(dtype) or int64
+    array = array_backend.run_on(
+        dev, lambda: integers(low, high, size=_size((size,))).astype(dtype, copy=False)
+    )
+    return Tensor._make(array)
 
 
 def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
     """A random permutation of 0..n-1 (``torch.randperm``)."""
     dev = _dev(device)
-    array = _gen(generator, dev).permutation(n)
-    return Tensor._make(array.astype(as_dtype(dtype) or int64, copy=False))
+    dtype = as_dtype(dtype) or int64
+    array = array_backend.run_on(
+        dev,
+        lambda: array_backend.permutation(_gen(generator, dev), dev, n).astype(dtype, copy=False),
+    )
+    return Tensor._make(array)
 
 
 def manual_seed(seed: int) -> None:

@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Sequence
 
 from . import anomaly as _anomaly
+from . import array_backend
 from . import node as _node
 from .array_backend import ARRAY_TYPES as _ARRAY_TYPES
 from .array_backend import ensure_array as _as_array
@@ -15,6 +16,8 @@ from .grad_mode import set_grad_enabled
 from .node import Node
 from .tensor import Tensor
 from .views import refresh_view
+
+_NUMPY_ARRAY = array_backend.numpy.ndarray
 
 
 def _as_tuple(x) -> tuple:
@@ -48,10 +51,10 @@ def _root_grads(outputs: tuple[Tensor, ...], grad_outputs) -> list[Tensor]:
                     f"shape {tuple(out.shape)}. Pass gradient= (a tensor of that shape) to "
                     "backward(), or reduce the output first (e.g. .sum() or .mean())."
                 )
-            xp = out.device.xp
-            g = Tensor._make(xp.ones(out.array.shape, dtype=out.array.dtype))
+            dev = out.device
+            g = Tensor._make(array_backend.run_on(dev, dev.xp.ones, out.shape, out.array.dtype))
         elif not isinstance(g, Tensor):
-            g = Tensor._make(out.device.xp.asarray(g, dtype=out.array.dtype))
+            g = Tensor._make(array_backend.asarray(g, out.device, dtype=out.array.dtype))
         if tuple(g.shape) != tuple(out.shape):
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has shape {tuple(g.shape)} and output[{i}] "
@@ -184,7 +187,11 @@ def _propagate(
         node = ready.pop()
         grad = _before_backward(node, pending.pop(node), wanted_nodes, captured)
         try:
-            in_grads = node.backward(grad)
+            if type(grad.array) is _NUMPY_ARRAY:
+                in_grads = node.backward(grad)
+            else:  # array code in a backward runs on the gradient's GPU
+                with array_backend.on_device_of(grad.array):
+                    in_grads = node.backward(grad)
         except Exception as exc:
             if check_anomaly:
                 _add_forward_trace(exc, node)
@@ -230,57 +237,65 @@ def _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_
         sums.discard(id(grad))  # handed on from here: it may now be shared
         if node._hooks is not None or node._retain is not None or node in wanted_nodes:
             grad = _before_backward(node, Tensor._make(grad), wanted_nodes, captured).array
+        # the node's array code and the sums run on the gradient's GPU (CuPy's current device)
+        device = None if type(grad) is _NUMPY_ARRAY else array_backend.on_device_of(grad)
+        if device is not None:
+            device.__enter__()
         try:
-            fast = node.backward_arrays
-            if fast is not None:
-                in_grads = fast(grad)
-                if type(in_grads) is not tuple:
-                    in_grads = (in_grads,)
-            else:
-                in_grads = node.backward(Tensor._make(grad))
-                if not isinstance(in_grads, tuple):
-                    in_grads = (in_grads,)
-                in_grads = [None if g is None else g.array for g in in_grads]
-        except Exception as exc:
-            if check_anomaly:
-                _add_forward_trace(exc, node)
-            raise
-        if check_nan:
-            _check_finite(node, [None if g is None else Tensor._make(g) for g in in_grads])
-        if not retain_graph:
-            node.release()
-        for nxt, g, shape in zip(node.next_edges, in_grads, node.in_shapes):
-            if nxt is None or g is None:
-                continue
-            if type(g) not in _ARRAY_TYPES:
-                g = _as_array(g)  # NumPy gives scalars for operations on 0-d arrays
-            if g.shape != shape:
-                g = _sum_to(g, shape)
-            if isinstance(nxt, Node):
-                prev = pending.get(nxt)
-                pending[nxt] = g if prev is None else _sum_into(prev, g, sums)
-                count = deps[nxt] - 1
-                deps[nxt] = count
-                if count == 0:
-                    ready.append(nxt)
-            else:
-                entry = arrays.get(id(nxt))
-                if entry is None:
-                    arrays[id(nxt)] = [nxt, g]
+            try:
+                fast = node.backward_arrays
+                if fast is not None:
+                    in_grads = fast(grad)
+                    if type(in_grads) is not tuple:
+                        in_grads = (in_grads,)
                 else:
-                    entry[1] = _sum_into(entry[1], g, sums)
-                if _leaf_done(early, nxt):
-                    leaf, g = arrays.pop(id(nxt))
-                    sums.discard(id(g))  # handed on: it may now be shared
-                    root = leaf_grads.pop(id(nxt), None)  # a root that is itself this leaf
-                    g = g if root is None else _as_array(root[1].array + g)
-                    early[1](leaf, Tensor._make(g))
+                    in_grads = node.backward(Tensor._make(grad))
+                    if not isinstance(in_grads, tuple):
+                        in_grads = (in_grads,)
+                    in_grads = [None if g is None else g.array for g in in_grads]
+            except Exception as exc:
+                if check_anomaly:
+                    _add_forward_trace(exc, node)
+                raise
+            if check_nan:
+                _check_finite(node, [None if g is None else Tensor._make(g) for g in in_grads])
+            if not retain_graph:
+                node.release()
+            for nxt, g, shape in zip(node.next_edges, in_grads, node.in_shapes):
+                if nxt is None or g is None:
+                    continue
+                if type(g) not in _ARRAY_TYPES:
+                    g = _as_array(g)  # NumPy gives scalars for operations on 0-d arrays
+                if g.shape != shape:
+                    g = _sum_to(g, shape)
+                if isinstance(nxt, Node):
+                    prev = pending.get(nxt)
+                    pending[nxt] = g if prev is None else _sum_into(prev, g, sums)
+                    count = deps[nxt] - 1
+                    deps[nxt] = count
+                    if count == 0:
+                        ready.append(nxt)
+                else:
+                    entry = arrays.get(id(nxt))
+                    if entry is None:
+                        arrays[id(nxt)] = [nxt, g]
+                    else:
+                        entry[1] = _sum_into(entry[1], g, sums)
+                    if _leaf_done(early, nxt):
+                        leaf, g = arrays.pop(id(nxt))
+                        sums.discard(id(g))  # handed on: it may now be shared
+                        root = leaf_grads.pop(id(nxt), None)  # a root that is itself this leaf
+                        g = g if root is None else _add(root[1].array, g)
+                        early[1](leaf, Tensor._make(g))
+        finally:
+            if device is not None:
+                device.__exit__(None, None, None)
     for key, (leaf, g) in arrays.items():
         entry = leaf_grads.get(key)
         if entry is None:
             leaf_grads[key] = [leaf, Tensor._make(g)]
         else:  # a root that is itself a leaf
-            entry[1] = Tensor._make(_as_array(entry[1].array + g))
+            entry[1] = Tensor._make(_add(entry[1].array, g))
 
 
 def _before_backward(node, grad: Tensor, wanted_nodes, captured) -> Tensor:
@@ -305,9 +320,24 @@ def _sum_to(g, shape):
     return _as_array(g.sum(axis=tuple(range(lead)) + kept, keepdims=True)).reshape(shape)
 
 
+def _add(a, b):
+    """``a + b`` as an array, on ``a``'s device."""
+    if type(a) is _NUMPY_ARRAY:
+        return _as_array(a + b)
+    with array_backend.on_device_of(a):
+        return a + b
+
+
 def _sum_into(a, b, sums: set[int]):
     """``a + b`` for two pieces of one gradient (arrays): in place when ``a`` is a sum this
     call made (so nothing else holds it), else into a new array that this call then owns."""
+    if type(a) is not _NUMPY_ARRAY:  # on a's GPU (the pieces may come from a ToDevice)
+        with array_backend.on_device_of(a):
+            return _sum_here(a, b, sums)
+    return _sum_here(a, b, sums)
+
+
+def _sum_here(a, b, sums: set[int]):
     if id(a) in sums and a.dtype == b.dtype:
         a += b
         return a
@@ -330,7 +360,11 @@ def _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, root
         elif leaf._hooks:
             g = _run_hooks(leaf._hooks, g)
         if accumulate:
-            _accumulate(leaf, g, create_graph, roots, owned)
+            if type(g.array) is _NUMPY_ARRAY:
+                _accumulate(leaf, g, create_graph, roots, owned)
+            else:  # the in-place sum and copies run on the gradient's GPU
+                with array_backend.on_device_of(g.array):
+                    _accumulate(leaf, g, create_graph, roots, owned)
             if leaf._post_hooks:
                 for hook in tuple(leaf._post_hooks.values()):
                     hook(leaf)
@@ -363,7 +397,7 @@ def _add_leaf_grad(leaf_grads: dict, leaf: Tensor, g: Tensor) -> None:
     elif _grad_enabled():  # create_graph: the sum is part of the recorded graph
         entry[1] = entry[1] + g
     else:
-        entry[1] = Tensor._make(_as_array(entry[1].array + g.array))
+        entry[1] = Tensor._make(_add(entry[1].array, g.array))
 
 
 def _accumulate(
@@ -405,8 +439,10 @@ def _check_finite(node: Node, grads) -> None:
         if g is None or g.array.dtype.kind not in "fc":
             continue
         xp = g.device.xp
-        if not bool(xp.isfinite(g.array).all()):
-            kind = "nan" if bool(xp.isnan(g.array).any()) else "inf"
+        with array_backend.on_device_of(g.array):
+            finite = bool(xp.isfinite(g.array).all())
+            kind = "inf" if finite or not bool(xp.isnan(g.array).any()) else "nan"
+        if not finite:
             raise RuntimeError(
                 f"Function '{node.name()}' returned {kind} values in its {i}th output.\n"
                 f"Traceback of forward call that caused the error:\n"

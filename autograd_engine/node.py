@@ -15,6 +15,7 @@ from .tensor import Tensor
 from .views import refresh_view
 
 _ARRAY_TYPES = array_backend.ARRAY_TYPES
+_NUMPY_ARRAY = array_backend.numpy.ndarray
 _as_array = array_backend.ensure_array
 
 # Saved-tensor hooks (``autograd.graph.saved_tensors_hooks``): a per-thread stack of
@@ -191,18 +192,31 @@ class Node:
         requires grad, otherwise return a plain tensor and keep nothing."""
         try:
             # NOTE: explicit calls for one and two inputs: a comprehension plus star-unpacking
-            # costs about 0.2 us, a tenth of a small op's whole overhead.
+            # costs about 0.2 us, a tenth of a small op's whole overhead. A GPU input (anything
+            # but a NumPy array first) runs on its device, after one type check.
             n = len(inputs)
             if n == 2:
-                out = self.forward(inputs[0].array, inputs[1].array)
+                a = inputs[0].array
+                if type(a) is _NUMPY_ARRAY:
+                    out = self.forward(a, inputs[1].array)
+                else:
+                    out = self._forward_on_gpu(inputs, (a, inputs[1].array))
             elif n == 1:
-                out = self.forward(inputs[0].array)
+                a = inputs[0].array
+                if type(a) is _NUMPY_ARRAY:
+                    out = self.forward(a)
+                else:
+                    out = self._forward_on_gpu(inputs, (a,))
             else:
-                out = self.forward(*[t.array for t in inputs])
+                arrays = [t.array for t in inputs]
+                if not arrays or type(arrays[0]) is _NUMPY_ARRAY:
+                    out = self.forward(*arrays)
+                else:
+                    out = self._forward_on_gpu(inputs, arrays)
         except ValueError as exc:
-            raise self._shape_error(inputs, exc) from None
+            raise (self._device_error(inputs) or self._shape_error(inputs, exc)) from None
         except TypeError as exc:
-            raise self._device_error(inputs, exc) from None
+            raise (self._device_error(inputs) or exc) from None
         if type(out) not in _ARRAY_TYPES:
             out = _as_array(out)
         result = Tensor._make(out)
@@ -281,7 +295,17 @@ class Node:
             f"{type(self).__name__}: cannot apply to tensors of shapes {shapes}: {exc}; {hint}"
         )
 
-    def _device_error(self, inputs, exc) -> Exception:
+    def _forward_on_gpu(self, inputs, arrays):
+        """``forward`` with the inputs' GPU current (CuPy runs kernels on the current device);
+        inputs on two devices are refused here, as CuPy with peer access would not."""
+        context = array_backend.device_context(arrays)
+        if context is None:
+            raise self._device_error(inputs)
+        with context:
+            return self.forward(*arrays)
+
+    def _device_error(self, inputs) -> RuntimeError | None:
+        """PyTorch's error for inputs on more than one device (None if they share one)."""
         devices = {str(t.device) for t in inputs}
         if len(devices) > 1:
             where = ", ".join(f"input {i} on {t.device}" for i, t in enumerate(inputs))
@@ -289,7 +313,7 @@ class Node:
                 f"{type(self).__name__}: expected all tensors to be on the same device, but "
                 f"found {where}. Move them to one device with .to(device) first."
             )
-        return exc
+        return None
 
     def name(self) -> str:
         return f"{type(self).__name__}Backward"

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import inspect
 
-from autograd_engine import kernels
+from autograd_engine import array_backend, kernels
 from autograd_engine.array_backend import axpy_, get_array_module
 
 from ._checks import number
+
+_CPU_ARRAY = array_backend.numpy.ndarray
 
 __all__ = [
     "sgd",
@@ -408,6 +410,29 @@ def update(rule: str, group: dict, params: list, grads: list, *buffers: list) ->
     hyperparameters (``lr=tensor(0.01)``) reach the rule as Python floats.
     """
     hyper = {name: number(group[name]) for name in _HYPERPARAMETERS[rule]}
+    if type(params[0]) is _CPU_ARRAY:
+        _update_on(rule, group, params, grads, list(buffers), hyper)
+        return
+    # On GPUs, each device's parameters are updated with that device current (CuPy runs every
+    # kernel on the current device).
+    groups = array_backend.indices_by_device(params)
+    if len(groups) == 1:
+        with array_backend.on_device_of(params[0]):
+            _update_on(rule, group, params, grads, list(buffers), hyper)
+        return
+    for indices in groups:
+        sub = [[b[i] for i in indices] for b in buffers]
+        with array_backend.on_device_of(params[indices[0]]):
+            _update_on(rule, group, [params[i] for i in indices], [grads[i] for i in indices],
+                       sub, hyper)  # fmt: skip
+        for b, values in zip(buffers, sub):
+            for i, value in zip(indices, values):
+                b[i] = value
+
+
+def _update_on(rule: str, group: dict, params, grads, buffers: list, hyper: dict) -> None:
+    """The fused kernel where one fits (unless the group says ``fused=False``), else the plain
+    rule; ``buffers`` are updated in place."""
     fused = _FUSED.get(rule)
     # NOTE: one kernels.fused lookup per group (None for NumPy arrays) keeps the CPU path
     # free of per-parameter checks; the fused rule then looks up each parameter's kernel.

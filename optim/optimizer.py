@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import autograd_engine as ag
-from autograd_engine import Tensor, enable_grad
+from autograd_engine import Tensor, array_backend, enable_grad
 from autograd_engine import node as _node
 from autograd_engine.array_backend import device_of, numpy, to_device
 
@@ -271,8 +271,8 @@ class Optimizer:
             if p.grad is None:
                 continue
             state = self.state.get(p)
-            if not state:
-                state = self._init_state(p, group)
+            if not state:  # made on the parameter's device (CuPy allocates on the current one)
+                state = array_backend.run_on(p.device, self._init_state, p, group)
                 if state:
                     self.state[p] = state
             params.append(p)

@@ -294,3 +294,11 @@ def test_views_know_their_base_and_address(cp):
     start = x.__cuda_array_interface__["data"][0]
     assert w.__cuda_array_interface__["data"][0] == start + 3 * 8
     assert (x + 1).base is None
+
+
+def test_generator_state_lives_in_the_device_buffer(cp):
+    gen = cp.random.default_rng(5)
+    saved = gen.bit_generator._state.copy()  # cuRAND keeps its states in this device array
+    first = gen.standard_normal(4).get()
+    gen.bit_generator._state[...] = saved
+    assert np.array_equal(gen.standard_normal(4).get(), first)

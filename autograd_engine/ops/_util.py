@@ -15,11 +15,10 @@ def operand(x, like: Tensor) -> Tensor:
     ``like``'s dtype (no upcasting), as in PyTorch's type promotion."""
     if isinstance(x, Tensor):
         return x
-    xp = array_backend.get_array_module(like.array)
     kind, t = like.array.dtype.kind, type(x)
     if (t is float or t is int) and (kind == "f" or (t is int and kind in "iu")):
         # NOTE: the common cases first; the checks below go through the numbers ABCs (~2 us).
-        return Tensor._make(xp.asarray(x, dtype=like.array.dtype))
+        return Tensor._make(array_backend.scalar_array(x, like.array, like.array.dtype))
     if isinstance(x, numbers.Number):
         if isinstance(x, bool):
             dtype = like.array.dtype
@@ -29,10 +28,12 @@ def operand(x, like: Tensor) -> Tensor:
             dtype = like.array.dtype if kind == "f" else float32
         else:
             raise TypeError(f"complex numbers are not supported (got {x!r})")
-        return Tensor._make(xp.asarray(x, dtype=dtype))
-    array = array_backend.asarray(x, array_backend.device_of(like.array))
+        return Tensor._make(array_backend.scalar_array(x, like.array, dtype))
+    dev = array_backend.device_of(like.array)
+    array = array_backend.asarray(x, dev)
     if array.dtype.kind == "f" and not hasattr(x, "dtype"):
-        array = array.astype(like.array.dtype if like.array.dtype.kind == "f" else float32)
+        dtype = like.array.dtype if like.array.dtype.kind == "f" else float32
+        array = array_backend.run_on(dev, array.astype, dtype)
     return Tensor._make(array)
 
 

@@ -16,7 +16,9 @@ from ..node import Node, saved_hooks
 from ..tensor import Tensor
 from ..views import copy_slices, move_retain, refresh_view, standin
 from ._util import const, operand
-from .shape import _to_index
+from .shape import _to_index, index_error
+
+_NUMPY_ARRAY = array_backend.numpy.ndarray
 
 __all__ = ["IndexPut", "Fill", "Copy"]
 
@@ -117,14 +119,18 @@ def _check_result(t: Tensor, array) -> None:
         )
 
 
+def _overlap_error() -> RuntimeError:
+    return RuntimeError(
+        "unsupported operation: more than one element of the written-to tensor refers to a "
+        "single memory location (it is an expanded or read-only view). Please clone() the "
+        "tensor before performing the operation."
+    )
+
+
 def _write_error(t: Tensor, arrays, exc: Exception) -> RuntimeError:
     """PyTorch's message for a failed in-place write (the fast path's NumPy error)."""
     if not getattr(t.array.flags, "writeable", True):
-        return RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a "
-            "single memory location (it is an expanded or read-only view). Please clone() the "
-            "tensor before performing the operation."
-        )
+        return _overlap_error()
     devices = {str(array_backend.device_of(a)) for a in (t.array, *arrays) if hasattr(a, "shape")}
     if len(devices) > 1:
         return RuntimeError(
@@ -173,11 +179,21 @@ def apply_(t: Tensor, compute, others=(), fast=None, needs_old=None) -> Tensor:
     ``compute`` builds the result from Tensors with recorded ops (used when the graph is
     recorded, and outside it when there is no ``fast``); ``fast(array, *arrays)`` writes the
     result into ``t``'s array directly. ``needs_old``: whether the node's backward reads the
-    old value of ``t`` (None: the node decides, by having saved it).
+    old value of ``t`` (None: the node decides, by having saved it). On a GPU it all runs
+    with ``t``'s device current.
     """
     rec = _node._recorder
     if rec is not None and rec.claims():  # a compiled step is being traced
         return rec.apply_inplace(apply_, t, compute, others, fast, needs_old)
+    if type(t.array) is _NUMPY_ARRAY:
+        return _apply(t, compute, others, fast, needs_old)
+    with array_backend.on_device_of(t.array):
+        return _apply(t, compute, others, fast, needs_old)
+
+
+def _apply(t: Tensor, compute, others, fast, needs_old) -> Tensor:
+    if 0 in t.array.strides and array_backend.has_internal_overlap(t.array):
+        raise _overlap_error()
     if _grad_enabled():
         _check_leaf(t)
         base = t._base
@@ -395,9 +411,12 @@ def setitem(t: Tensor, index, value) -> None:
     """``t[index] = value`` for slices, ints, None, Ellipsis, index arrays and masks; the value
     (a tensor or a scalar) is broadcast to ``t[index]``'s shape and cast to ``t``'s dtype."""
     xp = array_backend.get_array_module(t.array)
-    index = _to_index(index, xp)
+    index = _to_index(index, xp, t.array.shape)
     v = value if isinstance(value, Tensor) else operand(value, t)
-    region = t.array[index].shape if v.ndim else ()
+    try:
+        region = t.array[index].shape if v.ndim else ()
+    except IndexError as exc:
+        raise index_error(exc) from None
     if v.ndim and not _expands_to(v.shape, region):
         raise RuntimeError(
             f"shape mismatch: value tensor of shape {tuple(v.shape)} cannot be broadcast to "
@@ -407,4 +426,7 @@ def setitem(t: Tensor, index, value) -> None:
     def fast(a, v):
         a[index] = array_backend.to_device(v, array_backend.device_of(a))
 
-    apply_(t, lambda a, v: IndexPut(index, inplace=True)(a, v), (v,), fast, False)
+    try:
+        apply_(t, lambda a, v: IndexPut(index, inplace=True)(a, v), (v,), fast, False)
+    except IndexError as exc:
+        raise index_error(exc) from None

@@ -169,6 +169,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     try:
         return MatMul()(a, b)
     except RuntimeError:
+        if a.device != b.device:
+            raise  # the node's device error
         raise RuntimeError(
             f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
             f"({a.shape[-1]} != {b.shape[-2] if b.ndim > 1 else b.shape[0]}); the last dim of "

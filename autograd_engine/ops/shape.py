@@ -201,7 +201,10 @@ class IndexAdd(Node):
         return grad[self.index]
 
 
-def _to_index(index, xp):
+def _to_index(index, xp, shape=None):
+    """``index`` as a tuple NumPy and CuPy index with: Tensors as arrays, masks as their
+    nonzero positions, a trailing Ellipsis; integer index arrays on a GPU are bounds-checked
+    against ``shape`` (CuPy would wrap them around)."""
     if not isinstance(index, tuple):
         index = (index,)
     out = []
@@ -222,15 +225,25 @@ def _to_index(index, xp):
         # NOTE: a trailing Ellipsis changes nothing but makes NumPy return a 0-d view rather
         # than a scalar copy when every dim is indexed by an int (t[0] of a 1-d tensor).
         out.append(Ellipsis)
-    return tuple(out)
+    out = tuple(out)
+    if shape is not None and xp is not array_backend.numpy:
+        array_backend.check_index_bounds(out, shape)
+    return out
+
+
+def index_error(exc: IndexError) -> IndexError:
+    """NumPy's out-of-bounds message in PyTorch's words ("dimension", not "axis")."""
+    return IndexError(str(exc).replace(" for axis ", " for dimension "))
 
 
 def getitem(a: Tensor, index) -> Tensor:
     """``a[index]`` with slices, ints, None, Ellipsis, integer arrays and boolean masks."""
     xp = array_backend.get_array_module(a.array)
-    index = _to_index(index, xp)
+    index = _to_index(index, xp, a.array.shape)
     try:
         return GetItem(index)(a)
+    except IndexError as exc:
+        raise index_error(exc) from None
     except RuntimeError as exc:
         raise IndexError(f"index {index} is invalid for a tensor of shape {tuple(a.shape)}: "
                          f"{exc}") from None  # fmt: skip
@@ -347,6 +360,8 @@ def cat(tensors, dim: int = 0) -> Tensor:
     try:
         return Cat(d)(*tensors)
     except RuntimeError:
+        if len({t.device for t in tensors}) > 1:
+            raise  # the node's device error
         shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
         raise RuntimeError(
             f"cat(): sizes of tensors must match except in dimension {d}; got shapes {shapes}"

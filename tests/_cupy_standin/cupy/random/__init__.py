@@ -61,6 +61,32 @@ class _cuRANDGenerator(BitGenerator):
         self._size = size
         self._state = cupy.zeros(self._type_bytes * size, dtype=numpy.int8)
         self._host = numpy.random.Generator(numpy.random.PCG64(self._seed_seq))
+        self._store()
+
+    # NOTE: as with cuRAND, the whole state lives in the device buffer ``_state``: the PCG64
+    # state that stands in for it is read from there before a draw and written back after, so
+    # copying ``_state`` out and back in restores the stream, as it does on a GPU.
+    def _load(self) -> None:
+        raw = self._state._a[:40].tobytes()
+        self._host.bit_generator.state = {
+            "bit_generator": "PCG64",
+            "state": {
+                "state": int.from_bytes(raw[:16], "little"),
+                "inc": int.from_bytes(raw[16:32], "little"),
+            },
+            "has_uint32": int.from_bytes(raw[32:36], "little"),
+            "uinteger": int.from_bytes(raw[36:40], "little"),
+        }
+
+    def _store(self) -> None:
+        st = self._host.bit_generator.state
+        raw = (
+            st["state"]["state"].to_bytes(16, "little")
+            + st["state"]["inc"].to_bytes(16, "little")
+            + int(st["has_uint32"]).to_bytes(4, "little")
+            + int(st["uinteger"]).to_bytes(4, "little")
+        )
+        self._state._a[:40] = numpy.frombuffer(raw, dtype=numpy.int8)
 
     def state(self) -> int:
         self._check_device()
@@ -71,7 +97,9 @@ class _cuRANDGenerator(BitGenerator):
 
     def random_raw(self, size=None, output=True):
         self.state()
+        self._load()
         y = self._host.integers(0, 2**32, size=size if size is not None else (), dtype=numpy.int64)
+        self._store()
         return _wrap(y.astype(numpy.int32), runtime.getDevice(), True) if output else None
 
 
@@ -101,9 +129,12 @@ class Generator:
         self._binomial_state = None
 
     def _draw(self, fn, size, dtype):
-        self.bit_generator.state()  # _launch_dist checks the device
+        bit = self.bit_generator
+        bit.state()  # _launch_dist checks the device
+        bit._load()
         with numpy.errstate(all="ignore"):
-            y = numpy.asarray(fn(self.bit_generator._host, _size(size)))
+            y = numpy.asarray(fn(bit._host, _size(size)))
+        bit._store()
         return _wrap(y.astype(dtype, copy=False), runtime.getDevice(), True)
 
     def _check_output_array(self, dtype, size, out):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-from . import array_backend
+from .. import array_backend
 
 __all__ = [
     "is_available",
