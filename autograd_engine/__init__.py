@@ -1,8 +1,9 @@
 """autograd_engine: a reverse-mode automatic differentiation tensor engine on NumPy and CuPy,
 with PyTorch's API (``torch`` -> ``autograd_engine``)."""
 
-from . import _aliases, array_backend, backends, cuda, kernels
+from . import _aliases, amp, array_backend, backends, cpu, cuda, kernels
 from . import tensor as _tensor  # first: the Tensor class, then the ops built on it
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled
 from .anomaly import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from . import anomaly as _anomaly
 from . import array_backend
 from . import node as _node
+from .amp.autocast_mode import suspended as _autocast_suspended
 from .array_backend import ARRAY_TYPES as _ARRAY_TYPES
 from .array_backend import ensure_array as _as_array
 from .grad_mode import grad_enabled as _grad_enabled
@@ -130,7 +131,7 @@ def run_backward(
         _deliver(one, wanted_leaves, captured, accumulate, create_graph, grads, owned)
 
     early = (leaf_deps, finish)
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(create_graph), _autocast_suspended():  # no autocast in backward
         if create_graph:
             _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, True, early)
         else:

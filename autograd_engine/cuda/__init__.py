@@ -482,3 +482,6 @@ class stream:
         if self.stream is not None:
             self.stream.cupy_stream.__exit__(*exc)
         return False
+
+
+from . import amp  # noqa: E402  (autograd_engine.cuda.amp, after the functions it may use)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numbers
 
 from .. import array_backend
+from ..amp.autocast_mode import lower_inputs
 from ..node import Node
 from ..tensor import Tensor
 from ._window import (
@@ -320,6 +321,7 @@ def conv1d(
 
 
 def _convolve(op, dims, input, weight, bias, stride, padding, dilation, groups):
+    input, weight, bias = lower_inputs(input, weight, bias)  # autocast
     x, w, stride, dilation, finish = _prepare(
         op, dims, input, weight, bias, stride, dilation, groups, transposed=False
     )
@@ -397,6 +399,7 @@ def conv_transpose1d(
 
 def _convolve_transposed(op, dims, input, weight, bias, stride, padding, output_padding, groups,
                     dilation):  # fmt: skip
+    input, weight, bias = lower_inputs(input, weight, bias)  # autocast
     x, w, stride, dilation, finish = _prepare(
         op, dims, input, weight, bias, stride, dilation, groups, transposed=True
     )

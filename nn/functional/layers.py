@@ -8,6 +8,7 @@ import warnings
 
 import autograd_engine as ag
 from autograd_engine import array_backend
+from autograd_engine.amp.autocast_mode import lower_inputs
 from autograd_engine.ops import dropout as _dropout
 from autograd_engine.ops import linear as _linear
 from autograd_engine.ops import pad as _constant_pad
@@ -38,6 +39,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Returns:
         ``(*, out_features)``.
     """
+    input, weight, bias = lower_inputs(input, weight, bias)  # autocast: low precision
     if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
         raise RuntimeError(
             f"linear: input of shape {tuple(input.shape)} cannot be multiplied by a weight of "

@@ -8,6 +8,7 @@ import warnings
 
 import autograd_engine as ag
 from autograd_engine import array_backend
+from autograd_engine.amp.autocast_mode import fp32_inputs
 from autograd_engine.ops import (
     binary_cross_entropy_terms,
     binary_cross_entropy_with_logits_terms,
@@ -82,6 +83,7 @@ def _pointwise(name, input, target, size_average, reduce, reduction, weight, fn,
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     target = _as_tensor(target, input)
+    input, target = fp32_inputs(input, target)  # autocast runs the losses in float32
     _warn_size(input, target)
     loss = fn(input - target)
     if weight is None:
@@ -199,6 +201,7 @@ def binary_cross_entropy(
 
     Prefer :func:`binary_cross_entropy_with_logits` on logits: it is stable.
     """
+    input, target = fp32_inputs(input, target)  # float32 under autocast
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     target = _as_tensor(target, input)
@@ -243,6 +246,7 @@ def binary_cross_entropy_with_logits(
         >>> F.binary_cross_entropy_with_logits(ag.tensor([500.0, -500.0]), ag.tensor([0.0, 1.0]))
         tensor(500.)
     """
+    input, target = fp32_inputs(input, target)  # float32 under autocast
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     target = _as_tensor(target, input)
@@ -341,6 +345,7 @@ def nll_loss(
 
         >>> F.nll_loss(F.log_softmax(logits, dim=1), labels)
     """
+    input, target = fp32_inputs(input, target)  # float32 under autocast
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     target = _as_tensor(target, input) if not isinstance(target, Tensor) else target
@@ -381,6 +386,7 @@ def cross_entropy(
         >>> loss = F.cross_entropy(logits, ag.tensor([0, 2, 1, 2]))
         >>> loss.backward()
     """
+    input, target = fp32_inputs(input, target)  # float32 under autocast
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -475,6 +481,7 @@ def multi_margin_loss(
         >>> F.multi_margin_loss(ag.tensor([[0.1, 0.2, 0.4, 0.8]]), ag.tensor([3]))
         tensor(0.325)
     """
+    input, target = fp32_inputs(input, target)  # float32 under autocast
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if p not in (1, 2):
@@ -523,6 +530,7 @@ def kl_div(
 
         >>> F.kl_div(F.log_softmax(logits, 1), target_probs, reduction="batchmean")
     """
+    input, target = fp32_inputs(input, target)  # float32 under autocast
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, reduction)
     elif reduction == "mean":

@@ -1,0 +1,5 @@
+"""``autograd_engine.cpu`` (``torch.cpu``): the CPU's ``amp`` forms."""
+
+from . import amp
+
+__all__ = ["amp"]
