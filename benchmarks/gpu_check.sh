@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command for a machine with an NVIDIA GPU: install the cuda extra, run the GPU tests, then
 # the GPU benchmarks with fused kernels on and off and with TF32 on and off (PyTorch CUDA side
-# by side where its wheel has CUDA), and write everything under benchmarks/results/gpu-DATE/.
+# by side where its wheel has CUDA), and float16 autocast against float32 on the MLP; write
+# everything under benchmarks/results/gpu-DATE/.
 # Budget: about 8 minutes (each step has its own timeout). Commit the results folder.
 #
 #   bash benchmarks/gpu_check.sh            # on the GPU machine, from anywhere in the checkout
@@ -47,6 +48,7 @@ note "gpu_check at $(git rev-parse --short HEAD 2>/dev/null || echo '?') on $(ho
 bash -n "$0" || { note "syntax error in $0"; exit 2; }
 python -m benchmarks --help >/dev/null || { note "python -m benchmarks does not start"; exit 2; }
 python -c "import autograd_engine" || { note "autograd_engine does not import"; exit 2; }
+python -m benchmarks.autocast_mlp --help >/dev/null || { note "autocast_mlp does not start"; exit 2; }
 
 if [[ $DRY == 0 ]] && ! command -v nvidia-smi >/dev/null; then
     note "no nvidia-smi: this is not a GPU machine (use --dry-run to check the script)"
@@ -80,6 +82,9 @@ step bench-fused-off 90 env AUTOGRAD_ENGINE_FUSED=0 "${BENCH[@]}" --only per-op,
     --json "$OUT/fused-off.json" --markdown "$OUT/fused-off.md"
 step bench-tf32 90 "${BENCH[@]}" --tf32 --only mlp,cnn,matmul \
     --json "$OUT/tf32-on.json" --markdown "$OUT/tf32-on.md"
+# float16 autocast + GradScaler against float32 on the 4096x4 MLP at batch 4096 (target >= 2x)
+step bench-autocast 90 python -m benchmarks.autocast_mlp --device cuda --repeat "$REPEAT" \
+    --json "$OUT/autocast.json"
 
 if [[ $DRY == 1 ]]; then
     note "dry run: steps listed, non-GPU checks passed; nothing written outside $OUT"

@@ -118,3 +118,25 @@ def test_both_entry_points_start(command):
     )
     assert done.returncode == 0, done.stderr
     assert "--device" in done.stdout and "--only" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "device",
+    [
+        "cpu",
+        pytest.param(
+            "cuda",
+            marks=[
+                pytest.mark.gpu,
+                pytest.mark.skipif(not ag.cuda.is_available(), reason="needs CuPy and a CUDA GPU"),
+            ],
+        ),
+    ],
+)
+def test_autocast_mlp_quick_run(device, tmp_path):
+    from benchmarks import autocast_mlp
+
+    result = autocast_mlp.main(["--quick", "--device", device, "--json", str(tmp_path / "a.json")])
+    assert set(result["median_s"]) == {"float32", "autocast float16"}
+    assert all(len(v) == result["repeat"] for v in result["samples_s"].values())
+    assert result["speedup"] > 0 and (tmp_path / "a.json").exists()
