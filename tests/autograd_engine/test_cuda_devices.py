@@ -170,3 +170,18 @@ def test_two_gpus_in_one_op_is_a_device_error(_):
     _on(moved, "cuda:0")
     _on(a.to("cuda:1"), "cuda:1")
     np.testing.assert_allclose((a + moved).numpy(), [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("_", [pytest.param(None, marks=TWO_GPUS)])
+def test_two_gpus_raise_even_with_peer_access(_, monkeypatch):
+    """With peer access CuPy would read across GPUs and put the result on the current one
+    (with a PerformanceWarning); the engine refuses, as PyTorch does."""
+    cupy = ag.array_backend.cupy
+    if not getattr(cupy, "_IS_STANDIN", False):
+        pytest.skip("simulates peer access on the CuPy stand-in")
+    from cupy._core import core
+
+    monkeypatch.setattr(core, "_PEER_ACCESS", True)
+    a, b = ag.ones(3, device="cuda:0"), ag.ones(3, device="cuda:1")
+    with pytest.raises(RuntimeError, match="input 0 on cuda:0, input 1 on cuda:1"):
+        a * b
