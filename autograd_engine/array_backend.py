@@ -335,24 +335,6 @@ def run_on(dev: Device, fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def add_arrays(a, b):
-    """``a + b`` as an array (never a NumPy scalar), computed on ``a``'s device."""
-    if type(a) is numpy.ndarray:
-        out = a + b
-        return out if type(out) is numpy.ndarray else numpy.asarray(out)
-    with cupy.cuda.Device(a.device.id):
-        return a + b
-
-
-def indices_by_device(arrays) -> list[list[int]]:
-    """The positions of ``arrays`` grouped by the device each lives on (in first-seen order)."""
-    groups: dict = {}
-    for i, a in enumerate(arrays):
-        key = a.device.id if cupy is not None and isinstance(a, cupy.ndarray) else None
-        groups.setdefault(key, []).append(i)
-    return list(groups.values())
-
-
 def scalar_array(x, like, dtype):
     """A 0-d array holding ``x`` on ``like``'s device (a Python scalar operand)."""
     if type(like) is numpy.ndarray:
