@@ -335,9 +335,18 @@ def run_on(dev: Device, fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
+def indices_by_device(arrays) -> list[list[int]]:
+    """The positions of ``arrays`` grouped by the device each lives on (in first-seen order)."""
+    groups: dict = {}
+    for i, a in enumerate(arrays):
+        key = a.device.id if cupy is not None and isinstance(a, cupy.ndarray) else None
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())
+
+
 def scalar_array(x, like, dtype):
     """A 0-d array holding ``x`` on ``like``'s device (a Python scalar operand)."""
-    if type(like) is numpy.ndarray:
+    if type(like) is numpy.ndarray or cupy is None or not isinstance(like, cupy.ndarray):
         return numpy.asarray(x, dtype=dtype)
     with cupy.cuda.Device(like.device.id):
         return cupy.asarray(x, dtype=dtype)
@@ -351,8 +360,10 @@ def on_device_of(array):
 
 
 def device_context(arrays):
-    """The context that runs CuPy code on the one GPU holding every array of ``arrays`` (the
-    first is a CuPy array), or None when they are not all on that GPU."""
+    """The context that runs CuPy code on the one GPU holding every array of ``arrays`` (when
+    the first is a CuPy array), or None when they are not all on that GPU."""
+    if cupy is None or not isinstance(arrays[0], cupy.ndarray):
+        return _NO_DEVICE_CHANGE  # a host value that is not an ndarray (a NumPy scalar)
     dev = arrays[0].device.id
     for a in arrays[1:]:
         if not isinstance(a, cupy.ndarray) or a.device.id != dev:
