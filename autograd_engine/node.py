@@ -10,6 +10,7 @@ from typing import Any
 from . import anomaly as _anomaly
 from . import array_backend
 from .amp.autocast_mode import cast_inputs as _autocast_inputs
+from .amp.autocast_mode import regions as _autocast_regions
 from .amp.autocast_mode import state as _autocast_state
 from .anomaly import enabled as _anomaly_enabled
 from .grad_mode import grad_enabled as _grad_enabled
@@ -192,9 +193,10 @@ class Node:
     def __call__(self, *inputs: Tensor) -> Tensor:
         """Run forward on the inputs' arrays; record this node when grad is on and an input
         requires grad, otherwise return a plain tensor and keep nothing."""
-        active = _autocast_state()
-        if active is not None:  # an autocast region: cast the inputs as its policy says
-            inputs = _autocast_inputs(self, inputs, active)
+        if _autocast_regions[0]:  # an autocast region is open (in some thread)
+            active = _autocast_state()
+            if active is not None:  # in this one: cast the inputs as its policy says
+                inputs = _autocast_inputs(self, inputs, active)
         try:
             # NOTE: explicit calls for one and two inputs: a comprehension plus star-unpacking
             # costs about 0.2 us, a tenth of a small op's whole overhead. A GPU input (anything

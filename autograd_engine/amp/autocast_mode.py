@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import threading
 
 import numpy
 
@@ -27,6 +28,11 @@ __all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype", "custom_fwd"
 # tuple of (device_type, dtype, cache) for the enabled regions, innermost last.
 _state: contextvars.ContextVar = contextvars.ContextVar("autograd_engine.autocast", default=None)
 state = _state.get
+# NOTE: how many enabled regions are open in any thread. Ops read this list item (about half
+# the cost of the context variable) and look at their own thread's state only when it is not
+# zero, so code that never uses autocast pays almost nothing for it.
+regions = [0]
+_regions_lock = threading.Lock()
 
 _DEFAULT_DTYPES = {"cuda": numpy.dtype(numpy.float16), "cpu": "bfloat16"}
 _SUPPORTED = {"cuda": (numpy.dtype(numpy.float16),), "cpu": (numpy.dtype(numpy.float16),)}
@@ -140,11 +146,16 @@ class autocast:
         if self._enabled:
             cache = {} if self._cache_enabled else None
             kept = kept + ((self.device, self.fast_dtype, cache),)
+            with _regions_lock:
+                regions[0] += 1
         self._token = _state.set(kept or None)
         return self
 
     def __exit__(self, *exc):
         _state.reset(self._token)
+        if self._enabled:
+            with _regions_lock:
+                regions[0] -= 1
         return False
 
     def __call__(self, fn):
@@ -213,6 +224,8 @@ def lower_inputs(*tensors):
     """``tensors`` (None allowed) with float32 ones cast to the region's low-precision dtype
     while an autocast region for their device type is active, for layers whose dtype checks run
     before their node (linear, convolutions); unchanged otherwise."""
+    if not regions[0]:
+        return tensors
     active = _state.get()
     if active is None:
         return tensors
@@ -229,6 +242,8 @@ def lower_inputs(*tensors):
 def fp32_inputs(*tensors):
     """``tensors`` with low-precision floating ones cast to float32 while an autocast region
     for their device type is active (the losses PyTorch runs in float32); unchanged otherwise."""
+    if not regions[0]:
+        return tensors
     active = _state.get()
     if active is None:
         return tensors
