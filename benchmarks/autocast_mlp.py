@@ -68,11 +68,15 @@ def _run(args) -> dict:
         scaler.step(amp_opt)
         scaler.update()
 
+    on_gpu = ag.device(device).type == "cuda"
+
     def timed(step) -> float:
-        ag.cuda.synchronize()
+        if on_gpu:
+            ag.cuda.synchronize()
         start = time.perf_counter()
         step()
-        ag.cuda.synchronize()
+        if on_gpu:
+            ag.cuda.synchronize()
         return time.perf_counter() - start
 
     for step in (plain_step, amp_step):  # warm-up: allocations, kernel compilation

@@ -197,7 +197,7 @@ def manual_seed_all(seed: int) -> None:
 def is_bf16_supported(including_emulation: bool = True) -> bool:
     """Whether bfloat16 tensors can be used on the GPU (``torch.cuda.is_bf16_supported``):
     needs a GPU of compute capability 8.0 or newer, and a bfloat16 dtype in this engine."""
-    from . import dtypes
+    from .. import dtypes
 
     if not is_available() or getattr(dtypes, "bfloat16", None) is None:
         return False
