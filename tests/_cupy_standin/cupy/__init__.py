@@ -45,6 +45,7 @@ from cupy._routines import (
     size,
     take,
     take_along_axis,
+    tri,
     ufunc,
     zeros,
     zeros_like,
@@ -63,7 +64,8 @@ for _name in (
     "bool_ int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64 "
     "complex64 complex128 intp uintp byte ubyte short ushort intc uintc longlong ulonglong "
     "half single double csingle cdouble dtype finfo iinfo can_cast promote_types "
-    "min_scalar_type issubdtype integer floating signedinteger unsignedinteger number "
+    "min_scalar_type broadcast_shapes issubdtype integer floating signedinteger "
+    "unsignedinteger number "
     "complexfloating generic inexact newaxis inf nan pi e euler_gamma"
 ).split():
     globals()[_name] = getattr(_numpy, _name)
@@ -133,6 +135,7 @@ __all__ = [
     "size",
     "take",
     "take_along_axis",
+    "tri",
     "ufunc",
     "zeros",
     "zeros_like",

@@ -165,6 +165,10 @@ def eye(N, M=None, k=0, dtype=float, order="C"):
     return _wrap(numpy.eye(N, M, k, dtype=check_dtype(dtype), order=order), _here(), True)
 
 
+def tri(N, M=None, k=0, dtype=float):
+    return _wrap(numpy.tri(N, M, k, dtype=check_dtype(dtype)), _here(), True)
+
+
 def identity(n, dtype=float):
     return eye(n, dtype=dtype)
 
@@ -280,7 +284,8 @@ ROUTINES = """where clip stack concatenate hstack vstack pad einsum dot vdot ten
 outer kron sum mean prod amax amin argmax argmin var std all any cumsum cumprod sort argsort
 unique nonzero flatnonzero count_nonzero argwhere isclose allclose array_equal tril triu diag
 trace repeat tile split array_split round around unravel_index ravel_multi_index searchsorted
-bincount roll cross diff nan_to_num median percentile quantile nansum nanmean nanmax nanmin
+bincount roll cross diff nan_to_num isneginf isposinf median percentile quantile nansum nanmean
+nanmax nanmin
 matmul copyto fix histogram isin cov corrcoef meshgrid""".split()
 VIEW_ROUTINES = """flip fliplr flipud expand_dims squeeze transpose swapaxes moveaxis rollaxis
 atleast_1d diagonal""".split()
