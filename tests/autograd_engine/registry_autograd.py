@@ -7,6 +7,7 @@ from __future__ import annotations
 from hypothesis.extra import numpy as hnp
 from registry import OpSpec, broadcastable
 
+import autograd_engine as ag
 from autograd_engine.autograd import Function, InplaceFunction
 from autograd_engine.autograd.function import BackwardCFunction
 
@@ -89,13 +90,16 @@ AUTOGRAD_SPECS = [
 def _normal_cdf(x):
     from autograd_engine.distributions import Normal
 
-    return Normal(0.5, 1.5, validate_args=False).cdf(x)
+    # NOTE: parameters on x's device (PyTorch would also accept 0-d CPU tensors here)
+    loc, scale = (ag.tensor(v, dtype=x.dtype, device=x.device) for v in (0.5, 1.5))
+    return Normal(loc, scale, validate_args=False).cdf(x)
 
 
 def _normal_icdf(p):
     from autograd_engine.distributions import Normal
 
-    return Normal(0.5, 1.5, validate_args=False).icdf(p)
+    loc, scale = (ag.tensor(v, dtype=p.dtype, device=p.device) for v in (0.5, 1.5))
+    return Normal(loc, scale, validate_args=False).icdf(p)
 
 
 def _special_nodes():

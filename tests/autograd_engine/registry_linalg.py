@@ -28,13 +28,13 @@ def _square(draw, extra: bool):
 
 def _spd_cholesky(a):
     n = a.shape[-1]
-    return cholesky(a @ a.mT + n * ag.eye(n, dtype=a.dtype))
+    return cholesky(a @ a.mT + n * ag.eye(n, dtype=a.dtype, device=a.device))
 
 
 def _solve(a, b, upper, left, unitriangular):
     n = a.shape[-1]
-    return solve_triangular(a + 3 * ag.eye(n, dtype=a.dtype), b, upper=upper, left=left,
-                            unitriangular=unitriangular)  # fmt: skip
+    eye = ag.eye(n, dtype=a.dtype, device=a.device)
+    return solve_triangular(a + 3 * eye, b, upper=upper, left=left, unitriangular=unitriangular)
 
 
 LINALG_SPECS = [
