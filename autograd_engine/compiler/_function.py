@@ -10,7 +10,7 @@ import weakref
 
 from .. import node as _node
 from ._program import GuardMiss, Program, output_spec
-from ._state import Snapshot, all_modules, call_key, discover, output_differences
+from ._state import Reach, Snapshot, all_modules, call_key, output_differences
 from ._trace import Recorder, Unsupported
 
 _compiled: weakref.WeakSet = weakref.WeakSet()  # every compiled function, for reset()
@@ -42,6 +42,7 @@ class CompiledFunction:
         self.recompile_limit = recompile_limit
         self._cache: dict = {}
         self._warned: set[str] = set()
+        self._reach = Reach(fn)
         functools.update_wrapper(self, fn, updated=())
         self._name = getattr(fn, "__qualname__", None) or type(fn).__name__
         _compiled.add(self)
@@ -56,9 +57,9 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if _node._recorder is not None:  # inside another trace: run inline, so it is recorded
             return self._orig_fn(*args, **kwargs)
-        modules, optimizers = discover(self._orig_fn, args, kwargs)
+        modules, optimizers, every_module = self._reach.get(args, kwargs)
         tensors: list = []
-        key = call_key(args, kwargs, tensors, all_modules(modules), optimizers)
+        key = call_key(args, kwargs, tensors, every_module, optimizers)
         entry = self._cache.get(key)
         if entry is None:
             if len(self._cache) >= self.recompile_limit:

@@ -227,7 +227,7 @@ class Recorder:
         self._register(result, out)
         self.forward_of[id(node)] = (ins, out)
         self.keep.append(node)
-        self.steps.append(Step("forward", None, ins, (out,), node))
+        self.steps.append(Step("forward", None, ins, (out,), node, info=id(node)))
 
     def program_node(self, node: Node) -> Node:
         """The program's own copy of ``node``: what it saved now refers to registers, so a
