@@ -21,6 +21,7 @@ from ..tensor import Tensor
 from ._trace import ensure_array
 
 np = array_backend.numpy
+axpy_ = array_backend.axpy_
 enabled = True
 
 
@@ -300,7 +301,7 @@ def _without_grad(run):
     return wrapped
 
 
-# --- SGD without momentum or weight decay: p -= lr * g (``optim._functional.sgd``) ---------------
+# --- SGD without momentum or weight decay: p += -lr g (``optim._functional.sgd``) ----------------
 def _call_rule(method):
     from autograd_engine.optim import SGD, Optimizer
 
@@ -343,10 +344,9 @@ def _sgd_step(plan, i, step):
             ):
                 return generic()
         for _group, _params, with_grad, _ in groups:
-            lr = _group["lr"]
+            alpha = -_group["lr"]
             for p in with_grad:
-                a = p.array
-                a -= lr * p.grad.array
+                axpy_(p.array, p.grad.array, alpha)
                 p._version += 1
 
     return run
