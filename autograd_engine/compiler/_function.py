@@ -8,7 +8,9 @@ import types
 import warnings
 import weakref
 
+from .. import array_backend
 from .. import node as _node
+from ..tensor import Tensor
 from ._program import GuardMiss, Program, output_spec
 from ._state import Reach, Snapshot, all_modules, call_key, output_differences
 from ._trace import Recorder, Unsupported
@@ -117,15 +119,25 @@ class CompiledFunction:
             state += list(m.parameters(recurse=False)) + list(m.buffers(recurse=False))
         before = Snapshot(state, optimizers)
         result = self._orig_fn(*args, **kwargs)
+        region = program.region
+        if region is not None:  # differentiate both results the same way, then compare
+            targets = [tensors[v.index] if v.kind == "input" else v.live for v, _ in region.targets]
+            eager_grads = _probe_backward(result, targets)
         after_eager = Snapshot(state, optimizers)
         before.restore()
         try:
             replayed = program.replay(tensors)
+            if region is not None:
+                replayed_grads = _probe_backward(replayed, targets)
         except Exception as exc:  # noqa: BLE001  (any failure means: not this program)
             differences = [f"the replay raised {type(exc).__name__}: {exc}"]
         else:
             differences = after_eager.differences(Snapshot(state, optimizers))
             differences += output_differences(result, replayed)
+            if region is not None:
+                differences += output_differences(
+                    eager_grads, replayed_grads, "the gradients of the result"
+                )
         if not differences:
             entry.verified = True
             return replayed
@@ -166,6 +178,25 @@ class CompiledFunction:
             else:
                 out.append(f"eager: {entry.reason}")
         return out
+
+
+def _probe_backward(result, targets) -> list:
+    """The gradients of ``targets`` for fixed pseudo-random upstream gradients of every output
+    that requires grad (a check of a region's backward program against eager mode)."""
+    from ..engine import grad
+    from ._trace import _flat_tensors
+
+    outs = [t for t in _flat_tensors(result) if t.requires_grad and t.grad_fn is not None]
+    wanted = [t for t in targets if t.requires_grad]
+    if not outs or not wanted:
+        return []
+    rng = array_backend.numpy.random.default_rng(0)
+    upstream = [
+        Tensor._make(t.device.xp.asarray(rng.standard_normal(t.shape).astype(t.dtype)))
+        for t in outs
+    ]
+    # NOTE: retain_graph: the graph behind the inputs (outside the function) stays usable
+    return list(grad(outs, wanted, upstream, retain_graph=True, allow_unused=True))
 
 
 def _types():

@@ -10,6 +10,7 @@ from ..grad_mode import grad_enabled
 from ..node import Node
 from ..tensor import Tensor
 from . import _rules as rules
+from ._region import RegionCall
 from ._trace import Recorder, Step, Value, ensure_array
 
 _ARRAY_TYPES = array_backend.ARRAY_TYPES
@@ -33,13 +34,15 @@ class Program:
         self.leaves: list[Value] = rec.leaves
         self.opaque = list(rec.opaque)
         self.outputs = outputs
+        self.out_values: list[Value] = rec.out_values
+        self.region = rec.region
         self.steps: list[Step] = rec.steps
         for step in self.steps:
             if step.run is None:
                 step.run, hidden = forward_step(rec, step)
                 step.node = rec.program_node(step.node)
                 step.ins += tuple(hidden)
-        if rules.enabled:
+        if rules.enabled and self.region is None:  # (a region keeps each call's arrays)
             rules.apply(rec, self.steps, outputs)
         self.runs = _merged_runs(self.steps)
         self._external_checks = [
@@ -48,6 +51,17 @@ class Program:
 
     def replay(self, tensors: list[Tensor]):
         """Run the program on the call's input tensors (flattened arguments)."""
+        region = self.region
+        if region is not None and grad_enabled():
+            targets = [tensors[v.index] if v.kind == "input" else v.live for v, _ in region.targets]
+            if any(t.requires_grad for t in targets):
+                outs = RegionCall.apply(self, tensors, *targets)
+                return rebuild(self.outputs, {id(v): t for v, t in zip(self.out_values, outs)})
+        self.forward_arrays(tensors)
+        return rebuild(self.outputs)
+
+    def forward_arrays(self, tensors: list[Tensor]) -> list:
+        """Bind the inputs, run the steps; the output values' arrays."""
         for value in self.inputs:
             t = tensors[value.index]
             value.reg.array = t.array
@@ -68,7 +82,7 @@ class Program:
                 run()
         finally:
             _set_grad_mode(mode)
-        return rebuild(self.outputs)
+        return [v.reg.array for v in self.out_values]
 
     def state_tensors(self) -> list[Tensor]:
         """The live tensors the program reads or writes (parameters, buffers, leaves)."""
@@ -244,12 +258,6 @@ def output_spec(rec: Recorder, obj):
     """The shape of the function's result, with each tensor replaced by its value."""
     if isinstance(obj, Tensor):
         value = rec.value_of(obj)
-        node = obj.grad_fn
-        if obj.requires_grad and node is not None and id(node) not in rec.backward_done:
-            rec.fail(
-                "the function returns a tensor that requires grad but ran no backward through "
-                "it (compile a whole training step, or call it under no_grad())"
-            )
         return ("tensor", value)
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):
         return ("namedtuple", type(obj), [output_spec(rec, x) for x in obj])
@@ -260,10 +268,13 @@ def output_spec(rec: Recorder, obj):
     return ("const", obj)
 
 
-def rebuild(spec):
+def rebuild(spec, given: dict | None = None):
+    """The function's result from its spec; ``given``: tensors to use for some values."""
     kind = spec[0]
     if kind == "tensor":
         value = spec[1]
+        if given is not None and id(value) in given:
+            return given[id(value)]
         if value.kind in ("external", "input"):
             return value.live
         a = value.reg.array
@@ -271,7 +282,7 @@ def rebuild(spec):
     if kind == "const":
         return spec[1]
     if kind == "namedtuple":
-        return spec[1](*[rebuild(s) for s in spec[2]])
+        return spec[1](*[rebuild(s, given) for s in spec[2]])
     if kind == "seq":
-        return spec[1](rebuild(s) for s in spec[2])
-    return spec[1]((k, rebuild(s)) for k, s in spec[2])
+        return spec[1](rebuild(s, given) for s in spec[2])
+    return spec[1]((k, rebuild(s, given)) for k, s in spec[2])
