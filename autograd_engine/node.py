@@ -373,6 +373,8 @@ def unpack_saved(node: Node, rec: _Packed) -> Tensor:
             alias.in_shapes = (leaf.array.shape,)
             t.grad_fn = alias
     return t
+
+
 def broadcast_message(op: str, a: tuple, b: tuple) -> str:
     """PyTorch's message for shapes that do not broadcast, with both shapes and the fix."""
     for i in range(1, min(len(a), len(b)) + 1):

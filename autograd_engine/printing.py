@@ -208,7 +208,7 @@ def tensor_repr(t) -> str:
 
     prefix = "tensor("
     indent = len(prefix)
-    a = array_backend.to_device(t.array, array_backend.CPU)
+    a = t.numpy()  # NOTE: through numpy(), so that a compiled step sees the host read
     suffixes = []
     dev = t.device
     if dev.type != get_default_device().type or (

@@ -857,8 +857,8 @@ class Tensor:
 
 
 from . import creation as _creation  # noqa: E402  (creation needs Tensor defined first)
-from . import node as _node  # noqa: E402  (node needs Tensor defined first)
 from . import legacy as _legacy  # noqa: E402
+from . import node as _node  # noqa: E402  (node needs Tensor defined first)
 from . import ops as _ops  # noqa: E402  (the ops need Tensor defined first)
 from . import printing as _printing  # noqa: E402
 from .dtypes import dtype  # noqa: E402
