@@ -100,7 +100,7 @@ def _trace(rec, outputs, boundary) -> Region | None:
     leaf_grads: dict[int, list] = {}
     for out in outputs:
         node = out.grad_fn
-        if not out.requires_grad or node is None or not out.dtype.kind == "f":
+        if not out.requires_grad or node is None or not out.array.dtype.kind == "f":
             grads.append(None)
             continue
         g = rec.new_value(out.device.xp.ones_like(out.array), "grad")
