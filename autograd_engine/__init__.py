@@ -1,6 +1,8 @@
 """autograd_engine: a reverse-mode automatic differentiation tensor engine on NumPy and CuPy,
 with PyTorch's API (``torch`` -> ``autograd_engine``)."""
 
+import math
+
 from . import _aliases, amp, array_backend, backends, cpu, cuda, kernels
 from . import tensor as _tensor  # first: the Tensor class, then the ops built on it
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled
@@ -23,6 +25,7 @@ from .creation import (
     from_numpy,
     full,
     full_like,
+    get_default_device,
     linspace,
     manual_seed,
     ones,
@@ -33,27 +36,52 @@ from .creation import (
     randn,
     randn_like,
     randperm,
+    set_default_device,
     tensor,
     zeros,
     zeros_like,
 )
+from .dtypes import bool_ as bool  # noqa: A004  (torch.bool)
 from .dtypes import (
-    bool_,
     double,
+    dtype,
+    finfo,
     float16,
     float32,
     float64,
+    get_default_dtype,
     half,
+    iinfo,
     int8,
     int16,
     int32,
     int64,
+    is_floating_point,
     long,
+    promote_types,
+    set_default_dtype,
+    short,
     uint8,
+    uint16,
+    uint32,
+    uint64,
 )
+from .dtypes import float as float  # noqa: A004  (torch.float is float32)
+from .dtypes import int as int  # noqa: A004  (torch.int is int32)
 from .engine import backward, grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from .node import Node
 from .ops import (
     abs,
@@ -123,10 +151,11 @@ from .ops import (
     var,
     where,
 )
+from .printing import get_printoptions, set_printoptions
 from .serialization import load, save
+from .size import Size
 from .tensor import Tensor
 
-bool = bool_  # noqa: A001  (torch.bool)
 clip = clamp
 concat = concatenate = cat
 
@@ -136,7 +165,18 @@ _aliases.install()  # ``autograd_engine.nn`` and ``autograd_engine.optim`` (see 
 array_backend.silence_float_warnings()  # inf and NaN are silent, as in PyTorch
 
 
+pi = math.pi
+e = math.e
+inf = math.inf
+nan = math.nan
+
+
 def __getattr__(name: str):
+    if name in ("cfloat", "cdouble", "chalf", "complex32", "complex64", "complex128"):
+        raise AttributeError(
+            f"autograd_engine has no {name}: complex tensors are not supported (tensors hold "
+            "real numbers). Keep real and imaginary parts in two real tensors."
+        )
     return _aliases.lazy_attribute(__name__, name)
 
 

@@ -82,7 +82,7 @@ class detect_anomaly:
 
         with ag.detect_anomaly():
             y = (x * 0).log() * 0     # the forward is fine: 0 * -inf is nan only in backward
-            y.sum().backward()        # RuntimeError: Function 'LogBackward' returned nan
+            y.sum().backward()        # RuntimeError: Function 'LogBackward0' returned nan
                                       # values in its 0th output. ... y = (x * 0).log() * 0
     """
 

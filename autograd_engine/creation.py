@@ -7,18 +7,35 @@ import numbers
 
 from . import array_backend
 from .array_backend import Device
-from .dtypes import as_dtype, bool_, float32, float64, int64
+from .dtypes import as_dtype, default_float
 from .tensor import Tensor, _check_requires_grad
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace",
     "eye", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like",
-    "Generator", "rand", "randn", "randint", "randperm", "manual_seed",
+    "Generator", "rand", "randn", "randint", "randperm", "manual_seed", "set_default_device",
+    "get_default_device",
 ]  # fmt: skip
+
+_np = array_backend.numpy
+int64, bool_ = _np.dtype("int64"), _np.dtype("bool")
+_default_device = [array_backend.CPU]  # NOTE: a list, so that readers see updates
+
+
+def set_default_device(device) -> None:
+    """Make ``device`` where the creation functions put new tensors when no ``device=`` is
+    given (``torch.set_default_device``); None restores the CPU."""
+    _default_device[0] = array_backend.device(device)
+
+
+def get_default_device():
+    """Where new tensors go by default (``torch.get_default_device``)."""
+    return _default_device[0]
 
 
 def _infer_array(data, dtype, dev: Device):
-    """Array for ``tensor(data)``: Python floats -> float32, ints -> int64, arrays keep dtype."""
+    """Array for ``tensor(data)``: Python floats -> the default dtype (float32), ints -> int64,
+    bools -> bool; arrays keep their dtype. Made (and cast) with ``dev`` current."""
     return array_backend.run_on(dev, _infer_on_device, data, dtype, dev)
 
 
@@ -42,7 +59,7 @@ def _infer_on_device(data, dtype, dev: Device):
     array = array_backend.asarray(data, dev)
     if not keeps_dtype:
         if array.dtype.kind == "f":
-            array = array.astype(float32, copy=False)
+            array = array.astype(default_float(), copy=False)
         elif array.dtype.kind in "iu":
             array = array.astype(int64, copy=False)
         elif array.dtype.kind not in "b":
@@ -64,14 +81,18 @@ def _flat(data):
 def _device_of_data(data) -> Device:
     if isinstance(data, Tensor):
         return data.device
-    return array_backend.device_of(data)
+    if array_backend.cupy is not None and isinstance(data, array_backend.cupy.ndarray):
+        return array_backend.device_of(data)
+    return _default_device[0]
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (``torch.tensor``).
 
-    Python floats (and lists of them) become float32, Python ints int64, bools bool; a NumPy
-    or CuPy array keeps its dtype.
+    Python floats (and lists of them) become the default dtype (float32 unless changed with
+    ``set_default_dtype``), Python ints int64, bools bool; a NumPy or CuPy array keeps its
+    dtype. Without ``device`` the tensor goes to the data's device (CuPy arrays, tensors) or
+    the default device.
 
     Example::
 
@@ -92,6 +113,43 @@ def _leaf_array(data, dtype, device, requires_grad: bool, copy: bool):
         array = array.copy()
     _check_requires_grad(array.dtype, requires_grad)
     return array
+
+
+def class_array(args, dtype, device, requires_grad: bool):
+    """The array of ``Tensor(*args)``, PyTorch's legacy constructor: ``Tensor()`` is empty,
+    ``Tensor(2, 3)`` (or a ``Size``) uninitialized of that shape, ``Tensor(tensor)`` shares the
+    tensor's memory, and ``Tensor(data)`` copies numbers as the default dtype (even ints)."""
+    from .size import Size
+
+    dtype = as_dtype(dtype) or default_float()
+    dev = _dev(device) if device is not None else None
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        array = args[0].array
+    elif (
+        not args
+        or (all(_is_int(a) for a in args))
+        or (len(args) == 1 and isinstance(args[0], Size))
+    ):
+        shape = _size(args) if args else (0,)
+        where = dev or _default_device[0]
+        array = array_backend.run_on(where, where.xp.empty, shape, dtype=dtype)
+    elif len(args) == 1 and not isinstance(args[0], (str, bytes)) and hasattr(args[0], "__len__"):
+        src = args[0].array if isinstance(args[0], Tensor) else args[0]
+        array = _infer_array(src, dtype, dev or _device_of_data(src))
+        if array is src or getattr(array, "base", None) is src:
+            array = array.copy()
+    else:
+        got = ", ".join(type(a).__name__ for a in args)
+        raise TypeError(
+            f"Tensor(): expected sizes (ints), a Size, a sequence of numbers or a Tensor, got "
+            f"({got}); use autograd_engine.tensor(value) for a 0-d tensor."
+        )
+    _check_requires_grad(array.dtype, requires_grad)
+    return array
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
 def from_numpy(array) -> Tensor:
@@ -125,28 +183,30 @@ def _new(array, requires_grad: bool) -> Tensor:
 
 
 def _dev(device) -> Device:
+    if device is None:
+        return _default_device[0]
     return array_backend.device(device)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of zeros of the given size (``torch.zeros``)."""
     dev = _dev(device)
-    array = array_backend.run_on(dev, dev.xp.zeros, _size(size), dtype=as_dtype(dtype) or float32)
-    return _new(array, requires_grad)
+    dtype = as_dtype(dtype) or default_float()
+    return _new(array_backend.run_on(dev, dev.xp.zeros, _size(size), dtype=dtype), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ones of the given size (``torch.ones``)."""
     dev = _dev(device)
-    array = array_backend.run_on(dev, dev.xp.ones, _size(size), dtype=as_dtype(dtype) or float32)
-    return _new(array, requires_grad)
+    dtype = as_dtype(dtype) or default_float()
+    return _new(array_backend.run_on(dev, dev.xp.ones, _size(size), dtype=dtype), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """An uninitialized tensor (``torch.empty``)."""
     dev = _dev(device)
-    array = array_backend.run_on(dev, dev.xp.empty, _size(size), dtype=as_dtype(dtype) or float32)
-    return _new(array, requires_grad)
+    dtype = as_dtype(dtype) or default_float()
+    return _new(array_backend.run_on(dev, dev.xp.empty, _size(size), dtype=dtype), requires_grad)
 
 
 def _fill_dtype(fill_value):
@@ -154,7 +214,7 @@ def _fill_dtype(fill_value):
         return bool_
     if isinstance(fill_value, numbers.Integral):
         return int64
-    return float32
+    return default_float()
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -171,7 +231,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     dev = _dev(device)
     is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
-    dtype = as_dtype(dtype) or (int64 if is_int else float32)
+    dtype = as_dtype(dtype) or (int64 if is_int else default_float())
     array = array_backend.run_on(dev, lambda: dev.xp.arange(start, end, step).astype(dtype))
     return _new(array, requires_grad)
 
@@ -179,7 +239,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (``torch.linspace``)."""
     dev = _dev(device)
-    dtype = as_dtype(dtype) or float32
+    dtype = as_dtype(dtype) or default_float()
     array = array_backend.run_on(dev, dev.xp.linspace, start, end, steps, dtype=dtype)
     return _new(array, requires_grad)
 
@@ -187,7 +247,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) ->
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The identity matrix (``torch.eye``)."""
     dev = _dev(device)
-    array = array_backend.run_on(dev, dev.xp.eye, n, m, dtype=as_dtype(dtype) or float32)
+    array = array_backend.run_on(dev, dev.xp.eye, n, m, dtype=as_dtype(dtype) or default_float())
     return _new(array, requires_grad)
 
 
@@ -258,11 +318,11 @@ def _gen(generator, dev: Device):
 
 def _random_float(method: str, size, generator, dtype, device, requires_grad) -> Tensor:
     dev = _dev(device)
-    dtype = as_dtype(dtype) or float32
+    dtype = as_dtype(dtype) or default_float()
     if dtype.kind != "f":
         raise TypeError(f"{method}: expected a floating point dtype, got {dtype}")
     gen = _gen(generator, dev)
-    work = dtype if dtype in (float32, float64) else float32
+    work = dtype if dtype.itemsize >= 4 else _np.dtype("float32")
     draw = getattr(gen, method)
     array = array_backend.run_on(
         dev, lambda: draw(_size(size), dtype=work).astype(dtype, copy=False)

@@ -63,6 +63,7 @@ class Node:
     _trace = None  # the creation stack, recorded in anomaly mode
     backward_arrays = None  # optional: backward on arrays, used outside create_graph
     _unpack = None  # the unpack hook, when saved-tensor hooks packed what this node saved
+    _backward_name = None  # PyTorch's name of this backward when it is not <Class>Backward0
 
     # --- what forward saves -------------------------------------------------------------
     def save_inputs(self, *indices: int) -> None:
@@ -152,7 +153,7 @@ class Node:
     def _raise_freed(self):
         raise RuntimeError(
             f"Trying to backward through the graph a second time (or to read the saved tensors "
-            f"of {type(self).__name__}Backward after they were freed). Saved values are freed "
+            f"of {self.name()} after they were freed). Saved values are freed "
             "after backward; pass retain_graph=True to the first backward() (or autograd_engine."
             "grad()) if you need to backward through the same graph again."
         )
@@ -291,15 +292,13 @@ class Node:
         return result
 
     def _shape_error(self, inputs, exc) -> Exception:
-        shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
-        hint = "check the input shapes against what the operation expects."
-        if "broadcast" in str(exc):
-            hint = (
-                "shapes must be equal or broadcastable (NumPy rules); reshape or unsqueeze "
-                "the inputs so their sizes agree."
-            )
+        shapes = [tuple(t.array.shape) for t in inputs]
+        shown = " and ".join(str(s) for s in shapes)
+        if "broadcast" in str(exc) and len(shapes) == 2:
+            return RuntimeError(broadcast_message(type(self).__name__, *shapes))
         return RuntimeError(
-            f"{type(self).__name__}: cannot apply to tensors of shapes {shapes}: {exc}; {hint}"
+            f"{type(self).__name__}: cannot apply to tensors of shapes {shown}: {exc}; check "
+            "the input shapes against what the operation expects."
         )
 
     def _forward_on_gpu(self, inputs, arrays):
@@ -323,7 +322,9 @@ class Node:
         return None
 
     def name(self) -> str:
-        return f"{type(self).__name__}Backward"
+        """PyTorch's name of this node's backward function (``MulBackward0``,
+        ``SumBackward1``), as ``repr(tensor.grad_fn)`` and messages show it."""
+        return self._backward_name or f"{type(self).__name__}Backward0"
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -403,6 +404,19 @@ def unpack_saved(node: Node, rec: _Packed) -> Tensor:
             alias.in_shapes = (leaf.array.shape,)
             t.grad_fn = alias
     return t
+
+
+def broadcast_message(op: str, a: tuple, b: tuple) -> str:
+    """PyTorch's message for shapes that do not broadcast, with both shapes and the fix."""
+    for i in range(1, min(len(a), len(b)) + 1):
+        if a[-i] != b[-i] and a[-i] != 1 and b[-i] != 1:
+            dim = max(len(a), len(b)) - i
+            return (
+                f"The size of tensor a ({a[-i]}) must match the size of tensor b ({b[-i]}) at "
+                f"non-singleton dimension {dim}: {op} got shapes {a} and {b}, which do not "
+                "broadcast; reshape or unsqueeze the inputs so that each dimension is equal or 1."
+            )
+    return f"{op}: shapes {a} and {b} do not broadcast"
 
 
 class _Modified(Tensor):

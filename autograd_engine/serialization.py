@@ -260,6 +260,10 @@ class _Encoder:
             return {"$t": "bytes", "v": base64.b64encode(obj).decode("ascii")}
         if isinstance(obj, np.dtype):
             return {"$t": "dtype", "v": obj.str}
+        if kind is self.ag.dtype:  # the engine's dtype objects (``t.dtype``), as PyTorch's
+            return {"$t": "dtype", "v": obj.dtype.str, "torch": True}
+        if kind is self.ag.Size:
+            return {"$t": "Size", "v": [int(s) for s in obj]}
         if kind is ag.Device:
             return {"$t": "device", "v": str(obj)}
         step = depth + 1
@@ -740,7 +744,11 @@ class _Decoder:
         if kind == "bytes":
             return base64.b64decode(node["v"], validate=True)
         if kind == "dtype":
+            if node.get("torch"):
+                return self.ag.dtypes.torch_dtype(np.dtype(node["v"]))
             return np.dtype(node["v"])
+        if kind == "Size":
+            return self.ag.Size(node["v"])
         if kind in ("tuple", "set", "frozenset"):
             items = [self._decode(x, step) for x in node["v"]]
             return {"tuple": tuple, "set": set, "frozenset": frozenset}[kind](items)

@@ -7,9 +7,13 @@ import weakref
 
 from . import array_backend
 from .array_backend import Device, get_array_module
+from .dtypes import _BY_NUMPY as _DTYPES
 from .dtypes import as_dtype, bool_, float16, float32, float64, int32, int64
+from .dtypes import torch_dtype as _torch_dtype
 from .grad_mode import grad_enabled as _grad_enabled
 from .hooks import RemovableHandle
+
+_tuple_new = tuple.__new__
 
 _as_array = array_backend.ensure_array
 
@@ -25,9 +29,13 @@ def _check_requires_grad(dtype, requires_grad: bool) -> None:
 class Tensor:
     """An n-dimensional array that records the operations applied to it (``torch.Tensor``).
 
-    ``Tensor(data, requires_grad=False)`` is the class form of :func:`tensor`, with the same
-    dtype rules. Attributes: ``data`` (a detached Tensor sharing this one's memory, as in
-    PyTorch), ``array`` (the NumPy or CuPy array itself), ``grad`` (a Tensor or None),
+    ``Tensor(*args)`` is PyTorch's legacy constructor: ``Tensor(2, 3)`` is an uninitialized
+    tensor of that shape, ``Tensor([1, 2])`` a copy of the data in the default dtype (float32,
+    even for ints), ``Tensor(t)`` shares ``t``'s memory, ``Tensor()`` is empty. Beyond
+    PyTorch it also takes ``requires_grad=`` and ``dtype=``. Prefer :func:`tensor`.
+
+    Attributes: ``data`` (a detached Tensor sharing this one's memory, as in PyTorch),
+    ``array`` (the NumPy or CuPy array itself), ``grad`` (a Tensor or None),
     ``requires_grad``, ``grad_fn`` (the node that made it; None for a leaf), ``shape``,
     ``dtype``, ``device``.
 
@@ -55,10 +63,8 @@ class Tensor:
     _retains_grad = False
     __array_priority__ = 1000  # numpy_array * tensor defers to Tensor.__rmul__
 
-    def __init__(self, data=None, requires_grad: bool = False, *, dtype=None, device=None):
-        if data is None:
-            data = []
-        self.array = _creation._leaf_array(data, dtype, device, requires_grad, copy=False)
+    def __init__(self, *args, device=None, requires_grad: bool = False, dtype=None):
+        self.array = _creation.class_array(args, dtype, device, requires_grad)
         self._requires_grad = bool(requires_grad)
         self.grad_fn = None
 
@@ -110,12 +116,15 @@ class Tensor:
         self._requires_grad = value
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.array.shape
+    def shape(self) -> Size:
+        """The sizes of the dimensions, a :class:`Size` (a tuple)."""
+        return _tuple_new(Size, self.array.shape)
 
     @property
-    def dtype(self):
-        return self.array.dtype
+    def dtype(self) -> dtype:
+        """The element type, an ``autograd_engine.dtype`` (equal to the array's NumPy dtype)."""
+        d = _DTYPES.get(self.array.dtype)
+        return d if d is not None else _torch_dtype(self.array.dtype)
 
     @property
     def device(self) -> Device:
@@ -164,13 +173,22 @@ class Tensor:
         return vc
 
     def size(self, dim: int | None = None):
-        return self.array.shape if dim is None else self.array.shape[dim]
+        """The shape as a :class:`Size`, or the size of dimension ``dim``."""
+        if dim is None:
+            return _tuple_new(Size, self.array.shape)
+        if self.array.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return self.array.shape[_norm_dim(dim, self.array.ndim)[0]]
 
     def dim(self) -> int:
         return self.array.ndim
 
+    ndimension = dim
+
     def numel(self) -> int:
         return int(self.array.size)
+
+    nelement = numel
 
     def element_size(self) -> int:
         return self.array.dtype.itemsize
@@ -791,6 +809,15 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(bool_)
 
+    def type(self, dtype=None, non_blocking: bool = False, **kwargs):
+        """With no argument, PyTorch's type string (``"torch.FloatTensor"``,
+        ``"torch.cuda.LongTensor"``); else this tensor converted to ``dtype`` (a dtype, a
+        legacy type such as ``autograd_engine.LongTensor``, or a type string), or itself if it
+        already has that type (``torch.Tensor.type``)."""
+        if dtype is None:
+            return _legacy.type_string(self)
+        return _legacy.convert(self, dtype, non_blocking)
+
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
 
@@ -817,25 +844,25 @@ class Tensor:
 
     # --- printing -----------------------------------------------------------------------------
     def __repr__(self) -> str:
-        body = array_backend.numpy.array2string(
-            self.numpy(), separator=", ", prefix="tensor(", threshold=1000, edgeitems=3
-        )
-        extras = []
-        if self.is_cuda:
-            extras.append(f"device='{self.device}'")
-        if self.array.dtype not in (float32, int64, bool_) or self.array.size == 0:
-            extras.append(f"dtype=autograd_engine.{self.array.dtype}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        """PyTorch's layout: ``tensor([1.0000, 2.5000], requires_grad=True)``."""
+        return _printing.tensor_repr(self)
 
     __str__ = __repr__
 
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as in PyTorch."""
+        if self.array.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
 
 from . import creation as _creation  # noqa: E402  (creation needs Tensor defined first)
+from . import legacy as _legacy  # noqa: E402
 from . import node as _node  # noqa: E402  (node needs Tensor defined first)
 from . import ops as _ops  # noqa: E402  (the ops need Tensor defined first)
+from . import printing as _printing  # noqa: E402
+from .dtypes import dtype  # noqa: E402
 from .ops import inplace as _inplace  # noqa: E402
+from .ops._util import norm_dim as _norm_dim  # noqa: E402
 from .ops._util import operand as _operand  # noqa: E402
+from .size import Size  # noqa: E402

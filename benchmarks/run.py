@@ -1,7 +1,7 @@
 """The suite's command line: ``python -m benchmarks`` or ``python benchmarks/run.py``.
 
 Options: ``--device cpu|cuda``, ``--quick``, ``--json PATH``, ``--markdown PATH``,
-``--only NAME[,NAME]`` (groups: per-op, mlp, cnn, optim, matmul, memory, sequence),
+``--only NAME[,NAME]`` (groups: per-op, mlp, cnn, compiled, optim, matmul, memory, sequence),
 ``--repeat N``, ``--tf32``, ``--clock wall|process``, ``--no-torch``, ``--no-checks``. BLAS
 threads are pinned to one before NumPy or PyTorch load.
 """
@@ -23,7 +23,7 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
 
 from benchmarks import env  # noqa: E402  (stdlib only: nothing BLAS-backed loads here)
 
-GROUP_NAMES = ("per-op", "mlp", "cnn", "optim", "matmul", "memory", "sequence")
+GROUP_NAMES = ("per-op", "mlp", "cnn", "compiled", "optim", "matmul", "memory", "sequence")
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -124,7 +124,7 @@ def _write(tensor: Tensor, values) -> Tensor:
 
 
 def _work_dtype(tensor: Tensor):
-    dtype = tensor.dtype
+    dtype = tensor.array.dtype
     if dtype.kind != "f":
         raise TypeError(
             f"init: can only fill floating point tensors with random values, got dtype {dtype}"

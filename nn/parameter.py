@@ -30,8 +30,8 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
             data = ag.empty(0)
-        if isinstance(data, Tensor):
-            data = data.array
+        if not isinstance(data, Tensor):
+            data = ag.as_tensor(data)  # an array keeps its dtype
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
@@ -70,9 +70,11 @@ class Buffer(Tensor):
     """
 
     def __init__(self, data=None, *, persistent: bool = True):
-        if isinstance(data, Tensor):
-            data = data.array
-        super().__init__(data if data is not None else ag.empty(0).array)
+        if data is None:
+            data = ag.empty(0)
+        if not isinstance(data, Tensor):
+            data = ag.as_tensor(data)  # an array keeps its dtype
+        super().__init__(data)
         self.persistent = persistent
 
 

@@ -105,7 +105,7 @@ def _make_inputs(input_size, dtypes, device):
     gen = ag.Generator(device).manual_seed(0)  # NOTE: a private generator: the user's stays
     inputs = []
     for size, dtype in zip(sizes, dtypes):
-        dtype = as_dtype(dtype) if dtype is not None else ag.float32
+        dtype = as_dtype(dtype if dtype is not None else ag.float32)
         if dtype.kind == "f":
             inputs.append(ag.randn(*size, generator=gen, dtype=dtype, device=device))
         else:

@@ -427,11 +427,11 @@ class Optimizer:
 
 
 def _scalar_dtype():
-    """PyTorch's ``_get_scalar_dtype``: float64 when that is the default dtype, else float32."""
-    get_default_dtype = getattr(ag, "get_default_dtype", None)  # NOTE: not every build has it
-    if get_default_dtype is not None and get_default_dtype() == ag.float64:
-        return ag.float64
-    return ag.float32
+    """PyTorch's ``_get_scalar_dtype``: float64 when that is the default dtype, else float32
+    (as a NumPy dtype, for the array code that uses it)."""
+    if ag.get_default_dtype() == ag.float64:
+        return ag.float64.dtype
+    return ag.float32.dtype
 
 
 def _count_steps(states: list[dict[str, Any]]) -> list[float]:

@@ -49,7 +49,7 @@ def get_ema_multi_avg_fn(decay: float = 0.999) -> Callable:
     _check_decay(decay)
 
     def ema_update(ema_param_list: list, current_param_list: list, _) -> None:
-        if ema_param_list[0].dtype.kind == "f":
+        if ema_param_list[0].dtype.is_floating_point:
             for p_ema, p_model in zip(ema_param_list, current_param_list):
                 lerp_(p_ema.array, p_model.array, 1 - decay)
         else:
@@ -71,7 +71,7 @@ def get_swa_multi_avg_fn() -> Callable:
     PyTorch computes it)."""
 
     def swa_update(averaged_param_list: list, current_param_list: list, num_averaged) -> None:
-        if averaged_param_list[0].dtype.kind == "f":
+        if averaged_param_list[0].dtype.is_floating_point:
             weight = _swa_weight(num_averaged)
             for p_avg, p_model in zip(averaged_param_list, current_param_list):
                 lerp_(p_avg.array, p_model.array, weight)

@@ -175,7 +175,15 @@ def _node_backward(rec: Recorder, node: Node, grad: Value) -> list:
         for i, reg in slots:
             reg.array = ensure_array(res[i])
 
-    rec.steps.append(Step("backward", run, (grad,), [v for v in outs if v is not None], pn))
+    reads = [grad]  # and what the node saved, for the program's liveness analysis
+    saved = pn.__dict__.get("_saved")
+    if saved and isinstance(saved[0], Tensor):
+        reads += [rec.by_tensor[id(r)] for r in saved]
+    if "_out_vc" in pn.__dict__ and id(node) in rec.forward_of:
+        reads.append(rec.forward_of[id(node)][1])
+    outs_made = [v for v in outs if v is not None]
+    info = (id(node), fast is None)  # True: the Tensor-op backward (needs grad mode off)
+    rec.steps.append(Step("backward", run, reads, outs_made, pn, info=info))
     return outs
 
 

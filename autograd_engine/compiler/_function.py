@@ -8,9 +8,11 @@ import types
 import warnings
 import weakref
 
+from .. import array_backend
 from .. import node as _node
+from ..tensor import Tensor
 from ._program import GuardMiss, Program, output_spec
-from ._state import Snapshot, all_modules, call_key, discover, output_differences
+from ._state import Reach, Snapshot, all_modules, call_key, output_differences
 from ._trace import Recorder, Unsupported
 
 _compiled: weakref.WeakSet = weakref.WeakSet()  # every compiled function, for reset()
@@ -42,6 +44,7 @@ class CompiledFunction:
         self.recompile_limit = recompile_limit
         self._cache: dict = {}
         self._warned: set[str] = set()
+        self._reach = Reach(fn)
         functools.update_wrapper(self, fn, updated=())
         self._name = getattr(fn, "__qualname__", None) or type(fn).__name__
         _compiled.add(self)
@@ -56,9 +59,9 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if _node._recorder is not None:  # inside another trace: run inline, so it is recorded
             return self._orig_fn(*args, **kwargs)
-        modules, optimizers = discover(self._orig_fn, args, kwargs)
+        modules, optimizers, every_module = self._reach.get(args, kwargs)
         tensors: list = []
-        key = call_key(args, kwargs, tensors, all_modules(modules), optimizers)
+        key = call_key(args, kwargs, tensors, every_module, optimizers)
         entry = self._cache.get(key)
         if entry is None:
             if len(self._cache) >= self.recompile_limit:
@@ -116,15 +119,25 @@ class CompiledFunction:
             state += list(m.parameters(recurse=False)) + list(m.buffers(recurse=False))
         before = Snapshot(state, optimizers)
         result = self._orig_fn(*args, **kwargs)
+        region = program.region
+        if region is not None:  # differentiate both results the same way, then compare
+            targets = [tensors[v.index] if v.kind == "input" else v.live for v, _ in region.targets]
+            eager_grads = _probe_backward(result, targets)
         after_eager = Snapshot(state, optimizers)
         before.restore()
         try:
             replayed = program.replay(tensors)
+            if region is not None:
+                replayed_grads = _probe_backward(replayed, targets)
         except Exception as exc:  # noqa: BLE001  (any failure means: not this program)
             differences = [f"the replay raised {type(exc).__name__}: {exc}"]
         else:
             differences = after_eager.differences(Snapshot(state, optimizers))
             differences += output_differences(result, replayed)
+            if region is not None:
+                differences += output_differences(
+                    eager_grads, replayed_grads, "the gradients of the result"
+                )
         if not differences:
             entry.verified = True
             return replayed
@@ -165,6 +178,25 @@ class CompiledFunction:
             else:
                 out.append(f"eager: {entry.reason}")
         return out
+
+
+def _probe_backward(result, targets) -> list:
+    """The gradients of ``targets`` for fixed pseudo-random upstream gradients of every output
+    that requires grad (a check of a region's backward program against eager mode)."""
+    from ..engine import grad
+    from ._trace import _flat_tensors
+
+    outs = [t for t in _flat_tensors(result) if t.requires_grad and t.grad_fn is not None]
+    wanted = [t for t in targets if t.requires_grad]
+    if not outs or not wanted:
+        return []
+    rng = array_backend.numpy.random.default_rng(0)
+    upstream = [
+        Tensor._make(t.device.xp.asarray(rng.standard_normal(t.shape).astype(t.dtype)))
+        for t in outs
+    ]
+    # NOTE: retain_graph: the graph behind the inputs (outside the function) stays usable
+    return list(grad(outs, wanted, upstream, retain_graph=True, allow_unused=True))
 
 
 def _types():

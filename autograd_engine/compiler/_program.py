@@ -9,6 +9,8 @@ from ..grad_mode import _set as _set_grad_mode
 from ..grad_mode import grad_enabled
 from ..node import Node
 from ..tensor import Tensor
+from . import _rules as rules
+from ._region import RegionCall
 from ._trace import Recorder, Step, Value, ensure_array
 
 _ARRAY_TYPES = array_backend.ARRAY_TYPES
@@ -32,23 +34,42 @@ class Program:
         self.leaves: list[Value] = rec.leaves
         self.opaque = list(rec.opaque)
         self.outputs = outputs
+        self.out_values: list[Value] = rec.out_values
+        self.region = rec.region
         self.steps: list[Step] = rec.steps
         for step in self.steps:
             if step.run is None:
-                step.run = forward_step(rec, step)
-        self.runs = [step.run for step in self.steps]
+                step.run, hidden = forward_step(rec, step)
+                step.node = rec.program_node(step.node)
+                step.ins += tuple(hidden)
+        if rules.enabled and self.region is None:  # (a region keeps each call's arrays)
+            rules.apply(rec, self.steps, outputs)
+        self.runs = _merged_runs(self.steps)
         self._external_checks = [
             (v, v.live, v.shape, v.dtype, type(v.reg.array)) for v in self.externals
         ]
 
     def replay(self, tensors: list[Tensor]):
         """Run the program on the call's input tensors (flattened arguments)."""
+        region = self.region
+        if region is not None and grad_enabled():
+            targets = [tensors[v.index] if v.kind == "input" else v.live for v, _ in region.targets]
+            if any(t.requires_grad for t in targets):
+                outs = RegionCall.apply(self, tensors, *targets)
+                return rebuild(self.outputs, {id(v): t for v, t in zip(self.out_values, outs)})
+        self.forward_arrays(tensors)
+        return rebuild(self.outputs)
+
+    def forward_arrays(self, tensors: list[Tensor]) -> list:
+        """Bind the inputs, run the steps; the output values' arrays."""
         for value in self.inputs:
             t = tensors[value.index]
             value.reg.array = t.array
             value.live = t
         for value, live, shape, dtype, kind in self._external_checks:
             a = live.array
+            if a is value.reg.array:  # the same array as on the last call: nothing to check
+                continue
             if a.shape != shape or a.dtype != dtype or type(a) is not kind:
                 raise GuardMiss(
                     f"a tensor the step reads changed from {tuple(shape)} {dtype} to "
@@ -61,7 +82,7 @@ class Program:
                 run()
         finally:
             _set_grad_mode(mode)
-        return rebuild(self.outputs)
+        return [v.reg.array for v in self.out_values]
 
     def state_tensors(self) -> list[Tensor]:
         """The live tensors the program reads or writes (parameters, buffers, leaves)."""
@@ -77,15 +98,66 @@ class Program:
         return f"{len(self.steps)} steps ({parts})"
 
 
+def _merged_runs(steps: list[Step]) -> list:
+    """The runs to call, in order: consecutive accumulations as one run, and on the CPU the
+    grad-mode switches around a backward pass dropped when every step in it works on arrays
+    only (no Tensor-op backward, which must not be recorded)."""
+    keep = [True] * len(steps)
+    start = None
+    for i, step in enumerate(steps):
+        if step.kind == "grad_mode" and step.info is False:
+            start = i
+        elif step.kind == "grad_mode" and start is not None:
+            inside = steps[start + 1 : i]
+            if all(_array_only(s) for s in inside):
+                keep[start] = keep[i] = False
+            start = None
+    runs, batch = [], []
+    for step, k in zip(steps, keep):
+        if not k:
+            continue
+        if step.kind == "accumulate":
+            batch.append(step.run)
+            continue
+        if batch:
+            runs.append(_batch(batch))
+            batch = []
+        runs.append(step.run)
+    if batch:
+        runs.append(_batch(batch))
+    return runs
+
+
+def _array_only(step: Step) -> bool:
+    if step.kind == "backward" and step.info[1]:  # (a rule may fall back to it on some calls)
+        return False
+    arrays = [v.reg.array for v in (*step.ins, *step.outs) if v is not None]
+    return step.kind in ("backward", "add", "sum_to", "accumulate") and all(
+        type(a) is array_backend.numpy.ndarray for a in arrays
+    )
+
+
+def _batch(runs: list):
+    if len(runs) == 1:
+        return runs[0]
+
+    def run():
+        for r in runs:
+            r()
+
+    return run
+
+
 # --- forward steps ----------------------------------------------------------------------------
 def forward_step(rec: Recorder, step: Step):
     """Replay one op: ``node.forward`` on the registers' arrays, the result bound to the output
-    register, and what the node saved for backward pointed at the registers again."""
+    register, and what the node saved for backward pointed at the registers again. Returns the
+    run and the values the node reads through its attributes."""
     pn = rec.program_node(step.node)
     ins = [v.reg for v in step.ins]
     out = step.outs[0].reg
     fwd = pn.forward
-    hidden = _hidden_inputs(rec, pn)
+    hidden, hidden_values = _hidden_inputs(rec, pn)
     saved = pn.__dict__.get("_saved")
     if not (saved and isinstance(saved[0], Tensor)):
         saved = None
@@ -114,7 +186,7 @@ def forward_step(rec: Recorder, step: Step):
             o = compute()
             out.array = o if type(o) in _ARRAY_TYPES else ensure_array(o)
 
-        return run
+        return run, hidden_values
 
     def run():
         for name, make in hidden:
@@ -128,14 +200,15 @@ def forward_step(rec: Recorder, step: Step):
         if save_out:
             pn._out_data = o
 
-    return run
+    return run, hidden_values
 
 
 def _hidden_inputs(rec: Recorder, pn: Node) -> list:
     """Attributes of a node that hold arrays of the step's values (the class indices of a
     cross-entropy, an index tensor): ``(name, make)`` pairs that rebind them on a replay.
-    Tensor attributes holding values are pointed at the registers once, here."""
-    hidden = []
+    Tensor attributes holding values are pointed at the registers once, here. Returns the pairs
+    and the values so read."""
+    hidden, values = [], []
     for name, attr in list(pn.__dict__.items()):
         if name in _NODE_STATE:
             continue
@@ -143,11 +216,13 @@ def _hidden_inputs(rec: Recorder, pn: Node) -> list:
             value = rec.by_tensor.get(id(attr))
             if value is not None and value.kind in ("step", "input"):
                 setattr(pn, name, value.reg)
+                values.append(value)
         elif type(attr) in _ARRAY_TYPES:
             value = rec.by_array.get(id(attr))
             if value is not None and value.kind in ("step", "input"):
                 reg = value.reg
                 hidden.append((name, lambda reg=reg: reg.array))
+                values.append(value)
         elif isinstance(attr, tuple) and any(
             type(x) in _ARRAY_TYPES or isinstance(x, Tensor) for x in attr
         ):
@@ -157,12 +232,13 @@ def _hidden_inputs(rec: Recorder, pn: Node) -> list:
                 value = rec.by_array.get(key) if key is not None else None
                 if value is not None and value.kind in ("step", "input"):
                     parts.append(value.reg)
+                    values.append(value)
                     live = True
                 else:
                     parts.append(x)
             if live:
                 hidden.append((name, _tuple_maker(parts)))
-    return hidden
+    return hidden, values
 
 
 def _tuple_maker(parts):
@@ -182,12 +258,6 @@ def output_spec(rec: Recorder, obj):
     """The shape of the function's result, with each tensor replaced by its value."""
     if isinstance(obj, Tensor):
         value = rec.value_of(obj)
-        node = obj.grad_fn
-        if obj.requires_grad and node is not None and id(node) not in rec.backward_done:
-            rec.fail(
-                "the function returns a tensor that requires grad but ran no backward through "
-                "it (compile a whole training step, or call it under no_grad())"
-            )
         return ("tensor", value)
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):
         return ("namedtuple", type(obj), [output_spec(rec, x) for x in obj])
@@ -198,10 +268,13 @@ def output_spec(rec: Recorder, obj):
     return ("const", obj)
 
 
-def rebuild(spec):
+def rebuild(spec, given: dict | None = None):
+    """The function's result from its spec; ``given``: tensors to use for some values."""
     kind = spec[0]
     if kind == "tensor":
         value = spec[1]
+        if given is not None and id(value) in given:
+            return given[id(value)]
         if value.kind in ("external", "input"):
             return value.live
         a = value.reg.array
@@ -209,7 +282,7 @@ def rebuild(spec):
     if kind == "const":
         return spec[1]
     if kind == "namedtuple":
-        return spec[1](*[rebuild(s) for s in spec[2]])
+        return spec[1](*[rebuild(s, given) for s in spec[2]])
     if kind == "seq":
-        return spec[1](rebuild(s) for s in spec[2])
-    return spec[1]((k, rebuild(s)) for k, s in spec[2])
+        return spec[1](rebuild(s, given) for s in spec[2])
+    return spec[1]((k, rebuild(s, given)) for k, s in spec[2])

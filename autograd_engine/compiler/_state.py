@@ -30,29 +30,62 @@ def _code_names(code) -> list[str]:
     return names
 
 
-def discover(fn, args, kwargs) -> tuple[list, list]:
-    """The modules and optimizers ``fn`` can reach: its arguments, ``self`` of a bound method
-    (and that object's attributes), its closure cells and the globals its code names, one
-    level into lists, tuples and dicts; a scheduler contributes its optimizer."""
+class Reach:
+    """The modules and optimizers a compiled function can reach: its arguments, ``self`` of a
+    bound method (and that object's attributes), its closure cells, defaults and the globals
+    its code names, one level into lists, tuples and dicts (a scheduler contributes its
+    optimizer). Found again only when one of those objects is replaced."""
+
+    def __init__(self, fn):
+        module_type, _ = _module_types()
+        self.fn = fn
+        self.is_module = isinstance(fn, module_type)
+        self.owner = getattr(fn, "__self__", None)
+        func = getattr(fn, "__func__", fn)
+        code = getattr(func, "__code__", None)
+        self.func = func if code is not None else None
+        self.names = list(dict.fromkeys(_code_names(code))) if code is not None else []
+        self.fingerprint = None
+        self.modules: list = []
+        self.optimizers: list = []
+        self.every_module: list = []
+
+    def _candidates(self, args, kwargs) -> list:
+        found = list(args)
+        if kwargs:
+            found += kwargs.values()
+        if self.is_module:
+            found.append(self.fn)
+        if self.owner is not None:
+            found.append(self.owner)
+            found += getattr(self.owner, "__dict__", {}).values()
+        func = self.func
+        if func is not None:
+            scope = func.__globals__
+            found += [scope.get(n) for n in self.names]
+            found += func.__defaults__ or ()
+            if func.__kwdefaults__:
+                found += func.__kwdefaults__.values()
+            for cell in func.__closure__ or ():
+                try:
+                    found.append(cell.cell_contents)
+                except ValueError:  # an empty cell
+                    pass
+        return found
+
+    def get(self, args, kwargs) -> tuple[list, list, list]:
+        """``(modules, optimizers, every module under them)`` for a call."""
+        found = self._candidates(args, kwargs)
+        fingerprint = tuple(map(id, found))
+        if fingerprint != self.fingerprint:
+            self.modules, self.optimizers = _classify(found)
+            self.every_module = all_modules(self.modules)
+            self.fingerprint = fingerprint
+        return self.modules, self.optimizers, self.every_module
+
+
+def _classify(found) -> tuple[list, list]:
     module_type, optimizer_type = _module_types()
-    found = list(args) + list(kwargs.values())
-    if isinstance(fn, module_type):
-        found.append(fn)
-    owner = getattr(fn, "__self__", None)
-    if owner is not None:
-        found.append(owner)
-        found += list(getattr(owner, "__dict__", {}).values())
-    func = getattr(fn, "__func__", fn)
-    code = getattr(func, "__code__", None)
-    if code is not None:
-        scope = func.__globals__
-        found += [scope[n] for n in _code_names(code) if n in scope]
-        found += list(func.__defaults__ or ()) + list((func.__kwdefaults__ or {}).values())
-        for cell in func.__closure__ or ():
-            try:
-                found.append(cell.cell_contents)
-            except ValueError:  # an empty cell
-                pass
     modules, optimizers, seen = [], [], set()
     for obj in _one_level(found):
         if id(obj) in seen:
@@ -66,6 +99,12 @@ def discover(fn, args, kwargs) -> tuple[list, list]:
             if id(obj.optimizer) not in seen:
                 seen.add(id(obj.optimizer))
                 optimizers.append(obj.optimizer)
+    return modules, optimizers
+
+
+def discover(fn, args, kwargs) -> tuple[list, list]:
+    """The modules and optimizers ``fn`` reaches (see :class:`Reach`)."""
+    modules, optimizers, _ = Reach(fn).get(args, kwargs)
     return modules, optimizers
 
 

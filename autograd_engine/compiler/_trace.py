@@ -100,6 +100,8 @@ class Recorder:
         self.opaque: list = []  # the bound methods replayed as they are
         self.draws = 0  # random draws not yet explained by a random node
         self._generators: dict = {}
+        self.ran_backward = False
+        self.region = None  # the recorded backward of a forward compiled alone
 
     # --- installation -----------------------------------------------------------------------
     @contextmanager
@@ -139,9 +141,28 @@ class Recorder:
             )
 
     def finish(self, result, output_spec):
-        """At the end of the traced call: what the result is made of (None if unsupported)."""
+        """At the end of the traced call: what the result is made of (None if unsupported).
+        Outputs still to be differentiated (a forward compiled alone) get their backward
+        recorded as a region (see ``_region``)."""
+        from ._region import trace_region
+
         if self.draws:
             self.fail("a random number was drawn outside an operation that redraws it")
+        tensors = [t for t in _flat_tensors(result) if self.value_of(t).kind == "step"]
+        self.out_values = [self.value_of(t) for t in tensors]
+        pending = [
+            t
+            for t in tensors
+            if t.requires_grad and t.grad_fn is not None and id(t.grad_fn) not in self.backward_done
+        ]
+        if pending and self.failed is None:
+            if self.ran_backward:
+                self.fail(
+                    "the function returns a tensor that requires grad besides running a "
+                    "backward pass (return the loss only, or detached tensors)"
+                )
+            else:
+                self.region = trace_region(self, tensors)
         spec = output_spec(self, result)
         return None if self.failed is not None else spec
 
@@ -227,7 +248,7 @@ class Recorder:
         self._register(result, out)
         self.forward_of[id(node)] = (ins, out)
         self.keep.append(node)
-        self.steps.append(Step("forward", None, ins, (out,), node))
+        self.steps.append(Step("forward", None, ins, (out,), node, info=id(node)))
 
     def program_node(self, node: Node) -> Node:
         """The program's own copy of ``node``: what it saved now refers to registers, so a
@@ -262,6 +283,7 @@ class Recorder:
                 return run_backward(
                     outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate
                 )
+        self.ran_backward = True
         return _backward.trace_backward(self, outputs, grad_outputs)
 
     def set_grad_mode_step(self, mode: bool) -> None:
@@ -374,6 +396,17 @@ class _CountingGenerator:
 
             return draw
         return attr
+
+
+def _flat_tensors(obj) -> list:
+    """The tensors of a (nested) result, in order."""
+    if isinstance(obj, Tensor):
+        return [obj]
+    if isinstance(obj, (tuple, list)):
+        return [t for x in obj for t in _flat_tensors(x)]
+    if isinstance(obj, dict):
+        return [t for x in obj.values() for t in _flat_tensors(x)]
+    return []
 
 
 def ensure_array(out):

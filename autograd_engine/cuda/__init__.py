@@ -10,6 +10,15 @@ import warnings
 from dataclasses import dataclass
 
 from .. import array_backend
+from ..legacy import cuda_BoolTensor as BoolTensor  # noqa: F401  (torch.cuda.BoolTensor, ...)
+from ..legacy import cuda_ByteTensor as ByteTensor  # noqa: F401
+from ..legacy import cuda_CharTensor as CharTensor  # noqa: F401
+from ..legacy import cuda_DoubleTensor as DoubleTensor  # noqa: F401
+from ..legacy import cuda_FloatTensor as FloatTensor  # noqa: F401
+from ..legacy import cuda_HalfTensor as HalfTensor  # noqa: F401
+from ..legacy import cuda_IntTensor as IntTensor  # noqa: F401
+from ..legacy import cuda_LongTensor as LongTensor  # noqa: F401
+from ..legacy import cuda_ShortTensor as ShortTensor  # noqa: F401
 
 __all__ = [
     "is_available",

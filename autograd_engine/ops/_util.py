@@ -6,8 +6,10 @@ from __future__ import annotations
 import numbers
 
 from .. import array_backend
-from ..dtypes import float32, int64
+from ..dtypes import default_float
 from ..tensor import Tensor
+
+_INT64 = array_backend.numpy.dtype("int64")
 
 
 def operand(x, like: Tensor) -> Tensor:
@@ -23,16 +25,16 @@ def operand(x, like: Tensor) -> Tensor:
         if isinstance(x, bool):
             dtype = like.array.dtype
         elif isinstance(x, numbers.Integral):
-            dtype = like.array.dtype if kind != "b" else int64
+            dtype = like.array.dtype if kind != "b" else _INT64
         elif isinstance(x, numbers.Real):
-            dtype = like.array.dtype if kind == "f" else float32
+            dtype = like.array.dtype if kind == "f" else default_float()
         else:
             raise TypeError(f"complex numbers are not supported (got {x!r})")
         return Tensor._make(array_backend.scalar_array(x, like.array, dtype))
     dev = array_backend.device_of(like.array)
     array = array_backend.asarray(x, dev)
     if array.dtype.kind == "f" and not hasattr(x, "dtype"):
-        dtype = like.array.dtype if like.array.dtype.kind == "f" else float32
+        dtype = like.array.dtype if like.array.dtype.kind == "f" else default_float()
         array = array_backend.run_on(dev, array.astype, dtype)
     return Tensor._make(array)
 

@@ -118,7 +118,7 @@ def check_input(op: str, x: Tensor, dims: int, layout: str) -> bool:
             f"{op}: expected a {dims}-D (N, {layout}) input or a {dims - 1}-D ({layout}) "
             f"unbatched input, but got input of shape {tuple(x.shape)}"
         )
-    if x.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise RuntimeError(
             f"{op}: expected a floating point input, got dtype {x.dtype}; convert it with "
             ".float() first"

@@ -57,6 +57,8 @@ def _tanh_grad(g, t):
 class ReLU(Node):
     """y = max(a, 0)."""
 
+    _backward_name = "ReluBackward0"
+
     def forward(self, a):
         self.save_output()
         if (k := kernels.fused("relu", a)) is not None:
@@ -82,6 +84,8 @@ class ReLU(Node):
 class LeakyReLU(Node):
     """y = a if a > 0 else negative_slope * a."""
 
+    _backward_name = "LeakyReluBackward0"
+
     def __init__(self, negative_slope: float = 0.01):
         self.negative_slope = negative_slope
 
@@ -105,6 +109,8 @@ class LeakyReLU(Node):
 class ELU(Node):
     """y = a if a > 0 else alpha * (e^a - 1)."""
 
+    _backward_name = "EluBackward0"
+
     def __init__(self, alpha: float = 1.0):
         self.alpha = alpha
 
@@ -123,6 +129,8 @@ class ELU(Node):
 
 class GELU(Node):
     """y = a * Phi(a) (exact, with erf) or its tanh approximation."""
+
+    _backward_name = "GeluBackward0"
 
     def __init__(self, approximate: str = "none"):
         if approximate not in ("none", "tanh"):
@@ -191,6 +199,8 @@ class Sigmoid(Node):
 class SigmoidGrad(Node):
     """y = g * s * (1 - s): sigmoid's backward in one node (s the sigmoid's output)."""
 
+    _backward_name = "SigmoidBackwardBackward0"
+
     def forward(self, g, s):
         self.save_inputs(0, 1)
         return _sigmoid_grad(g, s)
@@ -222,6 +232,8 @@ class Tanh(Node):
 class TanhGrad(Node):
     """y = g * (1 - t^2): tanh's backward in one node (t the tanh's output)."""
 
+    _backward_name = "TanhBackwardBackward0"
+
     def forward(self, g, t):
         self.save_inputs(0, 1)
         return _tanh_grad(g, t)
@@ -236,6 +248,8 @@ class TanhGrad(Node):
 
 class SiLU(Node):
     """y = a * sigmoid(a)."""
+
+    _backward_name = "SiluBackward0"
 
     def forward(self, a):
         self.save_inputs(0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import array_backend
+from ..dtypes import as_dtype, default_float
 from ..node import Node
 from ..tensor import Tensor
 from ._util import binary, const, operand
@@ -128,6 +129,8 @@ class Neg(Node):
 class Pow(Node):
     """y = a ** b."""
 
+    _backward_name = "PowBackward1"  # NOTE: pow() names the scalar forms 0 and 2, as PyTorch
+
     def forward(self, a, b):
         self.save_inputs(0, 1)
         self.save_output()
@@ -151,6 +154,8 @@ class Pow(Node):
 class Cast(Node):
     """y = a converted to another dtype (the gradient is converted back)."""
 
+    _backward_name = "ToCopyBackward0"
+
     def __init__(self, dtype):
         self.dtype = dtype
 
@@ -164,6 +169,8 @@ class Cast(Node):
 
 class ToDevice(Node):
     """y = a copied to another device (the gradient is copied back)."""
+
+    _backward_name = "ToCopyBackward0"
 
     def __init__(self, device):
         self.device = device
@@ -211,8 +218,8 @@ def div(a, b, rounding_mode=None) -> Tensor:
     """a / b (``torch.div``); with ``rounding_mode`` ('trunc' or 'floor') no gradient."""
     a, b = binary(a, b)
     if rounding_mode is None:
-        if a.array.dtype.kind != "f":  # true division of integers gives float32, as in PyTorch
-            a, b = a.float(), b.float()
+        if a.array.dtype.kind != "f":  # true division of integers: the default float dtype
+            a, b = a.to(default_float()), b.to(default_float())
         return Div()(a, b)
     xp = array_backend.get_array_module(a.array)
     if rounding_mode == "floor":
@@ -228,12 +235,18 @@ def neg(a: Tensor) -> Tensor:
 
 def pow(a, b) -> Tensor:
     """a ** b (``torch.pow``), for a tensor or scalar exponent."""
-    return Pow()(*binary(a, b))
+    node = Pow()
+    if not isinstance(b, Tensor):
+        node._backward_name = "PowBackward0"
+    elif not isinstance(a, Tensor):
+        node._backward_name = "PowBackward2"
+    return node(*binary(a, b))
 
 
 def cast(a: Tensor, dtype) -> Tensor:
     """``a`` converted to ``dtype``; to an integer or bool dtype the result is outside the graph
     (no gradient flows through a cast to a discrete type, as in PyTorch)."""
+    dtype = as_dtype(dtype)
     if dtype.kind not in "fc":
         return const(a.array.astype(dtype))
     return Cast(dtype)(a)

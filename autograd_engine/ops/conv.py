@@ -82,6 +82,8 @@ class Conv2d(Node):
     """y[n, o, p, q] = b[o] + sum_{c, i, j} w[o, c, i, j] * x_pad[n, c, p*sh + i*dh, q*sw + j*dw]
     (a grouped cross-correlation)."""
 
+    _backward_name = "ConvolutionBackward0"
+
     def __init__(self, geom: Geometry, out_hw=None, keep_cols: bool = False):
         self.geom, self.out_hw, self.keep_cols = geom, out_hw, keep_cols
 
@@ -105,6 +107,8 @@ class Conv2d(Node):
 class ConvTranspose2d(Node):
     """x[n, c, p*sh + i*dh, q*sw + j*dw] += sum_o gy[n, o, p, q] * w[o, c, i, j], cropped by
     the padding, + b[c] (the adjoint of ``Conv2d`` in its input)."""
+
+    _backward_name = "ConvolutionBackward0"
 
     def __init__(self, geom: Geometry, out_hw):
         self.geom, self.out_hw = geom, tuple(out_hw)

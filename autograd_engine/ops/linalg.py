@@ -29,6 +29,12 @@ class MatMul(Node):
         self.save_inputs(0, 1)
         return a @ b
 
+    def name(self) -> str:
+        """PyTorch's name for the product matmul dispatched to (mm, mv, dot, bmm)."""
+        dims = tuple(len(s) for s in self.in_shapes)
+        names = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0"}
+        return names.get(dims, "SqueezeBackward4" if dims == (1, 2) else "UnsafeViewBackward0")
+
     def backward(self, grad):
         a, b = self.saved_tensors
         need_a, need_b = self.needs_input_grad
@@ -123,6 +129,11 @@ class Linear(Node):
         if bias:
             out += bias[0]
         return out
+
+    def name(self) -> str:
+        if len(self.in_shapes[0]) != 2:
+            return "ViewBackward0"
+        return "AddmmBackward0" if len(self.in_shapes) == 3 else "MmBackward0"
 
     def backward(self, grad):
         # NOTE: one node instead of Permute + MatMul + Add: the weight gradient comes out

@@ -49,6 +49,8 @@ class SoftmaxCrossEntropy(Node):
     """y = -log_softmax(a, dim=1)[target], 0 where target == ignore_index, then reduced:
     'none', 'sum', or 'mean' over the non-ignored targets."""
 
+    _backward_name = "NllLossBackward0"
+
     def __init__(self, target, ignore_index: int = -100, reduction: str = "mean"):
         self.target, self.ignore_index, self.reduction = target, ignore_index, reduction
 

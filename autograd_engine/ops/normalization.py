@@ -98,6 +98,8 @@ class BatchNorm(_Normalization):
     the unbiased variance: ``running = (1 - momentum) * running + momentum * batch``.
     """
 
+    _backward_name = "NativeBatchNormBackward0"
+
     keeps_var = True
     update = None
 
@@ -124,10 +126,14 @@ class LayerNorm(_Normalization):
     """y = (x - mean) / sqrt(var + eps) * w + b, statistics over the trailing
     ``normalized_shape`` dims, w and b of that shape."""
 
+    _backward_name = "NativeLayerNormBackward0"
+
 
 class GroupNorm(_Normalization):
     """y = (x - mean_g) / sqrt(var_g + eps) * w_c + b_c, statistics per sample over each group
     of C/G channels and all spatial dims."""
+
+    _backward_name = "NativeGroupNormBackward0"
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -139,7 +145,7 @@ def _check_input(op: str, x, min_dims: int, layout: str) -> None:
             f"{op}: expected an input of at least {min_dims} dims {layout}, but got input of "
             f"shape {tuple(x.shape)}"
         )
-    if x.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise RuntimeError(
             f"{op}: expected a floating point input, got dtype {x.dtype}; convert it with "
             ".float() first"

@@ -59,6 +59,8 @@ class MaxPool2d(Node):
     """y[n, c, p, q] = max_{i, j} x_pad[n, c, p*sh + i*dh, q*sw + j*dw] (padded with -inf);
     with ``indices`` given, y takes the element at those kernel positions instead."""
 
+    _backward_name = "MaxPool2DWithIndicesBackward0"
+
     def __init__(self, kernel, geom: Geometry, out_hw, indices=None):
         self.kernel, self.geom, self.out_hw, self.indices = kernel, geom, out_hw, indices
 
@@ -145,6 +147,8 @@ def _box_spread(g, kernel, geom: Geometry, in_hw):
 class AvgPool2d(Node):
     """y[n, c, p, q] = sum_{i, j} x_pad[n, c, p*sh + i, q*sw + j] * scale[p, q] (zero padding;
     ``scale`` is 1 / the divisor of each window)."""
+
+    _backward_name = "AvgPool2DBackward0"
 
     def __init__(self, kernel, geom: Geometry, out_hw, scale):
         self.kernel, self.geom, self.out_hw, self.scale = kernel, geom, out_hw, scale

@@ -49,6 +49,9 @@ class Sum(Node):
         self.in_shape = a.shape
         return a.sum(axis=self.dims, keepdims=self.keepdim)
 
+    def name(self) -> str:
+        return f"{type(self).__name__}Backward{0 if self.dims is None else 1}"  # PyTorch's
+
     def backward(self, grad):
         if not self.keepdim:
             grad = grad.reshape(keepdim_shape(self.in_shape, self.dims))
@@ -69,6 +72,9 @@ class Mean(Node):
     def forward(self, a):
         self.in_shape = a.shape
         return a.mean(axis=self.dims, keepdims=self.keepdim)
+
+    def name(self) -> str:
+        return f"{type(self).__name__}Backward{0 if self.dims is None else 1}"  # PyTorch's
 
     def backward(self, grad):
         shape = self.in_shape
@@ -105,9 +111,12 @@ class Prod(Node):
         self.save_output()
         return a.prod(axis=self.dims, keepdims=self.keepdim)
 
+    def name(self) -> str:
+        return f"{type(self).__name__}Backward{0 if self.dims is None else 1}"  # PyTorch's
+
     def backward(self, grad):
         a, out = self.saved_tensors
-        shape = keepdim_shape(a.shape, self.dims)
+        shape = keepdim_shape(a.array.shape, self.dims)
         grad = grad.reshape(shape)
         x = a.array
         if not (x == 0).any():
@@ -149,6 +158,8 @@ class Std(Node):
 class Amax(Node):
     """y = max of a over ``dims``; ties share the gradient evenly."""
 
+    _backward_name = "AmaxBackward0"
+
     reduce = "max"
 
     def __init__(self, dims, keepdim: bool = False, nan_gets_grad: bool = False):
@@ -162,7 +173,7 @@ class Amax(Node):
     def backward(self, grad):
         # NOTE: the gradient is split evenly among tied extremes, as in torch.amax.
         a, out = self.saved_tensors
-        shape = keepdim_shape(a.shape, self.dims)
+        shape = keepdim_shape(a.array.shape, self.dims)
         x = a.array
         y = out.array.reshape(shape)
         mask = x == y
@@ -180,11 +191,15 @@ class Amax(Node):
 class Amin(Amax):
     """y = min of a over ``dims``; ties share the gradient evenly."""
 
+    _backward_name = "AminBackward0"
+
     reduce = "min"
 
 
 class MaxDim(Node):
     """y = max of a along one ``dim``; the gradient goes to the returned index."""
+
+    _backward_name = "MaxBackward0"
 
     arg = "argmax"
 
@@ -213,11 +228,15 @@ class MaxDim(Node):
 class MinDim(MaxDim):
     """y = min of a along one ``dim``; the gradient goes to the returned index."""
 
+    _backward_name = "MinBackward0"
+
     arg = "argmin"
 
 
 class Norm(Node):
     """y = sqrt(sum(a^2)) over ``dims``, the 2-norm."""
+
+    _backward_name = "LinalgVectorNormBackward0"
 
     def __init__(self, dims, keepdim: bool = False):
         self.dims, self.keepdim = dims, keepdim
@@ -231,7 +250,7 @@ class Norm(Node):
     def backward(self, grad):
         # NOTE: at a zero vector the gradient is 0 (a subgradient), as in PyTorch, not nan.
         a, out = self.saved_tensors
-        shape = keepdim_shape(a.shape, self.dims)
+        shape = keepdim_shape(a.array.shape, self.dims)
         out = out.reshape(shape)
         nonzero = const(out.array != 0)
         safe = out + const((out.array == 0).astype(out.array.dtype))
@@ -240,6 +259,8 @@ class Norm(Node):
 
 class LogSumExp(Node):
     """y = log(sum(e^a)) over ``dims``, shifted by the max for stability."""
+
+    _backward_name = "LogsumexpBackward0"
 
     def __init__(self, dims, keepdim: bool = False):
         self.dims, self.keepdim = dims, keepdim
@@ -260,7 +281,7 @@ class LogSumExp(Node):
 
     def backward(self, grad):
         a, out = self.saved_tensors
-        shape = keepdim_shape(a.shape, self.dims)
+        shape = keepdim_shape(a.array.shape, self.dims)
         return grad.reshape(shape) * (a - out.reshape(shape)).exp()
 
 
@@ -311,7 +332,9 @@ def max(a: Tensor, dim=None, keepdim: bool = False):
 
         return maximum(a, dim)
     if dim is None:
-        return Amax(None, False, nan_gets_grad=True)(a)
+        node = Amax(None, False, nan_gets_grad=True)
+        node._backward_name = "MaxBackward1"
+        return node(a)
     dims = _dims(a, dim)
     if not dims:  # a 0-d tensor: itself, at index 0
         xp = array_backend.get_array_module(a.array)
@@ -328,7 +351,9 @@ def min(a: Tensor, dim=None, keepdim: bool = False):
 
         return minimum(a, dim)
     if dim is None:
-        return Amin(None, False, nan_gets_grad=True)(a)
+        node = Amin(None, False, nan_gets_grad=True)
+        node._backward_name = "MinBackward1"
+        return node(a)
     dims = _dims(a, dim)
     if not dims:  # a 0-d tensor: itself, at index 0
         xp = array_backend.get_array_module(a.array)
@@ -400,7 +425,7 @@ def var(a: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
     if a.array.dtype.itemsize < 4 and a.array.dtype.kind == "f":
         return var(a.float(), dim, unbiased, keepdim, correction=correction).to(a.array.dtype)
     dims = _dims(a, dim)
-    n = _count(a.shape, dims)
+    n = _count(a.array.shape, dims)
     centered = a - a.mean(dims, keepdim=True)
     dof = builtins.max(n - _correction(unbiased, correction), 0)
     return (centered * centered).sum(dims, keepdim=keepdim) / dof
@@ -414,13 +439,13 @@ def std(a: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
 
 def sum_to_size(a: Tensor, shape) -> Tensor:
     """Sum ``a`` down to ``shape``, undoing broadcasting (``torch.Tensor.sum_to_size``)."""
-    shape = tuple(shape)
-    if a.shape == shape:
+    shape, have = tuple(shape), a.array.shape
+    if have == shape:
         return a
-    lead = a.ndim - len(shape)
+    lead = len(have) - len(shape)
     if lead < 0:
-        raise RuntimeError(f"sum_to_size: size {shape} is not expandable to {tuple(a.shape)}")
-    kept = tuple(lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1)
+        raise RuntimeError(f"sum_to_size: size {shape} is not expandable to {have}")
+    kept = tuple(lead + i for i, s in enumerate(shape) if s == 1 and have[lead + i] != 1)
     if not kept:
         return Sum(tuple(range(lead)), False)(a)
     out = Sum(tuple(range(lead)) + kept, True)(a)

@@ -45,6 +45,8 @@ __all__ = [
 class Reshape(Node):
     """y = a viewed with another shape."""
 
+    _backward_name = "ViewBackward0"
+
     def __init__(self, shape):
         self.shape = shape
 
@@ -118,6 +120,8 @@ class Cat(Node):
 class Pad(Node):
     """y = a padded with a constant (``pad`` as in ``torch.nn.functional.pad``)."""
 
+    _backward_name = "ConstantPadNdBackward0"
+
     def __init__(self, widths, value: float = 0.0):
         self.widths, self.value = widths, value
 
@@ -177,6 +181,19 @@ class GetItem(Node):
     def forward(self, a):
         self.in_shape = a.shape
         return a[self.index]
+
+    def name(self) -> str:
+        """PyTorch's name: that of the last indexing step (select, slice, index, unsqueeze)."""
+        if _is_advanced(self.index):
+            return "IndexBackward0"
+        for i in reversed(self.index):
+            if i is None:
+                return "UnsqueezeBackward0"
+            if isinstance(i, numbers.Integral):
+                return "SelectBackward0"
+            if i is not Ellipsis and i != slice(None):
+                return "SliceBackward0"
+        return "AliasBackward0"
 
     def backward(self, grad):
         return IndexAdd(self.in_shape, self.index)(grad)
@@ -257,11 +274,18 @@ def _shape_arg(shape) -> tuple:
 
 def reshape(a: Tensor, *shape) -> Tensor:
     """``a`` with a new shape of the same number of elements; one size may be -1."""
-    shape = _shape_arg(shape)
-    if shape == a.shape:
+    return _reshape(a, _shape_arg(shape))
+
+
+def _reshape(a: Tensor, shape: tuple, name: str | None = None) -> Tensor:
+    """``reshape`` whose node carries PyTorch's ``name`` (``unsqueeze`` is UnsqueezeBackward0)."""
+    if shape == a.array.shape:
         return a
+    node = Reshape(shape)
+    if name is not None:
+        node._backward_name = name
     try:
-        return Reshape(shape)(a)
+        return node(a)
     except RuntimeError:
         raise RuntimeError(
             f"shape {list(shape)} is invalid for input of size {a.numel()} (shape {tuple(a.shape)})"
@@ -300,7 +324,11 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     dims = list(range(a.ndim))
     d0, d1 = norm_dim(dim0, a.ndim)[0], norm_dim(dim1, a.ndim)[0]
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return permute(a, *dims)
+    if d0 == d1:
+        return a
+    node = Permute(tuple(dims))
+    node._backward_name = "TransposeBackward0"
+    return node(a)
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -310,26 +338,29 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s > e:
         raise RuntimeError(f"flatten() has invalid args: start_dim {start_dim} > end_dim {end_dim}")
     n = 1
-    for size in a.shape[s : e + 1]:
+    for size in a.array.shape[s : e + 1]:
         n *= size
-    return reshape(a, *a.shape[:s], n, *a.shape[e + 1 :])
+    return reshape(a, *a.array.shape[:s], n, *a.array.shape[e + 1 :])
 
 
 def unflatten(a: Tensor, dim: int, sizes) -> Tensor:
     d = dim % a.ndim
-    return reshape(a, *a.shape[:d], *sizes, *a.shape[d + 1 :])
+    return reshape(a, *a.array.shape[:d], *sizes, *a.array.shape[d + 1 :])
 
 
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
-    d = dim % (a.ndim + 1)
-    return reshape(a, *a.shape[:d], 1, *a.shape[d:])
+    shape = a.array.shape
+    d = dim % (len(shape) + 1)
+    return _reshape(a, (*shape[:d], 1, *shape[d:]), "UnsqueezeBackward0")
 
 
 def squeeze(a: Tensor, dim=None) -> Tensor:
+    shape = a.array.shape
     if dim is None:
-        return reshape(a, *[s for s in a.shape if s != 1])
+        return _reshape(a, tuple(s for s in shape if s != 1), "SqueezeBackward0")
     dims = norm_dim(dim, a.ndim)
-    return reshape(a, *[s for i, s in enumerate(a.shape) if not (i in dims and s == 1)])
+    kept = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+    return _reshape(a, kept, "SqueezeBackward1")
 
 
 def expand(a: Tensor, *sizes) -> Tensor:
@@ -341,8 +372,8 @@ def expand(a: Tensor, *sizes) -> Tensor:
             f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
             f"the number of dimensions in the tensor ({a.ndim})"
         )
-    shape = tuple(a.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
-    if shape == a.shape:
+    shape = tuple(a.array.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    if shape == a.array.shape:
         return a
     return Expand(shape)(a)
 
@@ -377,7 +408,10 @@ def stack(tensors, dim: int = 0) -> Tensor:
     if len(shapes) > 1:
         raise RuntimeError(f"stack expects each tensor to be equal size, but got {sorted(shapes)}")
     d = dim % (tensors[0].ndim + 1)
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    out = cat([unsqueeze(t, d) for t in tensors], d)
+    if out.grad_fn is not None:
+        out.grad_fn._backward_name = "StackBackward0"
+    return out
 
 
 def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
@@ -389,7 +423,7 @@ def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
 def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
     """Split into chunks of a size, or of the listed sizes (``torch.split``)."""
     d = norm_dim(dim, a.ndim)[0]
-    n = a.shape[d]
+    n = a.array.shape[d]
     if isinstance(split_size_or_sections, numbers.Integral):
         step = int(split_size_or_sections)
         sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
@@ -409,7 +443,7 @@ def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]
 
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     d = norm_dim(dim, a.ndim)[0]
-    step = -(-a.shape[d] // chunks)
+    step = -(-a.array.shape[d] // chunks)
     return split(a, step, d)
 
 

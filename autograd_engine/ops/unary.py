@@ -77,6 +77,8 @@ class Log(Node):
 class Log1p(Node):
     """y = ln(1 + a)."""
 
+    _backward_name = "Log1PBackward0"
+
     def forward(self, a):
         self.save_inputs(0)
         return array_backend.get_array_module(a).log1p(a)
@@ -159,6 +161,8 @@ class Cos(Node):
 
 class Clamp(Node):
     """y = min(max(a, min), max)."""
+
+    _backward_name = "ClampBackward1"
 
     def __init__(self, min=None, max=None):
         self.min, self.max = min, max

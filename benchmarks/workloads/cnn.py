@@ -149,7 +149,7 @@ class Ours:
         problems += [
             f"parameter {n} after the update: {p.dtype}"
             for n, p in self.named
-            if str(p.dtype) != "float32"
+            if p.array.dtype != "float32"
         ]
         return problems
 

@@ -158,7 +158,7 @@ class Ours:
         problems += [
             f"parameter {n} after the update: {p.dtype}"
             for n, p in params
-            if str(p.dtype) != "float32"
+            if p.array.dtype != "float32"
         ]
         return problems
 

@@ -25,7 +25,7 @@ def _float_mask(mask: Tensor, like: Tensor, keep_when_true: bool, name: str) -> 
         allowed = mask.array if keep_when_true else ~mask.array
         zero = xp.zeros((), dtype=like.dtype)
         return Tensor._make(xp.where(allowed, zero, xp.asarray(-xp.inf, dtype=like.dtype)))
-    if mask.dtype.kind != "f":
+    if mask.array.dtype.kind != "f":
         raise AssertionError(f"only bool and floating types of {name} are supported")
     return mask
 

@@ -58,10 +58,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _check_dtype(op: str, input: Tensor, weight: Tensor) -> None:
     """PyTorch refuses to mix dtypes in a layer (NumPy would silently upcast)."""
-    if input.dtype != weight.dtype:
+    if input.array.dtype != weight.array.dtype:
         hint = (
             "convert the input with .float() (NumPy arrays are float64) or the model with .double()"
-            if input.dtype.kind == "f"
+            if input.dtype.is_floating_point
             else "convert the input with .float()"
         )
         raise RuntimeError(

@@ -393,9 +393,9 @@ def cross_entropy(
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if not isinstance(target, Tensor):
         target = ag.tensor(target, device=input.device)
-    if input.dtype.kind != "f":
+    if not input.dtype.is_floating_point:
         raise RuntimeError(f"cross_entropy: expected floating point logits, got {input.dtype}")
-    if target.dtype.kind == "f":
+    if target.dtype.is_floating_point:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     batched, tgt, unbatched = _class_layout(input, target, "cross_entropy")
     if weight is None and label_smoothing == 0.0:

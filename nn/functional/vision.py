@@ -178,7 +178,7 @@ def interpolate(
         if input.ndim == 3:
             return adaptive_avg_pool2d(input.unsqueeze(-2), (1, sizes[0])).squeeze(-2)
         return adaptive_avg_pool2d(input, tuple(sizes))
-    if input.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise NotImplementedError(f"interpolate: integer input ({input.dtype}) is not supported")
     dtype = np.dtype(input.dtype)
     out = input

@@ -192,7 +192,9 @@ class PReLU(Module):
         self.init = init
         self.weight = Parameter(
             ag.empty(
-                num_parameters, device=device, dtype=dtype if dtype is not None else ag.float32
+                num_parameters,
+                device=device,
+                dtype=dtype if dtype is not None else ag.get_default_dtype(),
             )
         )
         self.reset_parameters()

@@ -95,7 +95,10 @@ class _ConvNd(Module):
         else:
             pads = [p for p in reversed(padding) for _ in range(2)]
         self._reversed_padding_repeated_twice = pads
-        factory = {"device": device, "dtype": dtype if dtype is not None else ag.float32}
+        factory = {
+            "device": device,
+            "dtype": dtype if dtype is not None else ag.get_default_dtype(),
+        }
         if transposed:
             shape = (in_channels, out_channels // groups) + kernel_size
         else:

@@ -15,7 +15,7 @@ __all__ = ["Identity", "Linear", "Bilinear", "Maxout"]
 
 
 def _factory(device, dtype) -> dict:
-    return {"device": device, "dtype": dtype if dtype is not None else ag.float32}
+    return {"device": device, "dtype": dtype if dtype is not None else ag.get_default_dtype()}
 
 
 class Identity(Module):

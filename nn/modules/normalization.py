@@ -16,7 +16,7 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
 
 
 def _factory(device, dtype) -> dict:
-    return {"device": device, "dtype": dtype if dtype is not None else ag.float32}
+    return {"device": device, "dtype": dtype if dtype is not None else ag.get_default_dtype()}
 
 
 def _add_affine(module: Module, shape: tuple, affine: bool, bias: bool, factory: dict) -> None:

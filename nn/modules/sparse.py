@@ -68,7 +68,7 @@ class Embedding(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            dtype = dtype if dtype is not None else ag.float32
+            dtype = dtype if dtype is not None else ag.get_default_dtype()
             weight = ag.empty(num_embeddings, embedding_dim, device=device, dtype=dtype)
             self.weight = Parameter(weight, requires_grad=not _freeze)
             self.reset_parameters()

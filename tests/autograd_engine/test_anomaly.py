@@ -62,7 +62,7 @@ def test_nan_in_backward_names_the_node_and_the_users_line():
         with pytest.raises(RuntimeError) as info:
             loss.backward()
     msg = str(info.value)
-    assert msg.startswith("Function 'LogBackward' returned nan values in its 0th output.")
+    assert msg.startswith("Function 'LogBackward0' returned nan values in its 0th output.")
     assert "Traceback of forward call that caused the error:" in msg
     assert "y = x.log() * 0" in msg and "_nan_in_backward" in msg
     assert os.path.dirname(ag.__file__) + os.sep not in msg  # the engine's frames are hidden
@@ -72,8 +72,9 @@ def test_log_backward_nan_message_matches_pytorchs():
     with ag.detect_anomaly():
         x = ag.tensor([0.0, 1.0], requires_grad=True)
         y = x.log()
-        with pytest.raises(RuntimeError, match=r"^Function 'LogBackward' returned (nan|inf) values "
-                                               r"in its 0th output\."):  # fmt: skip
+        with pytest.raises(
+            RuntimeError, match=r"^Function 'LogBackward0' returned (nan|inf) values in its 0th"
+        ):
             (y * 0).sum().backward()
 
 
@@ -81,7 +82,7 @@ def test_inf_is_reported_as_inf():
     with ag.detect_anomaly():
         x = ag.tensor([0.0, 4.0], requires_grad=True)
         y = x.sqrt()  # d sqrt / dx = 1 / (2 sqrt x): inf at 0
-        with pytest.raises(RuntimeError, match="Function 'SqrtBackward' returned inf values"):
+        with pytest.raises(RuntimeError, match="Function 'SqrtBackward0' returned inf values"):
             y.sum().backward()
 
 
@@ -117,7 +118,7 @@ def test_error_in_backward_gets_the_forward_traceback():
         with pytest.raises(RuntimeError, match="modified by an inplace operation") as info:
             z.sum().backward()
     notes = "".join(getattr(info.value, "__notes__", []))
-    assert "Error detected in MulBackward" in notes and "z = y * y" in notes
+    assert "Error detected in MulBackward0" in notes and "z = y * y" in notes
 
 
 def test_anomaly_mode_does_not_change_results():

@@ -233,7 +233,11 @@ W = ag.randn(4, 3, 3, 3)
             RuntimeError,
             r"padded input size per channel \(2 x 2\) is smaller than the dilated kernel \(3 x 3\)",
         ),
-        (lambda: conv2d(X.double(), W), RuntimeError, r"input dtype float64 and weight dtype"),
+        (
+            lambda: conv2d(X.double(), W),
+            RuntimeError,
+            r"input dtype autograd_engine.float64 and weight dtype",
+        ),
         (lambda: conv2d(ag.ones(2, 3, 5, 5, dtype=ag.int64), W), RuntimeError, r"floating point"),
         (lambda: conv2d(X.numpy(), W), TypeError, r"input must be a Tensor"),
         (lambda: conv1d(X, W), RuntimeError, r"conv1d: expected a 3-D \(N, C, L\)"),

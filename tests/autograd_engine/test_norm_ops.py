@@ -199,7 +199,7 @@ C3 = ag.ones(3)
         (
             lambda: batch_norm(X, C3, C3, C3.double()),
             RuntimeError,
-            r"input dtype float32 and weight dtype float64",
+            r"input dtype autograd_engine.float32 and weight dtype autograd_engine.float64",
         ),
         (
             lambda: layer_norm(X, (3,)),

@@ -33,7 +33,7 @@ def _torch_grad(torch, fn, values, dtype=None):
 def test_cast_to_integer_leaves_the_graph():
     x = ag.ones(3, requires_grad=True)
     assert not x.long().requires_grad and x.long().grad_fn is None
-    assert not x.to(ag.bool_).requires_grad
+    assert not x.to(ag.bool).requires_grad
     y = (x.long().float() * 3).sum()
     assert not y.requires_grad  # so backward() raises instead of giving a gradient
     with pytest.raises(RuntimeError, match="does not require grad"):

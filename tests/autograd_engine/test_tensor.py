@@ -96,7 +96,7 @@ def test_to_cast_is_differentiable():
 def test_repr_is_pytorch_like():
     assert repr(ag.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(ag.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
-    assert "grad_fn=<MulBackward>" in repr(ag.tensor([1.0], requires_grad=True) * 2)
+    assert "grad_fn=<MulBackward0>" in repr(ag.tensor([1.0], requires_grad=True) * 2)
     assert "dtype=autograd_engine.float64" in repr(ag.tensor(np.ones(1)))
     assert repr(ag.tensor([1, 2])) == "tensor([1, 2])"
 

@@ -209,3 +209,77 @@ def test_structured_outputs_and_constants():
         2 * F.cross_entropy(out["parts"][0], y).numpy(),
         rtol=1e-6,
     )
+
+
+@pytest.fixture(params=[True, False], ids=["rules", "generic"])
+def rules(request):
+    """Run a test with the CPU replay rules (buffers, in place) and without them."""
+    from autograd_engine.compiler import _rules
+
+    before = _rules.enabled
+    _rules.enabled = request.param
+    yield request.param
+    _rules.enabled = before
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+def test_generic_and_rule_replays_agree_with_eager(model, rules):
+    make, shape = MODELS[model]
+    data = batches(shape, n=5)
+    losses_e, model_e, _, _ = train(make, OPTIMIZERS["sgd"], data, compiled=False)
+    losses_c, model_c, _, fn = train(make, OPTIMIZERS["sgd"], data, compiled=True)
+    assert fn.explain()[0].startswith("replayed")
+    assert all(same_bits(a, b) for a, b in zip(losses_e, losses_c))
+    assert_same_state(model_e, model_c)
+
+
+def test_returned_activations_are_not_reused_buffers(rules):
+    """Values the step returns keep their own memory, even where a rule would reuse it."""
+    from autograd_engine.nn import functional as F
+
+    data = batches((8, 20), n=5)
+    outs = {}
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y, model=model, opt=opt):
+            opt.zero_grad()
+            hidden = model[1](model[0](x))
+            logits = model[2](hidden)
+            loss = F.cross_entropy(logits, y)
+            loss.backward()
+            opt.step()
+            return loss, hidden.detach(), logits.detach()
+
+        fn = ag.compile(step) if compiled else step
+        outs[compiled] = [fn(x, y) for x, y in data]
+    for eager, replayed in zip(outs[False], outs[True]):
+        for a, b in zip(eager, replayed):
+            assert same_bits(a.numpy(), b.numpy())
+
+
+def test_ignored_targets_on_some_calls(rules):
+    """Targets equal to ignore_index on some calls only: the replay takes the same path as the
+    eager node on each call."""
+    data = batches((8, 20), n=6)
+    for i in (1, 4):
+        y = data[i][1].numpy().copy()
+        y[:3] = -100
+        data[i] = (data[i][0], ag.tensor(y))
+    losses_e, model_e, _, _ = train(mlp, OPTIMIZERS["adam"], data, compiled=False)
+    losses_c, model_c, _, _ = train(mlp, OPTIMIZERS["adam"], data, compiled=True)
+    assert all(same_bits(a, b) for a, b in zip(losses_e, losses_c))
+    assert_same_state(model_e, model_c)
+
+
+def test_out_of_range_target_raises_on_a_replay():
+    data = batches((8, 20), n=3)
+    ag.manual_seed(0)
+    model = mlp()
+    fn = ag.compile(_stepper(model, OPTIMIZERS["sgd"](model.parameters())))
+    for x, y in data:
+        fn(x, y)
+    with pytest.raises(IndexError, match="out of bounds"):
+        fn(data[0][0], ag.tensor([0, 1, 2, 3, 4, 5, 6, 7]))

@@ -216,8 +216,12 @@ def test_every_collective_on_n_ranks(tmp_path, n):
         for key, want in _expected(r, n).items():
             np.testing.assert_allclose(np.asarray(out[key], dtype=float), want, err_msg=key)
         total = sum(np.array([1.0, -2.0, 3.0]) * (k + 1) for k in range(n))
-        assert out["float64"][1] == "float64" and np.allclose(out["float64"][0], total)
-        assert out["float16"][1] == "float16" and np.allclose(out["float16"][0], total)
+        assert out["float64"][1] == "autograd_engine.float64" and np.allclose(
+            out["float64"][0], total
+        )
+        assert out["float16"][1] == "autograd_engine.float16" and np.allclose(
+            out["float16"][0], total
+        )
         assert out["bool"] == [True, False, True]
         assert out["async_type"] == "Work"
         assert np.allclose(out["async"][0], total) and out["async"][1:] == [True, True]
