@@ -116,7 +116,7 @@ def test_state_dict_round_trip_and_pickle(torch):
 def test_scale_promotes_a_zero_d_float16_loss_like_torch(torch):
     t = torch.amp.GradScaler("cpu").scale(torch.tensor(1.5, dtype=torch.float16))
     ours = GradScaler("cpu").scale(ag.tensor(1.5, dtype=ag.float16))
-    assert str(ours.dtype) == str(t.dtype).replace("torch.", "")
+    assert str(ours.dtype).rsplit(".", 1)[-1] == str(t.dtype).rsplit(".", 1)[-1]
     assert float(ours.item()) == float(t)
     many = GradScaler("cpu").scale([ag.ones(2), (ag.ones(1),)])
     assert float(many[1][0].item()) == 2.0**16
