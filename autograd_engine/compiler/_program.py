@@ -10,7 +10,7 @@ from ..grad_mode import grad_enabled
 from ..node import Node
 from ..tensor import Tensor
 from . import _rules as rules
-from ._region import RegionCall
+from ._region import RegionCall, RegionNode
 from ._trace import Recorder, Step, Value, ensure_array
 
 _ARRAY_TYPES = array_backend.ARRAY_TYPES
@@ -55,7 +55,10 @@ class Program:
         if region is not None and grad_enabled():
             targets = [tensors[v.index] if v.kind == "input" else v.live for v, _ in region.targets]
             if any(t.requires_grad for t in targets):
-                outs = RegionCall.apply(self, tensors, *targets)
+                if len(self.out_values) == 1 and region.grads[0] is not None:
+                    outs = (RegionNode(self, tensors)(*targets),)
+                else:
+                    outs = RegionCall.apply(self, tensors, *targets)
                 return rebuild(self.outputs, {id(v): t for v, t in zip(self.out_values, outs)})
         self.forward_arrays(tensors)
         return rebuild(self.outputs)
