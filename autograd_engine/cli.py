@@ -155,6 +155,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="BLAS threads for the matrix products (default: chosen for the workload: 1 when "
         "the step's matrices are small, as for the digits models, else the idle cores)",
     )
+    run.add_argument(
+        "--compile",
+        action="store_true",
+        help="compile the model's forward (autograd_engine.compile): traced once, then "
+        "replayed with its backward; the same numbers, less Python work per step",
+    )
     run.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
     run.add_argument(
         "--quiet",

@@ -53,6 +53,9 @@ class Node:
     __slots__ = ("next_edges", "in_shapes", "needs_input_grad", "__dict__", "__weakref__")
     # NOTE: what most nodes never set is a class-level default rather than a slot: reading an
     # unset slot goes through AttributeError (about 0.4 us), which cost about 1.5 us per op.
+    # NOTE: a node that always saves the same things may declare them here instead of calling
+    # save_inputs/save_output in forward (``_saved = (0, 1)``, ``_save_out = True`` on the
+    # class): the same effect, and nothing to do when grad is off (a call costs ~0.1 us).
     _saved = ()  # indices given to save_inputs, then the saved tensors; None once freed
     _saved_versions = ()
     _save_out = False

@@ -111,7 +111,7 @@ class CompiledFunction:
         only if both end in the same state (else this signature runs eagerly from now on)."""
         program = entry.program
         module_type, optimizer_type = _types()
-        owners = [m.__self__ for m in program.opaque]
+        owners = [getattr(m, "__self__", None) for m in program.opaque]
         optimizers = list(optimizers) + [o for o in owners if isinstance(o, optimizer_type)]
         modules = all_modules(list(modules) + [o for o in owners if isinstance(o, module_type)])
         state = program.state_tensors()

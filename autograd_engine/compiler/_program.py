@@ -10,7 +10,6 @@ from ..grad_mode import grad_enabled
 from ..node import Node
 from ..tensor import Tensor
 from . import _rules as rules
-from ._region import RegionCall
 from ._trace import Recorder, Step, Value, ensure_array
 
 _ARRAY_TYPES = array_backend.ARRAY_TYPES
@@ -36,6 +35,12 @@ class Program:
         self.outputs = outputs
         self.out_values: list[Value] = rec.out_values
         self.region = rec.region
+        if self.region is not None:
+            # NOTE: imported here: the region's Function lives in autograd_engine.autograd,
+            # which a bare `import autograd_engine` does not import.
+            from ._region import RegionCall, RegionNode
+
+            self._node_type, self._function_type = RegionNode, RegionCall
         self.steps: list[Step] = rec.steps
         for step in self.steps:
             if step.run is None:
@@ -55,7 +60,10 @@ class Program:
         if region is not None and grad_enabled():
             targets = [tensors[v.index] if v.kind == "input" else v.live for v, _ in region.targets]
             if any(t.requires_grad for t in targets):
-                outs = RegionCall.apply(self, tensors, *targets)
+                if len(self.out_values) == 1 and region.grads[0] is not None:
+                    outs = (self._node_type(self, tensors)(*targets),)
+                else:
+                    outs = self._function_type.apply(self, tensors, *targets)
                 return rebuild(self.outputs, {id(v): t for v, t in zip(self.out_values, outs)})
         self.forward_arrays(tensors)
         return rebuild(self.outputs)

@@ -54,6 +54,37 @@ class Region:
         return [None if g is None else Tensor._make(g.reg.array) for _, g in self.targets]
 
 
+_DOUBLE_BACKWARD = (
+    "autograd_engine.compile: double backward (create_graph=True) through a compiled forward "
+    "is not supported; compile the step without it, or call the uncompiled module for "
+    "higher-order gradients"
+)
+
+
+class RegionNode(Node):
+    """The node of one replayed call with a single output (the common case, and cheaper than
+    an ``autograd.Function``): forward replays the forward program and keeps that call's
+    saved values; its backward runs the backward program on them."""
+
+    def __init__(self, program, tensors):
+        self.program, self.tensors = program, tensors
+
+    def forward(self, *targets):
+        (out,) = self.program.forward_arrays(self.tensors)
+        self.frame = self.program.region.frame()
+        return out
+
+    def backward(self, grad):
+        # NOTE: no backward_arrays: this Tensor form is the only one, and it refuses to be
+        # recorded (create_graph), where its gradients would silently be constants.
+        if grad_enabled():
+            raise RuntimeError(_DOUBLE_BACKWARD)
+        return tuple(self.program.region.backward(self.frame, [grad]))
+
+    def name(self) -> str:
+        return "CompiledForwardBackward"
+
+
 class RegionCall(Function):
     """The node of one replayed call: forward replays the forward program; backward runs the
     backward program on that call's saved values."""
@@ -67,11 +98,7 @@ class RegionCall(Function):
     @staticmethod
     def backward(ctx, *grads):
         if grad_enabled():
-            raise RuntimeError(
-                "autograd_engine.compile: double backward (create_graph=True) through a "
-                "compiled forward is not supported; compile the step without it, or call the "
-                "uncompiled module for higher-order gradients"
-            )
+            raise RuntimeError(_DOUBLE_BACKWARD)
         return (None, None, *ctx.program.region.backward(ctx.frame, grads))
 
 

@@ -294,20 +294,30 @@ class Recorder:
 
     # --- what is replayed as a whole ------------------------------------------------------
     def opaque_call(self, method, *args):
-        """``optimizer.step()``, ``optimizer.zero_grad()``, ``module.zero_grad()``: the replay
-        calls the same bound method again (so hyperparameters and state are read then)."""
-        if args and method.__name__ == "step" and args[0] is not None:
+        """``optimizer.step()``, ``optimizer.zero_grad()``, ``module.zero_grad()``,
+        ``nn.utils.clip_grad_norm_`` / ``clip_grad_value_`` (work on parameters and their
+        gradients only): the replay calls the same function again, so hyperparameters and state
+        are read then. A tensor it returns is a value of the program (set on every replay)."""
+        if args and getattr(method, "__name__", "") == "step" and args[0] is not None:
             self.fail("optimizer.step(closure) (the closure re-evaluates the model)")
+        if self.failed is not None:
             with self.suspend():
                 return method(*args)
+        with self.suspend():
+            result = method(*args)
+        self.opaque.append(method)
+        if not isinstance(result, Tensor):
+            self.steps.append(Step("call", lambda: method(*args), info=method))
+            return result
+        value = self.new_value(result.array)
+        self._register(result, value)
+        reg = value.reg
 
         def run():
-            with self.suspend():
-                return method(*args)
+            reg.array = method(*args).array
 
-        self.opaque.append(method)
-        self.steps.append(Step("call", lambda: method(*args), info=method))
-        return run()
+        self.steps.append(Step("call", run, (), (value,), info=method))
+        return result
 
     def apply_inplace(self, apply_fn, t, compute, others, fast, needs_old):
         """An in-place write outside the graph: replayed on the same register (or the live

@@ -57,10 +57,11 @@ def _tanh_grad(g, t):
 class ReLU(Node):
     """y = max(a, 0)."""
 
+    _save_out = True  # what forward saves (see Node)
+
     _backward_name = "ReluBackward0"
 
     def forward(self, a):
-        self.save_output()
         if (k := kernels.fused("relu", a)) is not None:
             return k(a)
         xp = array_backend.get_array_module(a)
@@ -179,8 +180,9 @@ class GELUCdf(Node):
 class Sigmoid(Node):
     """y = 1 / (1 + e^-a), computed without overflow."""
 
+    _save_out = True  # what forward saves (see Node)
+
     def forward(self, a):
-        self.save_output()
         if (k := kernels.fused("sigmoid", a)) is not None:
             return k(a)
         xp = array_backend.get_array_module(a)
@@ -216,8 +218,9 @@ class SigmoidGrad(Node):
 class Tanh(Node):
     """y = tanh a."""
 
+    _save_out = True  # what forward saves (see Node)
+
     def forward(self, a):
-        self.save_output()
         return array_backend.get_array_module(a).tanh(a)
 
     def backward(self, grad):
@@ -290,11 +293,12 @@ class Softplus(Node):
 class Softmax(Node):
     """y = e^a / sum(e^a) along ``dim``, shifted by the max for stability."""
 
+    _save_out = True  # what forward saves (see Node)
+
     def __init__(self, dim: int):
         self.dim = dim
 
     def forward(self, a):
-        self.save_output()
         xp = array_backend.get_array_module(a)
         if a.shape[self.dim] == 0:  # nothing to normalize over: an empty result, as PyTorch
             return a.copy()
@@ -310,11 +314,12 @@ class Softmax(Node):
 class LogSoftmax(Node):
     """y = a - logsumexp(a) along ``dim``, shifted by the max for stability."""
 
+    _save_out = True  # what forward saves (see Node)
+
     def __init__(self, dim: int):
         self.dim = dim
 
     def forward(self, a):
-        self.save_output()
         xp = array_backend.get_array_module(a)
         if a.shape[self.dim] == 0:
             return a.copy()

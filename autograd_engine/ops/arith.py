@@ -76,8 +76,9 @@ class Sub(Node):
 class Mul(Node):
     """y = a * b."""
 
+    _saved = (0, 1)  # what forward saves (see Node)
+
     def forward(self, a, b):
-        self.save_inputs(0, 1)
         return a * b
 
     def backward(self, grad):
@@ -94,8 +95,9 @@ class Mul(Node):
 class Div(Node):
     """y = a / b."""
 
+    _saved = (0, 1)  # what forward saves (see Node)
+
     def forward(self, a, b):
-        self.save_inputs(0, 1)
         return a / b
 
     def backward(self, grad):
@@ -129,11 +131,12 @@ class Neg(Node):
 class Pow(Node):
     """y = a ** b."""
 
+    _saved = (0, 1)
+    _save_out = True  # what forward saves (see Node)
+
     _backward_name = "PowBackward1"  # NOTE: pow() names the scalar forms 0 and 2, as PyTorch
 
     def forward(self, a, b):
-        self.save_inputs(0, 1)
-        self.save_output()
         return a**b
 
     def backward(self, grad):

@@ -9,6 +9,7 @@ running sums and the CPU generator's state; resuming replays the epoch's order u
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -283,6 +284,20 @@ class Trainer:
 
     # --- training -------------------------------------------------------------------------
     def train_step(self, x, y) -> tuple[float, int, int]:
+        loss, out = self.optimize(x, y)
+        if self.per_batch:
+            self.scheduler.step()
+        correct = int((out.argmax(dim=1) == y).sum().item())
+        return float(loss.item()), correct, int(y.shape[0])
+
+    @functools.cached_property
+    def optimize(self):
+        """``_optimize``, compiled with ``--compile`` (autograd_engine.compile: traced on the
+        first batch, replayed after, the same numbers)."""
+        return ag.compile(self._optimize) if self.config.compile else self._optimize
+
+    def _optimize(self, x, y):
+        """The step's forward, backward and update; returns the loss and the output."""
         import nn
 
         config = self.config
@@ -301,10 +316,7 @@ class Trainer:
         if self.grads is not None:
             self.grads.record(self.epoch * self.steps_per_epoch + self.batch)
         self.optimizer.step()
-        if self.per_batch:
-            self.scheduler.step()
-        correct = int((out.argmax(dim=1) == y).sum().item())
-        return float(loss.item()), correct, int(y.shape[0])
+        return loss, out.detach()
 
     def train_epoch(self, interrupt: _Interrupt) -> dict | None:
         """One epoch from ``self.batch`` on; the epoch's record, or None if interrupted."""

@@ -231,6 +231,7 @@ class RunConfig:
     device: str = "cpu"
     seed: int = 0
     threads: int | None = None  # BLAS threads; None chooses them for the workload
+    compile: bool = False  # the model's forward through autograd_engine.compile
     quiet: bool = False
     silent: bool = field(default=False, metadata={"cli": False})  # a search trial: no output
     # files
@@ -354,6 +355,7 @@ _CHECKS = {
     "device": device,
     "seed": seed,
     "threads": optional(positive_int),
+    "compile": boolean,
     "quiet": boolean,
     "silent": boolean,
     "checkpoint": path_or_none,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import autograd_engine as ag
 from autograd_engine import array_backend
 from autograd_engine.tensor import Tensor
 
@@ -88,6 +89,10 @@ def clip_grad_norm_(
         >>> nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
         >>> optimizer.step()
     """
+    rec = ag.node._recorder
+    if rec is not None and rec.claims():  # a compiled step replays the whole call
+        params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+        return rec.opaque_call(clip_grad_norm_, params, max_norm, norm_type, error_if_nonfinite)
     grads = _grads(parameters)
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if not grads:
@@ -112,6 +117,10 @@ def clip_grad_value_(
 
         >>> nn.utils.clip_grad_value_(model.parameters(), clip_value=0.5)
     """
+    rec = ag.node._recorder
+    if rec is not None and rec.claims():  # a compiled step replays the whole call
+        params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+        return rec.opaque_call(clip_grad_value_, params, clip_value)
     clip_value = float(clip_value)
     for g in _grads(parameters):
         xp = array_backend.get_array_module(g.array)

@@ -283,3 +283,38 @@ def test_out_of_range_target_raises_on_a_replay():
         fn(x, y)
     with pytest.raises(IndexError, match="out of bounds"):
         fn(data[0][0], ag.tensor([0, 1, 2, 3, 4, 5, 6, 7]))
+
+
+@pytest.mark.parametrize("clip", ["norm", "value"])
+def test_gradient_clipping_in_the_step_is_replayed(clip):
+    from autograd_engine.nn import functional as F
+
+    from autograd_engine import nn
+
+    data = batches((8, 20), n=5)
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.5)
+
+        def step(x, y, model=model, opt=opt):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            if clip == "norm":
+                norm = nn.utils.clip_grad_norm_(model.parameters(), 0.05)
+            else:
+                nn.utils.clip_grad_value_(model.parameters(), 0.01)
+                norm = loss.detach() * 0
+            opt.step()
+            return loss, norm
+
+        fn = ag.compile(step) if compiled else step
+        outs = [fn(x, y) for x, y in data]
+        if compiled:
+            assert fn.explain()[0].startswith("replayed"), fn.explain()
+        runs.append((outs, model))
+    for (l1, n1), (l2, n2) in zip(runs[0][0], runs[1][0]):
+        assert same_bits(l1.numpy(), l2.numpy()) and same_bits(n1.numpy(), n2.numpy())
+    assert_same_state(runs[0][1], runs[1][1])
