@@ -24,11 +24,12 @@ class CompileWarning(UserWarning):
 
 
 class _Entry:
-    __slots__ = ("program", "reason", "verified", "graphed")
+    __slots__ = ("program", "reason", "verified", "graphed", "note")
 
     def __init__(self, program: Program | None = None, reason: str | None = None):
         self.program, self.reason, self.verified = program, reason, False
         self.graphed = None  # the program as CUDA graphs (mode="reduce-overhead")
+        self.note = ""
 
 
 class CompiledFunction:
@@ -118,6 +119,10 @@ class CompiledFunction:
         """Run the step eagerly, then replay it from the same starting state; keep the program
         only if both end in the same state (else this signature runs eagerly from now on)."""
         program = entry.program
+        if program.draws_on_a_gpu():  # the check would draw twice: trust the trace
+            entry.verified = True
+            entry.note = " (not checked: a GPU's random generator cannot be rewound)"
+            return program.replay(tensors)
         module_type, optimizer_type = _types()
         owners = [getattr(m, "__self__", None) for m in program.opaque]
         optimizers = list(optimizers) + [o for o in owners if isinstance(o, optimizer_type)]
@@ -193,7 +198,7 @@ class CompiledFunction:
         for entry in self._cache.values():
             if entry.program is not None:
                 state = "replayed" if entry.verified else "traced, checked on the next call"
-                out.append(f"{state}: {entry.program.describe()}")
+                out.append(f"{state}: {entry.program.describe()}{entry.note}")
             else:
                 out.append(f"eager: {entry.reason}")
         return out
