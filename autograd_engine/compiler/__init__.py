@@ -4,13 +4,22 @@ replays it on later calls, behind guards. See docs/compile.md."""
 
 from __future__ import annotations
 
+import functools
 import threading
 
 from .. import node as _node
 from ._function import CompiledFunction, CompileWarning, _compiled
 from ._trace import Unsupported
 
-__all__ = ["compile", "reset", "is_compiling", "CompiledFunction", "CompileWarning", "Unsupported"]
+__all__ = [
+    "compile",
+    "disable",
+    "reset",
+    "is_compiling",
+    "CompiledFunction",
+    "CompileWarning",
+    "Unsupported",
+]
 
 _BACKENDS = ("inductor", "cudagraphs", "eager")
 _MODES = {  # mode -> whether CUDA graphs are used (on CUDA tensors)
@@ -135,6 +144,29 @@ def _check_arguments(dynamic, backend, mode, options) -> bool:
         if key == "triton.cudagraphs":
             cudagraphs = bool(value)
     return cudagraphs
+
+
+def disable(fn=None, recursive: bool = True, *, reason: str | None = None):
+    """Mark ``fn`` as not to be compiled (``torch.compiler.disable``; usable as a decorator).
+
+    A trace has no graph breaks: a compiled function that calls ``fn`` runs eagerly for that
+    signature, with a ``CompileWarning`` naming ``fn`` (and ``reason``); ``fullgraph=True``
+    raises. Outside a trace ``fn`` runs as usual. ``recursive`` is accepted for PyTorch's
+    signature (everything ``fn`` calls is eager anyway).
+    """
+    if fn is None:
+        return lambda f: disable(f, recursive, reason=reason)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        rec = _node._recorder
+        if rec is not None and rec.claims():
+            name = getattr(fn, "__qualname__", repr(fn))
+            why = f" ({reason})" if reason else ""
+            rec.fail(f"{name} is marked autograd_engine.compiler.disable{why}")
+        return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def reset() -> None:

@@ -11,6 +11,7 @@ import weakref
 from .. import array_backend
 from .. import node as _node
 from ..tensor import Tensor
+from ._cuda_graph import CannotCapture, GraphedProgram
 from ._program import GuardMiss, Program, output_spec
 from ._state import Reach, Snapshot, all_modules, call_key, output_differences
 from ._trace import Recorder, Unsupported
@@ -23,10 +24,12 @@ class CompileWarning(UserWarning):
 
 
 class _Entry:
-    __slots__ = ("program", "reason", "verified")
+    __slots__ = ("program", "reason", "verified", "graphed", "note")
 
     def __init__(self, program: Program | None = None, reason: str | None = None):
         self.program, self.reason, self.verified = program, reason, False
+        self.graphed = None  # the program as CUDA graphs (mode="reduce-overhead")
+        self.note = ""
 
 
 class CompiledFunction:
@@ -82,6 +85,12 @@ class CompiledFunction:
         if not entry.verified:
             return self._verify(key, entry, args, kwargs, tensors, modules, optimizers)
         try:
+            if entry.graphed is not None:
+                try:
+                    return entry.graphed.replay(tensors)
+                except CannotCapture as exc:
+                    entry.graphed = None
+                    self._warn_no_graph(exc)
             return program.replay(tensors)
         except GuardMiss:
             del self._cache[key]
@@ -110,6 +119,10 @@ class CompiledFunction:
         """Run the step eagerly, then replay it from the same starting state; keep the program
         only if both end in the same state (else this signature runs eagerly from now on)."""
         program = entry.program
+        if program.draws_on_a_gpu():  # the check would draw twice: trust the trace
+            entry.verified = True
+            entry.note = " (not checked: a GPU's random generator cannot be rewound)"
+            return program.replay(tensors)
         module_type, optimizer_type = _types()
         owners = [getattr(m, "__self__", None) for m in program.opaque]
         optimizers = list(optimizers) + [o for o in owners if isinstance(o, optimizer_type)]
@@ -140,6 +153,11 @@ class CompiledFunction:
                 )
         if not differences:
             entry.verified = True
+            if self.cudagraphs:
+                try:
+                    entry.graphed = GraphedProgram(program)
+                except CannotCapture as exc:
+                    self._warn_no_graph(exc)
             return replayed
         after_eager.restore()
         entry.program = None
@@ -156,6 +174,12 @@ class CompiledFunction:
             )
         self._warn(entry.reason, f"{self._name} runs eagerly for these inputs: {entry.reason}")
         return result
+
+    def _warn_no_graph(self, exc) -> None:
+        if exc.quiet:
+            return
+        reason = f"no CUDA graph for {self._name}: {exc}; it is replayed without one"
+        self._warn(reason, reason)
 
     def _warn(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -174,7 +198,7 @@ class CompiledFunction:
         for entry in self._cache.values():
             if entry.program is not None:
                 state = "replayed" if entry.verified else "traced, checked on the next call"
-                out.append(f"{state}: {entry.program.describe()}")
+                out.append(f"{state}: {entry.program.describe()}{entry.note}")
             else:
                 out.append(f"eager: {entry.reason}")
         return out

@@ -93,10 +93,29 @@ class Program:
         return [v.reg.array for v in self.out_values]
 
     def state_tensors(self) -> list[Tensor]:
-        """The live tensors the program reads or writes (parameters, buffers, leaves)."""
+        """The live tensors the program reads or writes: parameters, buffers, leaves, and the
+        tensors its nodes hold (BatchNorm's running statistics, which its forward moves)."""
         out = [v.live for v in self.externals]
         out += [v.live for v in self.leaves if v.kind == "external"]
+        registers = {id(v.reg) for s in self.steps for v in (*s.ins, *s.outs) if v is not None}
+        for step in self.steps:
+            if step.node is None:
+                continue
+            for attr in step.node.__dict__.values():
+                items = attr if isinstance(attr, tuple) else (attr,)
+                out += [t for t in items if isinstance(t, Tensor) and id(t) not in registers]
         return out
+
+    def draws_on_a_gpu(self) -> bool:
+        """Whether a node of the program draws random numbers from a GPU's generator (whose
+        state cannot be saved and restored, so the first replay cannot be checked)."""
+        from ..ops.stochastic import Dropout
+
+        return any(
+            type(s.node) is Dropout and type(s.ins[0].reg.array) is not array_backend.numpy.ndarray
+            for s in self.steps
+            if s.kind == "forward"
+        )
 
     def describe(self) -> str:
         kinds: dict[str, int] = {}

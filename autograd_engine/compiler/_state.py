@@ -102,12 +102,6 @@ def _classify(found) -> tuple[list, list]:
     return modules, optimizers
 
 
-def discover(fn, args, kwargs) -> tuple[list, list]:
-    """The modules and optimizers ``fn`` reaches (see :class:`Reach`)."""
-    modules, optimizers, _ = Reach(fn).get(args, kwargs)
-    return modules, optimizers
-
-
 def _one_level(objs):
     for obj in objs:
         yield obj

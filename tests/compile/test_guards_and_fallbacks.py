@@ -323,3 +323,50 @@ def test_reset_forgets_programs():
     assert len(fn.explain()) == 1
     ag.compiler.reset()
     assert fn.explain() == []
+
+
+def test_compiler_disable_makes_the_caller_run_eagerly():
+    @ag.compiler.disable(reason="talks to a server")
+    def log(t):
+        return t
+
+    @ag.compile
+    def step(x):
+        return log(x * 2) + 1
+
+    with pytest.warns(CompileWarning, match="log is marked autograd_engine.compiler.disable"):
+        outs = [step(ag.ones(2)).numpy().tolist() for _ in range(3)]
+    assert outs == [[3.0, 3.0]] * 3 and _states(step) == ["eager"]
+    assert log(ag.ones(1)).numpy().tolist() == [1.0]
+    with pytest.raises(Unsupported, match="talks to a server"):
+        ag.compile(lambda x: log(x), fullgraph=True)(ag.ones(1))
+
+
+def test_other_threads_are_not_recorded():
+    """Ops that another thread runs while a step is traced are not part of the program."""
+    import threading
+
+    started, go = threading.Event(), threading.Event()
+    results = []
+
+    def other():
+        started.set()
+        go.wait(10)
+        results.append((ag.ones(3) * 5).sum().numpy())
+
+    worker = threading.Thread(target=other, daemon=True)
+
+    @ag.compile
+    def step(x):
+        y = x * 2
+        if not worker.is_alive() and not results:
+            worker.start()
+            started.wait(10)
+            go.set()
+            worker.join(10)
+        return y + 1
+
+    for _ in range(4):
+        out = step(ag.ones(2))
+    assert out.numpy().tolist() == [3.0, 3.0] and results[0] == 15.0
+    assert step.explain() == ["replayed: 2 steps (2 forward)"]

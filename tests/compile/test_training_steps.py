@@ -318,3 +318,32 @@ def test_gradient_clipping_in_the_step_is_replayed(clip):
     for (l1, n1), (l2, n2) in zip(runs[0][0], runs[1][0]):
         assert same_bits(l1.numpy(), l2.numpy()) and same_bits(n1.numpy(), n2.numpy())
     assert_same_state(runs[0][1], runs[1][1])
+
+
+def test_running_statistics_of_a_model_the_function_does_not_name():
+    """The first replay's check restores BatchNorm's running statistics even when the model is
+    reached only through a call (not found as an argument, global or closure)."""
+    from autograd_engine.nn import functional as F
+
+    data = batches((6, 1, 8, 8), n=5)
+    states = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        models = {"net": bn_dropout()}
+        opt = optim.SGD(models["net"].parameters(), lr=0.1)
+
+        def get(name, models=models):
+            return models[name]
+
+        def step(x, y, get=get, opt=opt):
+            opt.zero_grad()
+            loss = F.cross_entropy(get("net")(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        fn = ag.compile(step) if compiled else step
+        for x, y in data:
+            fn(x, y)
+        states.append(models["net"])
+    assert_same_state(*states)
