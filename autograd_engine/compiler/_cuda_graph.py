@@ -119,6 +119,10 @@ class GraphedProgram:
         self.captured: list = []  # (external value, its array at capture)
 
     def replay(self, tensors):
+        with self.program.lock:
+            return self._replay(tensors)
+
+    def _replay(self, tensors):
         if self.state == "warm-up":
             return self._warm_up(tensors)
         if self.state == "capture":

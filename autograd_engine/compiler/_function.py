@@ -14,7 +14,7 @@ from ..tensor import Tensor
 from ._cuda_graph import CannotCapture, GraphedProgram
 from ._program import GuardMiss, Program, output_spec
 from ._state import Reach, Snapshot, all_modules, call_key, output_differences
-from ._trace import Recorder, Unsupported
+from ._trace import Busy, Recorder, Unsupported
 
 _compiled: weakref.WeakSet = weakref.WeakSet()  # every compiled function, for reset()
 
@@ -104,10 +104,13 @@ class CompiledFunction:
             if m._forward_hooks or m._forward_pre_hooks:
                 rec.fail(f"a forward hook on {type(m).__name__} runs Python code in the step")
         spec = None
-        with rec.installed():
-            result = self._orig_fn(*args, **kwargs)
-            if rec.failed is None:
-                spec = rec.finish(result, output_spec)
+        try:
+            with rec.installed():
+                result = self._orig_fn(*args, **kwargs)
+                if rec.failed is None:
+                    spec = rec.finish(result, output_spec)
+        except Busy:  # another thread is tracing: eagerly this time
+            return self._orig_fn(*args, **kwargs)
         if rec.failed is not None:
             self._cache[key] = _Entry(reason=rec.failed)
             self._warn(rec.failed, f"{self._name} runs eagerly for these inputs: {rec.failed}")

@@ -4,6 +4,8 @@ buffers are read from the live tensors, and the outputs are rebuilt in the funct
 
 from __future__ import annotations
 
+import threading
+
 from .. import array_backend
 from ..grad_mode import _set as _set_grad_mode
 from ..grad_mode import grad_enabled
@@ -35,6 +37,9 @@ class Program:
         self.outputs = outputs
         self.out_values: list[Value] = rec.out_values
         self.region = rec.region
+        self.lock = threading.RLock()
+        if self.region is not None:
+            self.region.lock = self.lock
         if self.region is not None:
             # NOTE: imported here: the region's Function lives in autograd_engine.autograd,
             # which a bare `import autograd_engine` does not import.
@@ -55,7 +60,12 @@ class Program:
         ]
 
     def replay(self, tensors: list[Tensor]):
-        """Run the program on the call's input tensors (flattened arguments)."""
+        """Run the program on the call's input tensors (flattened arguments). One call at a
+        time: the registers are the program's (calls from several threads wait in turn)."""
+        with self.lock:
+            return self._replay(tensors)
+
+    def _replay(self, tensors: list[Tensor]):
         region = self.region
         if region is not None and grad_enabled():
             targets = [tensors[v.index] if v.kind == "input" else v.live for v, _ in region.targets]

@@ -7,6 +7,8 @@ several calls may be differentiated in any order."""
 
 from __future__ import annotations
 
+import threading
+
 from ..autograd import Function
 from ..engine import _sum_to
 from ..grad_mode import grad_enabled
@@ -20,6 +22,7 @@ class Region:
     """The backward program of a traced forward, and what a call must keep for it."""
 
     def __init__(self, steps, grads, targets):
+        self.lock = threading.RLock()  # the program's, set by the Program (shared registers)
         self.steps = steps
         self.runs = [s.run for s in steps]
         self.grads = grads  # per differentiable output position: its gradient's Value
@@ -41,6 +44,10 @@ class Region:
         )
 
     def backward(self, frame, grads) -> list:
+        with self.lock:
+            return self._backward(frame, grads)
+
+    def _backward(self, frame, grads) -> list:
         regs, nodes = frame
         for reg, array in regs:
             reg.array = array

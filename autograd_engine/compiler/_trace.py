@@ -28,6 +28,13 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(sys.modules["autograd_en
 _LIBRARY_DIRS = tuple(os.path.join(_ROOT, n) + os.sep for n in ("autograd_engine", "nn", "optim"))
 
 
+_INSTALL = threading.Lock()
+
+
+class Busy(Exception):
+    """Another thread is tracing: this call runs eagerly (and is traced on a later call)."""
+
+
 class Unsupported(RuntimeError):
     """What ``fullgraph=True`` raises when the function cannot be captured whole."""
 
@@ -106,10 +113,13 @@ class Recorder:
     # --- installation -----------------------------------------------------------------------
     @contextmanager
     def installed(self):
-        if _node_module._recorder is not None:
-            raise RuntimeError("autograd_engine.compile: a trace is already running")
+        """Install the recorder for the traced call; raises ``Busy`` when another thread is
+        tracing (one trace at a time: the hooks are module globals)."""
+        with _INSTALL:
+            if _node_module._recorder is not None:
+                raise Busy
+            _node_module._recorder = self
         self._wrap_generators()
-        _node_module._recorder = self
         try:
             yield self
         finally:

@@ -62,28 +62,13 @@ class MatMul(Node):
 
     def backward_arrays(self, grad):
         a, b = self.saved_values
+        if a.ndim < 2 or b.ndim < 2:  # the rare 1-D forms: the Tensor formula, unrecorded
+            grads = self.backward(Tensor._make(grad))
+            return tuple(None if g is None else g.array for g in grads)
         need_a, need_b = self.needs_input_grad
         xp = array_backend.get_array_module(grad)
-        if a.ndim >= 2 and b.ndim >= 2:
-            ga = grad @ xp.swapaxes(b, -1, -2) if need_a else None
-            gb = xp.swapaxes(a, -1, -2) @ grad if need_b else None
-            return ga, gb
-        if a.ndim == 1 and b.ndim == 1:  # a dot product: grad is 0-d
-            return (grad * b if need_a else None), (grad * a if need_b else None)
-        a2 = a[None] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        g2 = grad
-        if a.ndim == 1:
-            g2 = xp.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = xp.expand_dims(g2, -1)
-        ga = gb = None
-        if need_a:
-            ga = g2 @ xp.swapaxes(b2, -1, -2)
-            ga = ga.squeeze(-2) if a.ndim == 1 else ga
-        if need_b:
-            gb = xp.swapaxes(a2, -1, -2) @ g2
-            gb = gb.squeeze(-1) if b.ndim == 1 else gb
+        ga = grad @ xp.swapaxes(b, -1, -2) if need_a else None
+        gb = xp.swapaxes(a, -1, -2) @ grad if need_b else None
         return ga, gb
 
 

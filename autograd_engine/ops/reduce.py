@@ -327,40 +327,35 @@ MinResult = namedtuple("min", ["values", "indices"])
 def max(a: Tensor, dim=None, keepdim: bool = False):
     """``max()`` of all elements (ties share the gradient), ``max(dim)`` -> (values, indices)
     with the gradient to the index, or ``max(other)`` element-wise (``torch.max``)."""
-    if isinstance(dim, Tensor):
-        from .unary import maximum
-
-        return maximum(a, dim)
-    if dim is None:
-        node = Amax(None, False, nan_gets_grad=True)
-        node._backward_name = "MaxBackward1"
-        return node(a)
-    dims = _dims(a, dim)
-    if not dims:  # a 0-d tensor: itself, at index 0
-        xp = array_backend.get_array_module(a.array)
-        return MaxResult(a.clone(), const(xp.zeros((), dtype=xp.int64)))
-    node = MaxDim(dims[0], keepdim)
-    values = node(a)
-    return MaxResult(values, const(node.indices))
+    return _extreme(a, dim, keepdim, "max")
 
 
 def min(a: Tensor, dim=None, keepdim: bool = False):
     """Like :func:`max`, for the minimum (``torch.min``)."""
-    if isinstance(dim, Tensor):
-        from .unary import minimum
+    return _extreme(a, dim, keepdim, "min")
 
-        return minimum(a, dim)
+
+_EXTREMES = {"max": (Amax, MaxDim, MaxResult), "min": (Amin, MinDim, MinResult)}
+
+
+def _extreme(a: Tensor, dim, keepdim: bool, which: str):
+    """The body of :func:`max` and :func:`min`."""
+    if isinstance(dim, Tensor):
+        from .unary import maximum, minimum
+
+        return (maximum if which == "max" else minimum)(a, dim)
+    whole, along, result = _EXTREMES[which]
     if dim is None:
-        node = Amin(None, False, nan_gets_grad=True)
-        node._backward_name = "MinBackward1"
+        node = whole(None, False, nan_gets_grad=True)
+        node._backward_name = f"{which.capitalize()}Backward1"
         return node(a)
     dims = _dims(a, dim)
     if not dims:  # a 0-d tensor: itself, at index 0
         xp = array_backend.get_array_module(a.array)
-        return MinResult(a.clone(), const(xp.zeros((), dtype=xp.int64)))
-    node = MinDim(dims[0], keepdim)
+        return result(a.clone(), const(xp.zeros((), dtype=xp.int64)))
+    node = along(dims[0], keepdim)
     values = node(a)
-    return MinResult(values, const(node.indices))
+    return result(values, const(node.indices))
 
 
 def amax(a: Tensor, dim=(), keepdim: bool = False) -> Tensor:

@@ -4,6 +4,7 @@ with a one-time explanation (and raises under fullgraph=True), and the compile()
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -370,3 +371,33 @@ def test_other_threads_are_not_recorded():
         out = step(ag.ones(2))
     assert out.numpy().tolist() == [3.0, 3.0] and results[0] == 15.0
     assert step.explain() == ["replayed: 2 steps (2 forward)"]
+
+
+def test_calls_from_several_threads_take_turns():
+    """Concurrent calls from several threads give each its own right result (a program's calls
+    take turns on its registers; a trace in one thread makes another's first call eager)."""
+    import threading
+
+    ag.manual_seed(0)
+    w = ag.randn(16, 16)
+    fn = ag.compile(lambda x: (x @ w).tanh() * 2)
+    inputs = {i: [ag.randn(4, 16) for _ in range(60)] for i in range(3)}
+    results: dict = {}
+
+    def work(i):
+        with ag.no_grad():
+            results[i] = [fn(x).numpy() for x in inputs[i]]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(3)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads between almost every bytecode
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        sys.setswitchinterval(interval)
+    for i in range(3):
+        want = [((x @ w).tanh() * 2).numpy() for x in inputs[i]]
+        assert all(same_bits(a, b) for a, b in zip(results[i], want))
