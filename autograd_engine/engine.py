@@ -232,11 +232,16 @@ def _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_
     check_nan = check_anomaly and check_nan
     sums: set[int] = set()  # ids of the summed arrays this call made and still owns
     arrays: dict[int, list] = {}  # id(leaf) -> [leaf, gradient array]
+    leaf_deps = early[0]  # the leaves with post-accumulate hooks (usually none)
     while ready:
         node = ready.pop()
         grad = pending.pop(node)
         sums.discard(id(grad))  # handed on from here: it may now be shared
-        if node._hooks is not None or node._retain is not None or node in wanted_nodes:
+        if (
+            node._hooks is not None
+            or node._retain is not None
+            or (wanted_nodes and node in wanted_nodes)
+        ):
             grad = _before_backward(node, Tensor._make(grad), wanted_nodes, captured).array
         # the node's array code and the sums run on the gradient's GPU (CuPy's current device)
         device = None if type(grad) is _NUMPY_ARRAY else array_backend.on_device_of(grad)
@@ -282,7 +287,7 @@ def _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_
                         arrays[id(nxt)] = [nxt, g]
                     else:
                         entry[1] = _sum_into(entry[1], g, sums)
-                    if _leaf_done(early, nxt):
+                    if leaf_deps and _leaf_done(early, nxt):
                         leaf, g = arrays.pop(id(nxt))
                         sums.discard(id(g))  # handed on: it may now be shared
                         root = leaf_grads.pop(id(nxt), None)  # a root that is itself this leaf

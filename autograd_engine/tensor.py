@@ -247,25 +247,37 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InplaceMethods)
         return int(self.item())
 
     # --- operators ----------------------------------------------------------------------------
+    # NOTE: the commonest arithmetic, two tensors of one dtype, goes straight to its node: two
+    # Python frames fewer than ops.add -> binary (about 0.15 us of a 1 us op). Any other operand
+    # (a Python number, another dtype) takes the general path, which promotes types.
     def __add__(self, other):
+        if isinstance(other, Tensor) and other.array.dtype is self.array.dtype:
+            return _ops.Add()(self, other)
         return _ops.add(self, other)
 
     def __radd__(self, other):
         return _ops.add(other, self)
 
     def __sub__(self, other):
+        if isinstance(other, Tensor) and other.array.dtype is self.array.dtype:
+            return _ops.Sub()(self, other)
         return _ops.sub(self, other)
 
     def __rsub__(self, other):
         return _ops.sub(other, self)
 
     def __mul__(self, other):
+        if isinstance(other, Tensor) and other.array.dtype is self.array.dtype:
+            return _ops.Mul()(self, other)
         return _ops.mul(self, other)
 
     def __rmul__(self, other):
         return _ops.mul(other, self)
 
     def __truediv__(self, other):
+        t = self.array.dtype
+        if isinstance(other, Tensor) and other.array.dtype is t and t.kind == "f":
+            return _ops.Div()(self, other)
         return _ops.div(self, other)
 
     def __rtruediv__(self, other):
