@@ -26,9 +26,10 @@ _as_array = array_backend.ensure_array
 _saved_hooks = contextvars.ContextVar("autograd_engine.saved_tensors_hooks", default=())
 saved_hooks = _saved_hooks.get
 
-# NOTE: the recorder of ``autograd_engine.compile`` while a step is being traced, else None. Every
-# op application (``Node.__call__``), backward pass, optimizer step, in-place write and host
-# read of a tensor tells it what happened; outside a trace the cost is this one global check.
+# NOTE: the recorder of ``autograd_engine.compile`` (or ``autograd_engine.onnx.export``) while a
+# call is being traced, else None. Every op application (``Node.__call__``), backward pass,
+# optimizer step, in-place write and host read of a tensor tells it what happened; outside a
+# trace the cost is this one global check.
 _recorder = None
 
 
