@@ -1,5 +1,5 @@
-"""The command line: ``python -m autograd_engine train | lr-find | search`` (also installed
-as ``autograd-engine``)."""
+"""The command line: ``python -m autograd_engine train | lr-find | search | generate`` (also
+installed as ``autograd-engine``)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from autograd_engine.training._parser import Parser
 from autograd_engine.training.config import RunConfig
 
 DATASETS = list(C.DATASETS)
+MODELS = list(C.MODELS)
 OPTIMIZERS = list(C.OPTIMIZERS)
 SCHEDULERS = list(C.SCHEDULERS)
 
@@ -48,7 +49,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         "--dataset",
         choices=DATASETS,
         default="digits",
-        help="digits is bundled; the others are read from --data-dir (default: digits)",
+        help="digits and shakespeare-char (text, for --model gpt) are bundled; the others are "
+        "read from --data-dir (default: digits)",
     )
     data.add_argument(
         "--data-dir",
@@ -87,7 +89,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
 
     model = p.add_argument_group("model")
-    model.add_argument("--model", choices=["mlp", "cnn"], default="mlp", help="(default: mlp)")
+    model.add_argument(
+        "--model",
+        choices=MODELS,
+        default="mlp",
+        help="mlp or cnn for images; gpt (a character-level transformer) for text (default: mlp)",
+    )
     model.add_argument(
         "--hidden",
         type=_positive_int,
@@ -106,6 +113,27 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     model.add_argument("--batchnorm", action="store_true", help="batch normalization layers")
     model.add_argument(
         "--init", choices=["he", "xavier"], default="he", help="weight initialization (default: he)"
+    )
+    gpt = p.add_argument_group("gpt (--model gpt; nanoGPT's names)")
+    gpt.add_argument(
+        "--block-size",
+        type=_positive_int,
+        default=64,
+        metavar="N",
+        help="context length in characters (default: 64)",
+    )
+    gpt.add_argument(
+        "--n-layer", type=_positive_int, default=4, metavar="N", help="blocks (default: 4)"
+    )
+    gpt.add_argument(
+        "--n-head", type=_positive_int, default=4, metavar="N", help="attention heads (default: 4)"
+    )
+    gpt.add_argument(
+        "--n-embd",
+        type=_positive_int,
+        default=128,
+        metavar="N",
+        help="width, a multiple of --n-head (default: 128)",
     )
 
     opt = p.add_argument_group("optimization")
@@ -198,6 +226,22 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         help="epochs (default: 30; with --overfit-batch, steps: 200)",
+    )
+    loop.add_argument(
+        "--steps",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"text datasets: training steps (batches), a multiple of --eval-interval "
+        f"(default: {C.DEFAULT_STEPS})",
+    )
+    loop.add_argument(
+        "--eval-interval",
+        type=_positive_int,
+        default=250,
+        metavar="N",
+        help="text datasets: steps between validation passes, each a line of progress and a "
+        "point of the curves (default: 250)",
     )
     loop.add_argument(
         "--scheduler",
@@ -379,7 +423,67 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_overwrite(space, "search.json and search.csv")
     srch.set_defaults(func=_search)
+    _add_generate(sub)
     return parser
+
+
+def _add_generate(sub) -> None:
+    gen = sub.add_parser("generate", help="sample text from a --model gpt checkpoint",
+                         usage="%(prog)s --checkpoint PATH [OPTIONS]",
+                         description="Sample text from a GPT trained with 'train --dataset "
+                         "shakespeare-char --model gpt --checkpoint PATH'.")  # fmt: skip
+    gen.add_argument(
+        "--checkpoint", metavar="PATH", required=True, help="the training run's --checkpoint"
+    )
+    gen.add_argument(
+        "--prompt",
+        default="\n",
+        metavar="TEXT",
+        help="the text to continue (default: a newline)",
+    )
+    gen.add_argument(
+        "--max-new-tokens",
+        type=_positive_int,
+        default=500,
+        metavar="N",
+        help="characters to sample (default: 500)",
+    )
+    gen.add_argument(
+        "--temperature",
+        type=_positive_float,
+        default=0.8,
+        metavar="T",
+        help="below 1: likelier characters, above 1: more varied (default: 0.8)",
+    )
+    gen.add_argument(
+        "--top-k",
+        type=_positive_int,
+        default=200,
+        metavar="K",
+        help="sample from the K likeliest characters only (default: 200, i.e. all of them "
+        "for Shakespeare's 69)",
+    )
+    gen.add_argument(
+        "--num-samples", type=_positive_int, default=1, metavar="N", help="texts (default: 1)"
+    )
+    gen.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    gen.add_argument("--device", type=_device, default="cpu", help="cpu or cuda (default: cpu)")
+    gen.set_defaults(func=_generate, needs_config=False)
+
+
+def _generate(args, parser) -> int:
+    from autograd_engine.training._generate import generate_text
+
+    texts = generate_text(
+        args.checkpoint, prompt=args.prompt, max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature, top_k=args.top_k, num_samples=args.num_samples,
+        seed=args.seed, device=args.device,
+    )  # fmt: skip
+    for i, text in enumerate(texts):
+        if i:
+            print("-" * 40)
+        print(text)
+    return 0
 
 
 def default_out(command: str, dataset: str, model: str, overfit_batch=None) -> str:
@@ -398,6 +502,8 @@ def config_from(args: argparse.Namespace) -> RunConfig:
 
     names = {f.name for f in dataclasses.fields(RunConfig)}
     values = {k: v for k, v in vars(args).items() if k in names}
+    if args.command == "lr-find":
+        values.pop("steps", None)  # the range test's own --steps, not a training run's
     default = default_out(
         args.command, args.dataset, args.model, getattr(args, "overfit_batch", None)
     )
@@ -517,11 +623,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     sub = parser.subparser(args.command)
+    needs_config = getattr(args, "needs_config", True)
+    if needs_config:
+        try:
+            config = config_from(args)
+        except ValueError as exc:
+            sub.error(str(exc))
     try:
-        config = config_from(args)
-    except ValueError as exc:
-        sub.error(str(exc))
-    try:
+        if not needs_config:
+            return args.func(args, sub)
         return args.func(config, args, sub)
     except RunError as exc:
         print(f"{sub.prog}: error: {exc}", file=sys.stderr)

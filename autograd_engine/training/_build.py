@@ -40,6 +40,8 @@ class Data:
     num_classes: int
     loader_generator: object
     note: str | None = None  # what the loaders changed, e.g. a dropped last batch
+    vocab: list | None = None  # a text dataset's characters (class i is vocab[i])
+    text_sizes: tuple | None = None  # a text dataset's characters: (train, validation, test)
 
 
 def resolve_device(name: str):
@@ -91,7 +93,10 @@ def build_data(config: RunConfig, dev) -> Data:
     Without augmentation the normalized images are put on the device once, as TensorDatasets.
     """
     from autograd_engine.datasets import transforms as T
+    from autograd_engine.training._text import TEXT_DATASETS, build_text_data
 
+    if config.dataset in TEXT_DATASETS:
+        return build_text_data(config, dev)
     cls = _dataset_class(config.dataset)
     root = config.data_dir
     if config.dataset != "digits" and root is None:
@@ -151,10 +156,15 @@ def build_data(config: RunConfig, dev) -> Data:
 
 
 def build_model(config: RunConfig, in_shape: tuple, num_classes: int):
-    """The ``--model`` network (an ``nn.Sequential``) for inputs of ``in_shape``."""
+    """The ``--model`` network (an ``nn.Sequential``; a ``GPT`` for ``--model gpt``) for
+    inputs of ``in_shape``."""
     import nn
 
     config = config.resolved()
+    if config.model == "gpt":
+        from autograd_engine.training._text import build_gpt
+
+        return build_gpt(config, num_classes)
     hidden = list(config.hidden)
     layers: list = []
     if config.model == "mlp":

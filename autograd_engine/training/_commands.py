@@ -43,12 +43,17 @@ def lr_find_command(
             groups_kwargs[key] = probe.defaults[key]
     if config.out:
         prepare_out(config.out)
-    threads = config.threads or auto_threads(
-        largest_gemm(model, data.in_shape, config.batch_size), dev.type
-    )
+    loss_fn, gemm = nn.CrossEntropyLoss(), None
+    if data.vocab is not None:  # a text dataset: a loss over every token
+        from autograd_engine.training._text import TokenCrossEntropy, text_gemm
+
+        loss_fn, gemm = TokenCrossEntropy(), text_gemm(config)
+    if gemm is None:
+        gemm = largest_gemm(model, data.in_shape, config.batch_size)
+    threads = config.threads or auto_threads(gemm, dev.type)
     with blas_threads(threads):
         result = lr_find(
-            model, data.train, nn.CrossEntropyLoss(), cls, start_lr=start_lr, end_lr=end_lr,
+            model, data.train, loss_fn, cls, start_lr=start_lr, end_lr=end_lr,
             steps=steps, optimizer_kwargs=groups_kwargs,
         )  # fmt: skip
     doc = {"lrs": result.lrs, "losses": result.losses, "raw_losses": result.raw_losses,

@@ -32,6 +32,7 @@ from autograd_engine.training._build import (
 )
 from autograd_engine.training._files import check_checkpoint, prepare_out
 from autograd_engine.training._ranks import Ranks
+from autograd_engine.training._text import TokenCrossEntropy, text_gemm
 from autograd_engine.training._threads import auto_threads, blas_threads, largest_gemm
 from autograd_engine.training.config import RunConfig, option
 from autograd_engine.training.early_stopping import EarlyStopping
@@ -47,15 +48,16 @@ def epoch_seeds(seed: int, epoch: int) -> tuple[int, int]:
 
 
 def evaluate(model, loader, loss_fn) -> dict:
-    """Mean loss and accuracy of ``model`` over ``loader`` (eval mode, no grad)."""
+    """Mean loss and accuracy of ``model`` over ``loader`` (eval mode, no grad), per sample
+    (per token for a language model: its targets have a time dimension)."""
     model.eval()
     total_loss, correct, count = 0.0, 0, 0
     with ag.no_grad():
         for x, y in loader:
             out = model(x)
-            n = int(y.shape[0])
+            n = int(y.numel())
             total_loss += float(loss_fn(out, y).item()) * n
-            correct += int((out.argmax(dim=1) == y).sum().item())
+            correct += int((out.argmax(dim=-1) == y).sum().item())
             count += n
     return {"loss": total_loss / count, "accuracy": correct / count, "correct": correct,
             "total": count}  # fmt: skip
@@ -165,7 +167,8 @@ def _closing(board):
 
 def _epoch_line(r: dict, epochs: int, unit: str = "epoch") -> str:
     width = len(str(epochs))
-    line = f"{unit} {r['epoch']:>{width}}/{epochs}  train loss {r['train_loss']:.4f} "
+    key = "step" if "step" in r else "epoch"  # a text run's record counts steps
+    line = f"{unit} {r[key]:>{width}}/{epochs}  train loss {r['train_loss']:.4f} "
     line += f"acc {100 * r['train_acc']:6.2f}%"
     if r["val_loss"] is not None:
         line += f"  val loss {r['val_loss']:.4f} acc {100 * r['val_acc']:6.2f}%"
@@ -187,8 +190,9 @@ class Trainer:
         self.result = Printer(config.silent or not self.ranks.main)  # outcomes, even --quiet
         self.device = resolve_device(config.device)
         self.overfit = bool(config.overfit_batch)
+        self.text = config.model == "gpt"  # a language model: a round of steps is an "epoch"
         # With --overfit-batch an "epoch" is one step on the one batch: say steps.
-        self.unit = "step" if self.overfit else "epoch"
+        self.unit = "step" if self.overfit or self.text else "epoch"
         self.epochs = config.epochs
         ag.manual_seed(config.seed)
         self.data = build_data(config, self.device)
@@ -196,7 +200,7 @@ class Trainer:
         self.model.to(self.device)
         self.net = self.ranks.wrap(self.model)  # what training calls: DDP on several ranks
         self.loss_weight = 1.0  # this rank's share of the global batch, relative
-        self.loss_fn = nn.CrossEntropyLoss()
+        self.loss_fn = TokenCrossEntropy() if self.text else nn.CrossEntropyLoss()
         self.optimizer = build_optimizer(config, self.model)
         self.steps_per_epoch = len(self.data.train)
         self.scheduler, self.per_batch = build_scheduler(
@@ -213,7 +217,10 @@ class Trainer:
         self.penalized = decayed_parameters(self.model)[0]
         # BLAS threads (--threads): given, or chosen for the size of the step's GEMMs.
         batch = config.overfit_batch or config.batch_size
-        self.gemm = largest_gemm(self.model, self.data.in_shape, batch)
+        if self.text:
+            self.gemm = text_gemm(config)
+        else:
+            self.gemm = largest_gemm(self.model, self.data.in_shape, batch)
         self.threads = config.threads or auto_threads(self.gemm, self.device.type)
         if self.ranks.active and not config.threads:  # the ranks share the machine's cores
             self.threads = max(1, self.threads // self.ranks.size)
@@ -240,6 +247,7 @@ class Trainer:
             "early_stopping": None if self.stopper is None else self.stopper.state_dict(),
             "grad_stats": None if self.grads is None else self.grads.data,
             "history": self.history,
+            "vocab": self.data.vocab,  # a text run's characters, for the generate command
         }
 
     def save_checkpoint(self) -> None:
@@ -287,8 +295,8 @@ class Trainer:
         loss, out = self.optimize(x, y)
         if self.per_batch:
             self.scheduler.step()
-        correct = int((out.argmax(dim=1) == y).sum().item())
-        return float(loss.item()), correct, int(y.shape[0])
+        correct = int((out.argmax(dim=-1) == y).sum().item())
+        return float(loss.item()), correct, int(y.numel())
 
     @functools.cached_property
     def optimize(self):
@@ -365,6 +373,7 @@ class Trainer:
                     return None
         record = {
             "epoch": self.epoch + 1,
+            **({"step": (self.epoch + 1) * self.steps_per_epoch} if self.text else {}),
             "train_loss": p["loss_sum"] / p["count"],
             "train_acc": p["correct"] / p["count"],
             "val_loss": None,
@@ -384,7 +393,8 @@ class Trainer:
         self.epoch, self.batch, self.partial = self.epoch + 1, 0, None
         every = max(1, self.epochs // 10) if self.overfit else 1
         if self.epoch % every == 0 or self.epoch == self.epochs:
-            self.print(_epoch_line(record, self.epochs, self.unit))
+            total = self.epochs * self.steps_per_epoch if self.text else self.epochs
+            self.print(_epoch_line(record, total, self.unit))
         if self.scheduler is not None and not self.per_batch:
             if self.config.scheduler == "plateau":
                 has_val = record["val_loss"] is not None
@@ -420,6 +430,10 @@ class Trainer:
             sizes += f", {len(data.val.dataset)} validation"
         if not self.overfit:
             sizes += f", {len(data.test.dataset)} test"
+        if data.text_sizes is not None:
+            train, val, test = data.text_sizes
+            sizes = f"{train:,} training characters, {val:,} validation, {test:,} test"
+            sizes += f" ({len(data.vocab)} distinct); context {config.block_size}"
         self.print(f"{self.title}: {sizes}; "
                    f"{n_params:,} parameters; device {self.device}, "
                    f"{self.threads} BLAS thread{'s' * (self.threads > 1)}")  # fmt: skip
@@ -473,6 +487,14 @@ class Trainer:
                 f"{100 * final['accuracy']:.1f}% on the {final['total']} samples after "
                 f"{self.epochs} steps"
             )
+        elif not config.silent and self.text:
+            test = evaluate(self.model, self.data.test, self.loss_fn)
+            log["test"] = test
+            self.result(
+                f"test loss {test['loss']:.4f} nats/character, next-character accuracy "
+                f"{100 * test['accuracy']:.2f}% ({test['total']:,} characters); trained in "
+                f"{seconds:.1f}s"
+            )
         elif not config.silent:  # a search trial never looks at the test set
             test = evaluate(self.model, self.data.test, self.loss_fn)
             log["test"] = test
@@ -494,8 +516,9 @@ class Trainer:
         if log["history"]:
             path = os.path.join(out, "curves.png")
             files["curves"] = _plots.plot_curves(
-                log["history"], path, self.title, log.get("test"), unit=self.unit
-            )
+                log["history"], path, self.title, log.get("test"), unit=self.unit,
+                x_key="step" if self.text else "epoch",
+            )  # fmt: skip
         if self.grads is not None:
             log["grad_stats"] = self.grads.data
             if self.grads.data["step"]:

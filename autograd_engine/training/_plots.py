@@ -42,12 +42,15 @@ def plot_curves(
     test: dict | None = None,
     unit: str = "epoch",
     keep: bool = False,
+    x_key: str = "epoch",
 ):
     """Three panels per ``unit`` (epoch, or step for ``--overfit-batch``): train/validation
     loss (log scale), accuracy in full, and accuracy zoomed on the later epochs, where runs
-    differ by tenths of a percent and a 0-100% axis would squash them together."""
+    differ by tenths of a percent and a 0-100% axis would squash them together. ``x_key``:
+    the record field on the x axis ("step" for a text run, whose records are rounds of
+    steps)."""
     plt = _pyplot()
-    x = [r["epoch"] for r in history]
+    x = [r[x_key] for r in history]
     fig, (ax_loss, ax_acc, ax_zoom) = plt.subplots(1, 3, figsize=(15, 4.2))
     series = [("train", "train_loss", "train_acc")]
     if history and history[0].get("val_loss") is not None:
@@ -68,7 +71,8 @@ def plot_curves(
     if zoom_values:
         ax_zoom.set_ylim(*zoom_range(zoom_values))
         if len(late) < len(history):
-            ax_zoom.set_xlim(late[0]["epoch"] - 0.5, x[-1] + 0.5)
+            half = 0.5 * (x[1] - x[0]) if len(x) > 1 else 0.5
+            ax_zoom.set_xlim(late[0][x_key] - half, x[-1] + half)
     ax_loss.set_yscale("log")
     ax_loss.set_ylabel("cross-entropy loss (log scale)")
     ax_acc.set_ylabel("accuracy (%)")

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 __all__ = ["RunConfig", "DEFAULT_LR", "DEFAULT_GAMMA", "IDENTITY", "CHOICES", "option"]
 
-DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
-MODELS = ("mlp", "cnn")
+DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "shakespeare-char")
+TEXT_DATASETS = ("shakespeare-char",)  # character-level text, for --model gpt
+MODELS = ("mlp", "cnn", "gpt")
 INITS = ("he", "xavier")
 OPTIMIZERS = (
     "adam", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adamw", "nadam", "adamax",
@@ -39,8 +40,12 @@ IDENTITY = (
     "dataset", "model", "hidden", "dropout", "batchnorm", "init", "optimizer", "lr",
     "weight_decay", "l1", "scheduler", "gamma", "step_size", "power_r", "power_c",
     "batch_size", "val_split", "seed", "augment", "noise", "overfit_batch",
-    "clip_grad_norm", "clip_grad_value",
+    "clip_grad_norm", "clip_grad_value", "block_size", "n_layer", "n_head", "n_embd",
+    "eval_interval",
 )  # fmt: skip
+
+# --steps of a text run when it is not given.
+DEFAULT_STEPS = 2000
 
 
 # --- value checks, shared with the command line (each returns the value, normalized) -------
@@ -182,7 +187,10 @@ class RunConfig:
     fields default to ``None``, meaning "the default for the other options": ``hidden``
     ([256] for the mlp, [128] for the cnn's head), ``epochs`` (30; 200 steps with
     ``overfit_batch``), ``lr`` (per optimizer, ``DEFAULT_LR``) and ``gamma`` (per scheduler);
-    ``resolved()`` fills them in. ``threads=None`` lets the run choose its BLAS threads.
+    ``resolved()`` fills them in. A text dataset (``shakespeare-char``) trains ``--model gpt``
+    for ``steps`` (default 2000) in rounds of ``eval_interval`` steps, each round ending with
+    a validation pass: ``resolved()`` sets ``epochs`` to the number of rounds.
+    ``threads=None`` lets the run choose its BLAS threads.
     ``out=None`` writes no files (the command line fills in its default folder before it
     builds the config).
 
@@ -209,6 +217,11 @@ class RunConfig:
     dropout: float = 0.0
     batchnorm: bool = False
     init: str = "he"
+    # --model gpt (nanoGPT's names): context length, depth, heads, width
+    block_size: int = 64
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128
     # optimization
     optimizer: str = "adam"
     lr: float | None = None
@@ -218,6 +231,8 @@ class RunConfig:
     clip_grad_value: float | None = None
     # the training loop
     epochs: int | None = None
+    steps: int | None = None  # text datasets: training steps (default DEFAULT_STEPS)
+    eval_interval: int = 250  # text datasets: steps between validation passes
     scheduler: str = "none"
     gamma: float | None = None
     step_size: int | None = None
@@ -252,6 +267,9 @@ class RunConfig:
             raise ValueError(problem)
 
     def _conflict(self) -> str | None:
+        problem = self._text_conflict()
+        if problem:
+            return problem
         if self.overfit_batch and self.resume:
             return "--overfit-batch cannot be combined with --resume"
         if self.overfit_batch and self.early_stopping:
@@ -271,6 +289,48 @@ class RunConfig:
                 f"than 1 value per channel when training'); use {fix} or more, or leave out "
                 "--batchnorm"
             )
+        return None
+
+    def _text_conflict(self) -> str | None:
+        """The combinations a text dataset or the gpt model rules out."""
+        text = self.dataset in TEXT_DATASETS
+        if text and self.model != "gpt":
+            return (
+                f"--dataset {self.dataset} is text: train it with --model gpt (--model "
+                f"{self.model} is for the image datasets)"
+            )
+        if not text and self.model == "gpt":
+            return (
+                f"--model gpt is a language model: train it on a text dataset (--dataset "
+                f"{', '.join(TEXT_DATASETS)}), not on --dataset {self.dataset}"
+            )
+        if not text:
+            if self.steps is not None:
+                return "--steps applies to the text datasets; the image datasets train --epochs"
+            return None
+        for name in ("batchnorm", "augment", "noise"):
+            if getattr(self, name):
+                return f"{option(name)} applies to the image datasets, not to --model gpt"
+        if self.n_embd % self.n_head:
+            return (
+                f"--n-embd {self.n_embd} must be a multiple of --n-head {self.n_head} (each "
+                "attention head gets n_embd / n_head features)"
+            )
+        if self.overfit_batch:
+            return None
+        if self.epochs is not None and self.steps is None:
+            return (
+                f"--dataset {self.dataset} trains for --steps (default {DEFAULT_STEPS}), "
+                f"validating every --eval-interval steps; use --steps instead of --epochs"
+            )
+        steps = DEFAULT_STEPS if self.steps is None else self.steps
+        if steps % self.eval_interval:
+            return (
+                f"--steps {steps} must be a multiple of --eval-interval {self.eval_interval} "
+                "(training runs in rounds of eval-interval steps, each followed by validation)"
+            )
+        if self.epochs is not None and self.epochs != steps // self.eval_interval:
+            return "--epochs does not apply to text datasets: use --steps"
         return None
 
     @classmethod
@@ -304,8 +364,15 @@ class RunConfig:
         changes = {}
         if self.hidden is None:
             changes["hidden"] = [256] if self.model == "mlp" else [128]
+        text = self.dataset in TEXT_DATASETS
+        if text and self.steps is None and not self.overfit_batch:
+            changes["steps"] = DEFAULT_STEPS
         if self.epochs is None:
-            changes["epochs"] = 200 if self.overfit_batch else 30
+            if text and not self.overfit_batch:
+                steps = changes.get("steps", self.steps)
+                changes["epochs"] = steps // self.eval_interval
+            else:
+                changes["epochs"] = 200 if self.overfit_batch else 30
         if self.lr is None:
             changes["lr"] = DEFAULT_LR[self.optimizer]
         if self.gamma is None and self.scheduler in DEFAULT_GAMMA:
@@ -336,6 +403,10 @@ _CHECKS = {
     "dropout": fraction,
     "batchnorm": boolean,
     "init": one_of(INITS),
+    "block_size": positive_int,
+    "n_layer": positive_int,
+    "n_head": positive_int,
+    "n_embd": positive_int,
     "optimizer": one_of(OPTIMIZERS),
     "lr": optional(positive_float),
     "weight_decay": non_negative_float,
@@ -343,6 +414,8 @@ _CHECKS = {
     "clip_grad_norm": optional(positive_float),
     "clip_grad_value": optional(positive_float),
     "epochs": optional(positive_int),
+    "steps": optional(positive_int),
+    "eval_interval": positive_int,
     "scheduler": one_of(SCHEDULERS),
     "gamma": optional(positive_float),
     "step_size": optional(positive_int),
