@@ -23,7 +23,9 @@ ALIASES = {"autograd_engine.nn": "nn", "autograd_engine.optim": "optim"}
 # Subpackages of the engine reached as attributes after a bare ``import autograd_engine`` (as
 # ``torch.autograd``, ``torch.utils.data``, ``torch.distributions`` after ``import torch``), but
 # imported only on first use so that ``import autograd_engine`` stays fast.
-LAZY_SUBMODULES = frozenset({"autograd", "utils", "distributions", "jit", "accelerator", "linalg"})
+LAZY_SUBMODULES = frozenset(
+    {"autograd", "utils", "distributions", "jit", "accelerator", "linalg", "onnx"}
+)
 
 
 class _AliasLoader(importlib.abc.Loader):

@@ -316,3 +316,8 @@ def test_supported_ops_lists_the_conversions():
     names = ag_onnx.supported_ops()
     for name in ("Linear", "Conv2d", "LayerNorm", "AttentionWeights", "GetItem", "LSTM"):
         assert name in names
+
+
+def test_reached_as_an_attribute_like_torch_onnx():
+    assert ag.onnx.export is ag_onnx.export
+    assert issubclass(ag.onnx.UnsupportedOperatorError, RuntimeError)
