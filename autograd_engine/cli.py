@@ -238,10 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     loop.add_argument(
         "--eval-interval",
         type=_positive_int,
-        default=250,
+        default=200,
         metavar="N",
         help="text datasets: steps between validation passes, each a line of progress and a "
-        "point of the curves (default: 250)",
+        "point of the curves (default: 200)",
     )
     loop.add_argument(
         "--scheduler",
@@ -468,6 +468,13 @@ def _add_generate(sub) -> None:
     )
     gen.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
     gen.add_argument("--device", type=_device, default="cpu", help="cpu or cuda (default: cpu)")
+    gen.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="BLAS threads (default: 1, the fastest for sampling's small matrix products)",
+    )
     gen.set_defaults(func=_generate, needs_config=False)
 
 
@@ -477,7 +484,7 @@ def _generate(args, parser) -> int:
     texts = generate_text(
         args.checkpoint, prompt=args.prompt, max_new_tokens=args.max_new_tokens,
         temperature=args.temperature, top_k=args.top_k, num_samples=args.num_samples,
-        seed=args.seed, device=args.device,
+        seed=args.seed, device=args.device, threads=args.threads,
     )  # fmt: skip
     for i, text in enumerate(texts):
         if i:
@@ -504,6 +511,12 @@ def config_from(args: argparse.Namespace) -> RunConfig:
     values = {k: v for k, v in vars(args).items() if k in names}
     if args.command == "lr-find":
         values.pop("steps", None)  # the range test's own --steps, not a training run's
+    if args.command == "search" and args.dataset in C.TEXT_DATASETS:
+        raise ValueError(
+            f"search runs the image datasets; for --dataset {args.dataset} run train with "
+            "the values to compare (or autograd_engine.training.search from Python, with "
+            "RunConfig(steps=...) trials)"
+        )
     default = default_out(
         args.command, args.dataset, args.model, getattr(args, "overfit_batch", None)
     )

@@ -14,7 +14,7 @@ average before and after: on a shared machine the wall time of a run depends on 
 runs, its CPU time much less.
 
 Writes ``log.json`` (ours, as the command writes it), ``torch.json``, ``summary.json``,
-``summary.md``, ``curves.png`` (both sides' validation curves) and ``sample.txt`` (text our
+``vs-pytorch.png`` (both sides' curves) and ``sample.txt`` (text our
 model generates) to ``--out``.
 """
 
@@ -263,6 +263,64 @@ def plot(ours: dict, theirs: dict | None, path: str, title: str) -> None:
     plt.close(fig)
 
 
+def profile_step(batch: int = 32, rounds: int = 7, steps: int = 3, top: int = 18) -> dict:
+    """One training step of the default GPT, ours against PyTorch: medians of interleaved
+    rounds of process CPU time, and cProfile of ours (own time per function)."""
+    import cProfile
+    import io
+    import pstats
+    import statistics
+
+    import torch
+
+    import autograd_engine as ag
+    import nn.functional as F
+    import optim
+    from autograd_engine.training.gpt import GPT
+
+    torch.set_num_threads(1)
+    ag.manual_seed(0)
+    model = GPT(69)
+    theirs = torch_gpt(69, 64, 4, 4, 128, 0.0)
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy())
+                            for k, v in model.state_dict().items()})  # fmt: skip
+    x, y = ag.randint(0, 69, (batch, 64)), ag.randint(0, 69, (batch, 64))
+    tx, ty = torch.from_numpy(x.numpy()), torch.from_numpy(y.numpy())
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    topt = torch.optim.Adam(theirs.parameters(), lr=1e-3)
+
+    def ours():
+        loss = F.cross_entropy(model(x).flatten(0, 1), y.flatten())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    def pytorch():
+        loss = torch.nn.functional.cross_entropy(theirs(tx).flatten(0, 1), ty.flatten())
+        topt.zero_grad()
+        loss.backward()
+        topt.step()
+
+    times = {"ours": [], "torch": []}
+    for r in range(rounds + 1):  # the first round warms up
+        for name, fn in (("ours", ours), ("torch", pytorch)):
+            start = time.process_time()
+            for _ in range(steps):
+                fn()
+            if r:
+                times[name].append((time.process_time() - start) / steps)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    prof = cProfile.Profile(time.process_time)
+    prof.enable()
+    for _ in range(steps):
+        ours()
+    prof.disable()
+    text = io.StringIO()
+    pstats.Stats(prof, stream=text).sort_stats("tottime").print_stats(top)
+    return {"batch": batch, "median_cpu_s": med, "ratio": med["ours"] / med["torch"],
+            "rounds": times, "profile": text.getvalue()}  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     from autograd_engine.training import RunConfig
 
@@ -276,8 +334,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n-layer", type=int, default=None)
     p.add_argument("--n-embd", type=int, default=None)
     p.add_argument("--side", choices=["both", "ours", "torch"], default="both")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="time one training step against PyTorch and profile ours; no training",
+    )
     p.add_argument("--out", default="runs/bench-gpt")
     args = p.parse_args(argv)
+    if args.profile:
+        result = profile_step(batch=args.batch_size or 32)
+        print(result["profile"])
+        print(
+            f"median CPU s per step (batch {result['batch']}): "
+            f"ours {result['median_cpu_s']['ours']:.4f}, "
+            f"torch {result['median_cpu_s']['torch']:.4f}, ratio {result['ratio']:.2f}"
+        )
+        os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, "profile.json"), "w") as f:
+            json.dump({k: v for k, v in result.items()}, f, indent=2)
+        return 0
     options = {k: v for k, v in vars(args).items()
                if v is not None and k not in ("side", "out")}  # fmt: skip
     os.makedirs(args.out, exist_ok=True)
@@ -314,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         summary["val_loss_ratio"] = a / b
         summary["within_3_percent"] = abs(a / b - 1) <= 0.03
     if ours is not None:
-        plot(ours, theirs, os.path.join(args.out, "curves.png"),
+        plot(ours, theirs, os.path.join(args.out, "vs-pytorch.png"),
              "char-level GPT on shakespeare-char: ours vs PyTorch, same batches")  # fmt: skip
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)

@@ -51,11 +51,14 @@ def generate_text(
     num_samples: int = 1,
     seed: int = 0,
     device: str = "cpu",
+    threads: int = 1,
 ) -> list[str]:
     """``num_samples`` texts, each ``prompt`` followed by ``max_new_tokens`` sampled
     characters, from the GPT checkpoint at ``path`` (seeded: the same call gives the same
-    text)."""
+    text). ``threads``: BLAS threads (one suits the small products of sampling, see
+    ``docs/training.md``, "BLAS threads")."""
     from autograd_engine.datasets.text import decode, encode
+    from autograd_engine.training._threads import blas_threads
 
     model, vocab, _ = load_gpt(path, device)
     if not prompt:
@@ -66,5 +69,8 @@ def generate_text(
         raise RunError(f"--prompt: {exc}") from exc
     gen = ag.Generator(device=model.lm_head.weight.device).manual_seed(seed)
     idx = ag.tensor(ids[None, :].repeat(num_samples, axis=0), device=model.lm_head.weight.device)
-    out = model.generate(idx, max_new_tokens, temperature=temperature, top_k=top_k, generator=gen)
+    with blas_threads(threads):
+        out = model.generate(
+            idx, max_new_tokens, temperature=temperature, top_k=top_k, generator=gen
+        )
     return [decode(row, vocab) for row in out.numpy()]

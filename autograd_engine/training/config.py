@@ -45,7 +45,7 @@ IDENTITY = (
 )  # fmt: skip
 
 # --steps of a text run when it is not given.
-DEFAULT_STEPS = 2000
+DEFAULT_STEPS = 1000
 
 
 # --- value checks, shared with the command line (each returns the value, normalized) -------
@@ -188,7 +188,7 @@ class RunConfig:
     ([256] for the mlp, [128] for the cnn's head), ``epochs`` (30; 200 steps with
     ``overfit_batch``), ``lr`` (per optimizer, ``DEFAULT_LR``) and ``gamma`` (per scheduler);
     ``resolved()`` fills them in. A text dataset (``shakespeare-char``) trains ``--model gpt``
-    for ``steps`` (default 2000) in rounds of ``eval_interval`` steps, each round ending with
+    for ``steps`` (default 1000) in rounds of ``eval_interval`` steps, each round ending with
     a validation pass: ``resolved()`` sets ``epochs`` to the number of rounds.
     ``threads=None`` lets the run choose its BLAS threads.
     ``out=None`` writes no files (the command line fills in its default folder before it
@@ -232,7 +232,7 @@ class RunConfig:
     # the training loop
     epochs: int | None = None
     steps: int | None = None  # text datasets: training steps (default DEFAULT_STEPS)
-    eval_interval: int = 250  # text datasets: steps between validation passes
+    eval_interval: int = 200  # text datasets: steps between validation passes
     scheduler: str = "none"
     gamma: float | None = None
     step_size: int | None = None

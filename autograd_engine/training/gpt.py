@@ -10,7 +10,7 @@ import autograd_engine as ag
 import nn
 import nn.functional as F
 
-__all__ = ["GPT", "CausalSelfAttention", "MLP", "Block", "sample_next"]
+__all__ = ["GPT", "CausalSelfAttention", "MLP", "Block", "sample_next", "load_checkpoint"]
 
 
 class CausalSelfAttention(nn.Module):
@@ -192,3 +192,12 @@ def sample_next(logits, temperature: float = 1.0, top_k: int | None = None, gene
     u = ag.rand(scores.shape[0], 1, generator=generator, dtype=ag.float64, device=logits.device)
     below = (cdf < u.array * cdf[:, -1:]).sum(axis=-1, keepdims=True)
     return ag.Tensor._make(xp.minimum(below, V - 1).astype(xp.int64))
+
+
+def load_checkpoint(path: str, device: str = "cpu"):
+    """``(model, vocab)`` from a checkpoint of ``train --model gpt --checkpoint PATH``: the
+    ``GPT`` (in eval mode, on ``device``) and its characters (``vocab[i]`` is token i)."""
+    from autograd_engine.training._generate import load_gpt
+
+    model, vocab, _ = load_gpt(path, device)
+    return model, vocab

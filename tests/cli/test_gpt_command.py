@@ -34,7 +34,7 @@ def test_the_gpt_options_and_their_defaults():
         "runs/shakespeare-char-gpt"
     )  # fmt: skip
     resolved = config.resolved()
-    assert (resolved.steps, resolved.eval_interval, resolved.epochs) == (2000, 250, 8)
+    assert (resolved.steps, resolved.eval_interval, resolved.epochs) == (1000, 200, 5)
     assert (resolved.block_size, resolved.n_layer, resolved.n_head, resolved.n_embd) == (
         64, 4, 4, 128,
     )  # fmt: skip
@@ -150,3 +150,20 @@ def test_generate_errors(checkpoint, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["generate"])
     assert "--checkpoint" in capsys.readouterr().err
+
+
+def test_load_checkpoint_gives_the_model_and_vocabulary(checkpoint):
+    import autograd_engine as ag
+    from autograd_engine.training.gpt import GPT, load_checkpoint
+
+    model, vocab = load_checkpoint(checkpoint)
+    assert isinstance(model, GPT) and not model.training and len(vocab) == 69
+    assert tuple(model(ag.zeros(1, 16, dtype=ag.int64)).shape) == (1, 16, 69)
+
+
+def test_search_refuses_text_with_a_way_forward(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["search", *TINY, "--param", "lr=0.001,0.002", "--out", str(tmp_path)])
+    assert "search runs the image datasets; for --dataset shakespeare-char" in (
+        capsys.readouterr().err
+    )
