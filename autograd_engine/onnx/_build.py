@@ -17,8 +17,8 @@ __all__ = ["build_model"]
 
 
 def _varied(args, names, dynamic: dict):
-    """``args`` with each dynamic axis one larger and other values (floats scaled and
-    shifted, integers rotated), for the second trace."""
+    """``args`` with each dynamic axis one larger and other values (rotated by one place;
+    floats also scaled and shifted), for the second trace."""
     it = iter(names)
 
     def vary(t):
@@ -36,12 +36,11 @@ def _varied(args, names, dynamic: dict):
                 )
             out = ag.cat([out, out.narrow(axis, 0, 1)], dim=axis)
         kind = out.array.dtype.kind
-        if kind in "fc":
-            return out * 0.75 + 0.125
-        if kind == "b":
+        if kind == "b" or out.numel() == 0:
             return out
         flat = out.reshape(-1)
-        return ag.cat([flat[1:], flat[:1]]).reshape(tuple(out.shape))
+        rotated = ag.cat([flat[1:], flat[:1]]).reshape(tuple(out.shape))
+        return rotated * 0.75 + 0.125 if kind in "fc" else rotated
 
     return tuple(vary(a) for a in args)
 
@@ -139,9 +138,8 @@ def build_model(
     if not results:
         raise unsupported("the model returned no tensor")
     if output_names is None:
-        output_names = (
-            ["output"] if len(results) == 1 else [f"output_{i}" for i in range(len(results))]
-        )  # noqa: E501
+        many = len(results) > 1
+        output_names = [f"output_{i}" for i in range(len(results))] if many else ["output"]
     output_names = list(output_names)
     if len(output_names) > len(results):
         raise ValueError(

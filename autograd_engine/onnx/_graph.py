@@ -32,7 +32,6 @@ class Graph:
         self.export_params = True
         self.keep: list = []
         self.twin_of: dict[int, object] = {}  # id(op) -> the same op in the second trace
-        self.consts_twin: dict = {}
 
     # --- names ----------------------------------------------------------------------------
     def fresh(self, hint: str) -> str:

@@ -381,10 +381,14 @@ def _getitem(g, op, ins):
         items[at : at + 1] = [slice(None)] * (ndim - consumed)
     items += [slice(None)] * (ndim - sum(1 for i in items if i is not None))
     arrays = [i for i in items if _is_array(i)]
-    if len(arrays) > 1 or any(_is_array(i) and i.dtype == np.bool_ for i in arrays):
+    if any(i.dtype == np.bool_ for i in arrays):
         raise unsupported(
-            f"indexing with {'a boolean mask' if arrays and arrays[0].dtype == np.bool_ else 'several index arrays'}"  # noqa: E501
-            " (its output shape depends on the data)",
+            "indexing with a boolean mask (the output's shape depends on the data)",
+            "index with slices, integers or one integer index array",
+        )
+    if len(arrays) > 1:
+        raise unsupported(
+            "indexing with several index arrays",
             "index with slices, integers or one integer index array",
         )
     twin = g.twin(op)

@@ -39,10 +39,13 @@ class Trace:
     keep: list = field(default_factory=list)  # everything whose id() is used as a key
 
 
-def _module_types():
-    import nn
+def _recurrent(module) -> bool:
+    """Whether ``module`` is an ``nn.LSTM``, ``nn.GRU`` or ``nn.RNN`` (recognized by what
+    they hold: the core does not import ``nn``)."""
+    return getattr(module, "mode", None) in _RECURRENT_MODES and hasattr(module, "all_weights")
 
-    return (nn.LSTM, nn.GRU, nn.RNN)
+
+_RECURRENT_MODES = ("LSTM", "GRU", "RNN_TANH", "RNN_RELU")
 
 
 class _Recorder:
@@ -92,7 +95,7 @@ def _installed(recorder: _Recorder, model):
         )
     handles = []
     for m in model.modules() if hasattr(model, "modules") else ():
-        if isinstance(m, _module_types()):
+        if _recurrent(m):
             handles.append(m.register_forward_pre_hook(recorder.module_pre))
             handles.append(m.register_forward_hook(recorder.module_post))
     _node_module._recorder = recorder

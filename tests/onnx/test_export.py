@@ -321,3 +321,21 @@ def test_supported_ops_lists_the_conversions():
 def test_reached_as_an_attribute_like_torch_onnx():
     assert ag.onnx.export is ag_onnx.export
     assert issubclass(ag.onnx.UnsupportedOperatorError, RuntimeError)
+
+
+def test_indexing_with_a_constant_mask_exports_and_a_data_dependent_one_is_refused():
+    class Constant(nn.Module):
+        def forward(self, x):
+            return x[:, ag.tensor([True, False, True])] * 2
+
+    class DataDependent(nn.Module):
+        def forward(self, x):
+            return x[x > 0]
+
+    x = ag.randn(4, 3)
+    data = export_bytes(Constant(), (x,), input_names=["x"], dynamic_axes={"x": [0]})
+    np.testing.assert_allclose(session(data).run(None, {"x": x.numpy()})[0],
+                               x.numpy()[:, [0, 2]] * 2, **TOL)  # fmt: skip
+    signs = ag.tensor([1.0, -1.0, 2.0, -2.0, 3.0, -3.0])
+    with pytest.raises(ag_onnx.UnsupportedOperatorError, match="depends on the batch size or"):
+        ag_onnx.export(DataDependent(), (signs,), None)
