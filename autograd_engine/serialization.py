@@ -599,6 +599,10 @@ class _PathStore:
             array = self.handle.get_tensor(key)
         except (KeyError, TypeError) as exc:  # a dtype NumPy lacks (bfloat16, float8)
             raise _dtype_error(self.name, key, exc) from exc
+        if array.dtype.kind == "V":
+            # NOTE: with ml_dtypes imported (onnx imports it) safetensors hands back bfloat16
+            # and float8 arrays, whose dtypes the engine has no tensors for: refuse them too.
+            raise _dtype_error(self.name, key, array.dtype.name)
         return array if array.flags.writeable else array.copy()
 
 
