@@ -87,8 +87,7 @@ class SoftmaxCrossEntropy(Node):
         total = loss.sum()
         if self.reduction == "sum":
             return total
-        with array_backend.numpy.errstate(invalid="ignore", divide="ignore"):
-            return total / count  # NOTE: nan when every target is ignored, as in PyTorch
+        return total / count  # NOTE: nan when every target is ignored, as in PyTorch
 
     def backward(self, grad):
         # d/da = (softmax(a) - onehot(target)) * upstream, zero for ignored targets.
@@ -114,12 +113,29 @@ class SoftmaxCrossEntropy(Node):
         out[at] -= f
         return const(out)
 
+    def backward_arrays(self, grad):
+        # The same arithmetic as ``backward`` on arrays (used outside create_graph).
+        probs, at, mask, count = self.saved_arrays
+        xp = array_backend.get_array_module(probs)
+        if mask is None:
+            mask = xp.ones(at[1].shape, dtype=probs.dtype)
+        weight = mask if self.reduction != "mean" else mask / count
+        if self.reduction != "none":
+            grad = grad.reshape((1,) * weight.ndim)
+        f = grad * weight
+        k = kernels.fused("softmax_cross_entropy_backward", probs, f) if probs.ndim == 2 else None
+        if k is not None:
+            return k(probs, at[1], f)
+        out = probs * xp.expand_dims(f, 1)
+        out[at] -= f
+        return out
+
 
 def _all_classes(target, n_classes: int, xp) -> bool:
-    """Whether every target is a class index in [0, n_classes): one comparison, since a
+    """Whether every target is a class index in [0, n_classes): one reduction, since a
     negative index read as unsigned is larger than any class count."""
     unsigned = target.view(xp.dtype(f"uint{target.dtype.itemsize * 8}"))
-    return not target.size or not bool((unsigned >= n_classes).any())
+    return not target.size or int(unsigned.max()) < n_classes
 
 
 def _class_positions(safe, xp) -> tuple:

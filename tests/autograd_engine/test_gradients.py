@@ -175,9 +175,16 @@ def test_backward_arrays_equal_the_tensor_backward(spec: OpSpec, data, device):
     weights = data.draw(hnp.arrays(np.float64, out.shape, elements=st.floats(-1, 1, width=64)))
     _, _, fast = _loss_and_grads(spec, arrays, kwargs, weights, device)
     _, _, reference = _loss_and_grads(spec, arrays, kwargs, weights, device, create_graph=True)
+    # NOTE: softmax cross-entropy's create_graph backward recomputes the softmax from its input
+    # (to stay differentiable), so it agrees to rounding rather than bit for bit.
+    recomputes = any(n is ops.SoftmaxCrossEntropy for n in spec.nodes)
     for g, r in zip(fast, reference):
         assert (g is None) == (r is None), spec.name
-        if g is not None:
+        if g is None:
+            continue
+        if recomputes:
+            np.testing.assert_allclose(_host(g), _host(r), rtol=1e-12, atol=1e-15)
+        else:
             np.testing.assert_array_equal(_host(g), _host(r), err_msg=spec.name)
 
 
