@@ -236,7 +236,8 @@ def _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_
     while ready:
         node = ready.pop()
         grad = pending.pop(node)
-        sums.discard(id(grad))  # handed on from here: it may now be shared
+        if sums:
+            sums.discard(id(grad))  # handed on from here: it may now be shared
         if (
             node._hooks is not None
             or node._retain is not None

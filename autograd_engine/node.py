@@ -18,6 +18,7 @@ from .tensor import Tensor
 from .views import refresh_view
 
 _ARRAY_TYPES = array_backend.ARRAY_TYPES
+_ALL_OF_TWO = (0, 1)
 _NUMPY_ARRAY = array_backend.numpy.ndarray
 _as_array = array_backend.ensure_array
 
@@ -126,6 +127,10 @@ class Node:
             self._raise_freed()
         if self._unpack is not None:
             return tuple([unpack_saved(self, r).array for r in saved])
+        if not self._save_out and len(saved) == 2:  # NOTE: Mul, Div, MatMul...: spelled out
+            (a, b), (va, vb) = saved, self._saved_versions
+            if (a._vc is None or a._vc[0] == va) and (b._vc is None or b._vc[0] == vb):
+                return a.array, b.array
         values = []
         for t, v in zip(saved, self._saved_versions):
             vc = t._vc
@@ -281,8 +286,13 @@ class Node:
             self.in_shapes = tuple(shapes)
         saved = self._saved
         if saved:
-            saved = self._saved = tuple([inputs[i] for i in saved])
-            self._saved_versions = tuple([0 if t._vc is None else t._vc[0] for t in saved])
+            if saved == _ALL_OF_TWO and n == 2:  # NOTE: Mul, Div, MatMul...: no comprehensions
+                saved = self._saved = inputs
+                va, vb = inputs[0]._vc, inputs[1]._vc
+                self._saved_versions = (0 if va is None else va[0], 0 if vb is None else vb[0])
+            else:
+                saved = self._saved = tuple([inputs[i] for i in saved])
+                self._saved_versions = tuple([0 if t._vc is None else t._vc[0] for t in saved])
         if self._save_out:
             self._out_data = out
             self._out_vc = result._counter()  # the counter, not the tensor: no reference cycle
