@@ -146,7 +146,9 @@ class GELU(Node):
             return 0.5 * a * (1 + xp.tanh(k * (a + 0.044715 * a**3)))
         if (k := kernels.fused("gelu", a)) is not None:
             return k(a)
-        return 0.5 * a * (1 + array_backend.erf(a / math.sqrt(2)))
+        one_plus_erf = 1 + array_backend.erf(a / math.sqrt(2))
+        self.save_for_backward(one_plus_erf)  # NOTE: erf is most of GELU's cost: kept, not redone
+        return 0.5 * a * one_plus_erf
 
     def backward(self, grad):
         (a,) = self.saved_tensors
@@ -163,6 +165,24 @@ class GELU(Node):
         cdf = GELUCdf()(a)
         pdf = (a * a * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
         return grad * (cdf + a * pdf)
+
+    def backward_arrays(self, grad):
+        # The same arithmetic as ``backward`` on arrays, with the forward's erf.
+        (x,) = self.saved_values
+        if (k := kernels.fused_grad("gelu_backward", x, grad)) is not None:
+            if self.approximate == "none":
+                return k(grad, x)
+        xp = array_backend.get_array_module(x)
+        if self.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            inner = (x + x * x * x * 0.044715) * k
+            t = xp.tanh(inner)
+            d_inner = (x * x * (3 * 0.044715) + 1) * k
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+        extra = self._extra
+        cdf = 0.5 * (extra[0] if extra else 1 + array_backend.erf(x / math.sqrt(2)))
+        pdf = xp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
+        return grad * (cdf + x * pdf)
 
 
 class GELUCdf(Node):
