@@ -28,6 +28,7 @@ __all__ = [
     "manual_seed",
     "scatter_add",
     "erf",
+    "special",
     "numpy",
     "cupy",
 ]
@@ -244,6 +245,9 @@ def scatter_add(target, index, values) -> None:
     if xp is numpy:
         numpy.add.at(target, index, values)
     else:
+        from .runtime import check_deterministic  # NOTE: atomics: the float sums' order varies
+
+        check_deterministic("scatter_add_cuda_kernel")
         cupy.add.at(target, index, values)
 
 
@@ -267,6 +271,20 @@ def erfinv(x):
     from cupyx.scipy.special import erfinv as _erfinv  # type: ignore[import-not-found]
 
     return _erfinv(x)
+
+
+def special(name: str):
+    """The function ``name`` of ``scipy.special`` (``cupyx.scipy.special`` for CuPy arrays):
+    ``special("gammaln")(x)``; for the functions NumPy lacks (lgamma, digamma, polygamma)."""
+
+    def call(*arrays):
+        if get_array_module(arrays[0]) is numpy:
+            import scipy.special as module
+        else:
+            import cupyx.scipy.special as module  # type: ignore[import-not-found]
+        return getattr(module, name)(*arrays)
+
+    return call
 
 
 def axpy_(y, x, alpha: float) -> None:
@@ -448,3 +466,96 @@ def restore_generator(gen, state: dict) -> None:
         )
     with cupy.cuda.Device(bit._current_device_id):
         bit._state[...] = cupy.asarray(state["state"])
+
+
+# --- pinned and shared host memory --------------------------------------------------------------
+def pinned_copy(a):
+    """A copy of ``a`` in page-locked host memory (CuPy's pinned allocator), for fast
+    transfers to the GPU; PyTorch's error where there is no GPU."""
+    if cupy is None or not cuda_available():
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    if isinstance(a, cupy.ndarray):
+        raise RuntimeError("cannot pin a CUDA tensor: only dense CPU tensors can be pinned")
+    import cupyx  # type: ignore[import-not-found]
+
+    out = cupyx.empty_pinned(a.shape, dtype=a.dtype)
+    out[...] = a
+    return out
+
+
+def is_pinned(a) -> bool:
+    """Whether ``a`` lives in page-locked memory made by :func:`pinned_copy`."""
+    if cupy is None or not isinstance(a, numpy.ndarray):
+        return False
+    base = a
+    while base is not None:
+        if isinstance(base, cupy.cuda.PinnedMemoryPointer):
+            return True
+        base = getattr(base, "base", None) if not isinstance(base, memoryview) else base.obj
+    return False
+
+
+_SHARED: dict = {}  # segment name -> (SharedMemory, address, size, creating pid)
+
+
+def shared_copy(a):
+    """A copy of the NumPy array ``a`` in a new shared-memory segment (kept open for the life of
+    the process; the creating process unlinks it at exit)."""
+    import os
+    from multiprocessing import shared_memory
+
+    shm = shared_memory.SharedMemory(create=True, size=max(a.nbytes, 1))
+    raw = numpy.frombuffer(shm.buf, dtype=numpy.uint8)
+    _SHARED[shm.name] = (shm, raw.__array_interface__["data"][0], shm.size, os.getpid())
+    out = numpy.ndarray(a.shape, dtype=a.dtype, buffer=shm.buf)
+    out[...] = a
+    return out
+
+
+def shared_segment(a):
+    """``(name, byte offset)`` of the shared segment holding ``a``, or None."""
+    if not isinstance(a, numpy.ndarray) or not _SHARED:
+        return None
+    start = a.__array_interface__["data"][0]
+    for name, (_, address, size, _) in _SHARED.items():
+        if address <= start < address + size:
+            return name, start - address
+    return None
+
+
+def is_shared(a) -> bool:
+    return shared_segment(a) is not None
+
+
+def attach_shared(name: str, offset: int, shape, strides, dtype):
+    """The array at ``offset`` in the shared segment ``name`` (opened by another process)."""
+    from multiprocessing import resource_tracker, shared_memory
+
+    if name not in _SHARED:
+        shm = shared_memory.SharedMemory(name=name)
+        # NOTE: before Python 3.13 attaching registers the segment with this process's
+        # resource tracker, which would unlink it when this process exits; the creator owns it.
+        try:
+            resource_tracker.unregister(shm._name, "shared_memory")
+        except Exception:  # pragma: no cover - depends on the Python version
+            pass
+        raw = numpy.frombuffer(shm.buf, dtype=numpy.uint8)
+        _SHARED[name] = (shm, raw.__array_interface__["data"][0], shm.size, None)
+    shm = _SHARED[name][0]
+    return numpy.ndarray(shape, dtype=dtype, buffer=shm.buf, offset=offset, strides=strides)
+
+
+def _unlink_shared() -> None:
+    import os
+
+    for shm, _, _, pid in list(_SHARED.values()):
+        if pid == os.getpid():
+            try:
+                shm.unlink()
+            except Exception:  # pragma: no cover - already gone
+                pass
+
+
+import atexit as _atexit  # noqa: E402
+
+_atexit.register(_unlink_shared)

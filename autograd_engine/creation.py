@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numbers
 
-from . import array_backend
+from . import array_backend, layouts
+from ._args import out_arg
 from .array_backend import Device
 from .dtypes import as_dtype, default_float
 from .tensor import Tensor, _check_requires_grad
@@ -14,7 +15,7 @@ __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace",
     "eye", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like",
     "Generator", "rand", "randn", "randint", "randperm", "manual_seed", "set_default_device",
-    "get_default_device",
+    "get_default_device", "from_dlpack",
 ]  # fmt: skip
 
 _np = array_backend.numpy
@@ -86,7 +87,9 @@ def _device_of_data(data) -> Device:
     return _default_device[0]
 
 
-def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (``torch.tensor``).
 
     Python floats (and lists of them) become the default dtype (float32 unless changed with
@@ -98,7 +101,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
         ag.tensor([[1.0, 2.0]], requires_grad=True)
     """
-    t = Tensor._make(_leaf_array(data, dtype, device, requires_grad, copy=True))
+    array = _leaf_array(data, dtype, device, requires_grad, copy=True)
+    t = Tensor._make(array_backend.pinned_copy(array) if pin_memory else array)
     t.requires_grad = bool(requires_grad)
     return t
 
@@ -152,6 +156,34 @@ def _is_int(x) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
+def _formatted(array, memory_format):
+    if memory_format is None or memory_format is layouts.contiguous_format:
+        return array
+    if memory_format is layouts.preserve_format:
+        return array
+    return layouts.to_memory_format(array, memory_format)
+
+
+def from_dlpack(ext_tensor) -> Tensor:
+    """A tensor sharing memory with any object that exports DLPack (``__dlpack__``): a NumPy
+    or CuPy array, a PyTorch or JAX tensor (``torch.from_dlpack``); no copy is made."""
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(
+            f"from_dlpack: expected an object with __dlpack__ (a NumPy/CuPy array or a PyTorch "
+            f"tensor), got {type(ext_tensor).__name__}; legacy DLPack capsules are not accepted"
+        )
+    device_type, _ = ext_tensor.__dlpack_device__()
+    if int(device_type) == 1:  # kDLCPU
+        return Tensor._make(array_backend.numpy.from_dlpack(ext_tensor))
+    if int(device_type) in (2, 3) and array_backend.cupy is not None:  # kDLCUDA, pinned host
+        return Tensor._make(array_backend.cupy.from_dlpack(ext_tensor))
+    raise RuntimeError(
+        f"from_dlpack: unsupported device type {device_type} (CPU and, with CuPy, CUDA are)"
+    )
+
+
 def from_numpy(array) -> Tensor:
     """A tensor sharing memory with a NumPy array (``torch.from_numpy``)."""
     if not isinstance(array, array_backend.numpy.ndarray):
@@ -175,8 +207,10 @@ def _size(size) -> tuple[int, ...]:
     return tuple(int(s) for s in size)
 
 
-def _new(array, requires_grad: bool) -> Tensor:
+def _new(array, requires_grad: bool, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(array.dtype, requires_grad)
+    if pin_memory:
+        array = array_backend.pinned_copy(array)
     t = Tensor._make(array)
     t.requires_grad = bool(requires_grad)
     return t
@@ -188,25 +222,55 @@ def _dev(device) -> Device:
     return array_backend.device(device)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+@out_arg
+def zeros(
+    *size,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+    memory_format=None,
+) -> Tensor:
     """A tensor of zeros of the given size (``torch.zeros``)."""
     dev = _dev(device)
     dtype = as_dtype(dtype) or default_float()
-    return _new(array_backend.run_on(dev, dev.xp.zeros, _size(size), dtype=dtype), requires_grad)
+    array = array_backend.run_on(dev, dev.xp.zeros, _size(size), dtype=dtype)
+    return _new(_formatted(array, memory_format), requires_grad, pin_memory)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+@out_arg
+def ones(
+    *size,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+    memory_format=None,
+) -> Tensor:
     """A tensor of ones of the given size (``torch.ones``)."""
     dev = _dev(device)
     dtype = as_dtype(dtype) or default_float()
-    return _new(array_backend.run_on(dev, dev.xp.ones, _size(size), dtype=dtype), requires_grad)
+    array = array_backend.run_on(dev, dev.xp.ones, _size(size), dtype=dtype)
+    return _new(_formatted(array, memory_format), requires_grad, pin_memory)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+@out_arg
+def empty(
+    *size,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+    memory_format=None,
+) -> Tensor:
     """An uninitialized tensor (``torch.empty``)."""
     dev = _dev(device)
     dtype = as_dtype(dtype) or default_float()
-    return _new(array_backend.run_on(dev, dev.xp.empty, _size(size), dtype=dtype), requires_grad)
+    array = array_backend.run_on(dev, dev.xp.empty, _size(size), dtype=dtype)
+    return _new(_formatted(array, memory_format), requires_grad, pin_memory)
 
 
 def _fill_dtype(fill_value):
@@ -217,15 +281,29 @@ def _fill_dtype(fill_value):
     return default_float()
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+@out_arg
+def full(
+    size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
+) -> Tensor:
     """A tensor filled with ``fill_value`` (``torch.full``)."""
     dev = _dev(device)
     dtype = as_dtype(dtype) or _fill_dtype(fill_value)
     array = array_backend.run_on(dev, dev.xp.full, _size((size,)), fill_value, dtype=dtype)
-    return _new(array, requires_grad)
+    return _new(array, requires_grad, pin_memory)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+@out_arg
+def arange(
+    start,
+    end=None,
+    step=1,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step`` (``torch.arange``)."""
     if end is None:
         start, end = 0, start
@@ -233,56 +311,96 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
     dtype = as_dtype(dtype) or (int64 if is_int else default_float())
     array = array_backend.run_on(dev, lambda: dev.xp.arange(start, end, step).astype(dtype))
-    return _new(array, requires_grad)
+    return _new(array, requires_grad, pin_memory)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+@out_arg
+def linspace(
+    start,
+    end,
+    steps,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (``torch.linspace``)."""
     dev = _dev(device)
     dtype = as_dtype(dtype) or default_float()
     array = array_backend.run_on(dev, dev.xp.linspace, start, end, steps, dtype=dtype)
-    return _new(array, requires_grad)
+    return _new(array, requires_grad, pin_memory)
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+@out_arg
+def eye(
+    n, m=None, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
+) -> Tensor:
     """The identity matrix (``torch.eye``)."""
     dev = _dev(device)
     array = array_backend.run_on(dev, dev.xp.eye, n, m, dtype=as_dtype(dtype) or default_float())
-    return _new(array, requires_grad)
+    return _new(array, requires_grad, pin_memory)
 
 
-def _like(fn, t: Tensor, dtype, device, requires_grad, *args):
-    return fn(
-        *args,
-        dtype=dtype or t.dtype,
-        device=device or t.device,
-        requires_grad=requires_grad,
-    )
+def _like(fn, t: Tensor, dtype, device, requires_grad, memory_format, *args):
+    out = fn(*args, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    fmt = memory_format
+    if fmt is not layouts.contiguous_format:
+        if fmt is None or fmt is layouts.preserve_format:  # keeps a channels-last input's layout
+            fmt = (
+                layouts.channels_last
+                if t.ndim == 4
+                and not t.array.flags.c_contiguous
+                and layouts.is_in_memory_format(t.array, layouts.channels_last)
+                else None
+            )
+        if fmt is not None:
+            out.array = layouts.to_memory_format(out.array, fmt)
+    return out
 
 
-def zeros_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(zeros, t, dtype, device, requires_grad, t.shape)
+def zeros_like(
+    t, dtype=None, device=None, requires_grad=False, *, layout=None, memory_format=None
+) -> Tensor:
+    """A tensor like ``t`` (shape, dtype, device) from ``zeros`` (``torch.zeros_like``)."""
+    return _like(zeros, t, dtype, device, requires_grad, memory_format, t.shape)
 
 
-def ones_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(ones, t, dtype, device, requires_grad, t.shape)
+def ones_like(
+    t, dtype=None, device=None, requires_grad=False, *, layout=None, memory_format=None
+) -> Tensor:
+    """A tensor like ``t`` (shape, dtype, device) from ``ones`` (``torch.ones_like``)."""
+    return _like(ones, t, dtype, device, requires_grad, memory_format, t.shape)
 
 
-def empty_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(empty, t, dtype, device, requires_grad, t.shape)
+def empty_like(
+    t, dtype=None, device=None, requires_grad=False, *, layout=None, memory_format=None
+) -> Tensor:
+    """A tensor like ``t`` (shape, dtype, device) from ``empty`` (``torch.empty_like``)."""
+    return _like(empty, t, dtype, device, requires_grad, memory_format, t.shape)
 
 
-def full_like(t, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+def full_like(
+    t, fill_value, dtype=None, device=None, requires_grad=False, *, layout=None, memory_format=None
+) -> Tensor:
+    """A tensor like ``t`` filled with ``fill_value`` (``torch.full_like``)."""
     return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device,
                 requires_grad=requires_grad)  # fmt: skip
 
 
-def rand_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(rand, t, dtype, device, requires_grad, t.shape)
+def rand_like(
+    t, dtype=None, device=None, requires_grad=False, *, layout=None, memory_format=None
+) -> Tensor:
+    """A tensor like ``t`` (shape, dtype, device) from ``rand`` (``torch.rand_like``)."""
+    return _like(rand, t, dtype, device, requires_grad, memory_format, t.shape)
 
 
-def randn_like(t, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _like(randn, t, dtype, device, requires_grad, t.shape)
+def randn_like(
+    t, dtype=None, device=None, requires_grad=False, *, layout=None, memory_format=None
+) -> Tensor:
+    """A tensor like ``t`` (shape, dtype, device) from ``randn`` (``torch.randn_like``)."""
+    return _like(randn, t, dtype, device, requires_grad, memory_format, t.shape)
 
 
 class Generator:
@@ -316,7 +434,8 @@ def _gen(generator, dev: Device):
     return generator.gen if isinstance(generator, Generator) else generator
 
 
-def _random_float(method: str, size, generator, dtype, device, requires_grad) -> Tensor:
+def _random_float(method: str, size, generator, dtype, device, requires_grad,
+                  pin_memory=False) -> Tensor:  # fmt: skip
     dev = _dev(device)
     dtype = as_dtype(dtype) or default_float()
     if dtype.kind != "f":
@@ -327,20 +446,52 @@ def _random_float(method: str, size, generator, dtype, device, requires_grad) ->
     array = array_backend.run_on(
         dev, lambda: draw(_size(size), dtype=work).astype(dtype, copy=False)
     )
-    return _new(array, requires_grad)
+    return _new(array, requires_grad, pin_memory)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+@out_arg
+def rand(
+    *size,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """Uniform samples on [0, 1) (``torch.rand``)."""
-    return _random_float("random", size, generator, dtype, device, requires_grad)
+    return _random_float("random", size, generator, dtype, device, requires_grad, pin_memory)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+@out_arg
+def randn(
+    *size,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """Standard normal samples (``torch.randn``)."""
-    return _random_float("standard_normal", size, generator, dtype, device, requires_grad)
+    return _random_float(
+        "standard_normal", size, generator, dtype, device, requires_grad, pin_memory
+    )
 
 
-def randint(low, high=None, size=None, generator=None, dtype=None, device=None) -> Tensor:
+@out_arg
+def randint(
+    low,
+    high=None,
+    size=None,
+    *,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """Integers uniform on [low, high) (``torch.randint(low=0, high, size)``)."""
     if size is None:
         low, high, size = 0, low, high
@@ -352,10 +503,20 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None) 
     array = array_backend.run_on(
         dev, lambda: integers(low, high, size=_size((size,))).astype(dtype, copy=False)
     )
-    return Tensor._make(array)
+    return _new(array, requires_grad, pin_memory)
 
 
-def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
+@out_arg
+def randperm(
+    n: int,
+    *,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """A random permutation of 0..n-1 (``torch.randperm``)."""
     dev = _dev(device)
     dtype = as_dtype(dtype) or int64
@@ -363,7 +524,7 @@ def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
         dev,
         lambda: array_backend.permutation(_gen(generator, dev), dev, n).astype(dtype, copy=False),
     )
-    return Tensor._make(array)
+    return _new(array, requires_grad, pin_memory)
 
 
 def manual_seed(seed: int) -> None:

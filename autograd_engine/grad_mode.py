@@ -84,3 +84,49 @@ class set_grad_enabled(_GradModeContext):
 
     def _fresh(self) -> set_grad_enabled:
         return set_grad_enabled(self.mode)
+
+
+_inference = contextvars.ContextVar("autograd_engine.inference_mode", default=False)
+
+
+class inference_mode(_GradModeContext):
+    """Context manager and decorator for inference (``torch.inference_mode``): with
+    ``mode=True`` (the default) nothing is recorded, as under :class:`no_grad`; with
+    ``mode=False`` it changes nothing.
+
+    NOTE: PyTorch also marks the tensors made inside as inference tensors and refuses to use
+    them in autograd later; here they are ordinary tensors (no per-operation bookkeeping).
+
+    Example::
+
+        with ag.inference_mode():
+            y = model(x)          # y.requires_grad is False
+    """
+
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):  # used bare: @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True):
+        self.mode_on = bool(mode)
+
+    def __enter__(self):
+        self.prev = _enabled.get()
+        self.prev_inference = _inference.get()
+        if self.mode_on:
+            _set(False)
+            _inference.set(True)
+
+    def __exit__(self, *exc):
+        _set(self.prev)
+        _inference.set(self.prev_inference)
+        return False
+
+    def _fresh(self) -> inference_mode:
+        return inference_mode(self.mode_on)
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (``torch.is_inference_mode_enabled``)."""
+    return _inference.get()

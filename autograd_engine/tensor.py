@@ -12,7 +12,14 @@ from .dtypes import as_dtype, bool_, float16, float32, float64, int32, int64
 from .dtypes import torch_dtype as _torch_dtype
 from .grad_mode import grad_enabled as _grad_enabled
 from .hooks import RemovableHandle
-from .tensor_methods import ElementwiseMethods, InplaceMethods, ReductionMethods, ShapeMethods
+from .tensor_methods import (
+    ElementwiseMethods,
+    InplaceMethods,
+    MatrixMethods,
+    MemoryMethods,
+    ReductionMethods,
+    ShapeMethods,
+)
 
 _tuple_new = tuple.__new__
 
@@ -27,7 +34,9 @@ def _check_requires_grad(dtype, requires_grad: bool) -> None:
         )
 
 
-class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InplaceMethods):
+class Tensor(
+    ElementwiseMethods, ReductionMethods, ShapeMethods, MatrixMethods, InplaceMethods, MemoryMethods
+):
     """An n-dimensional array that records the operations applied to it (``torch.Tensor``).
 
     ``Tensor(*args)`` is PyTorch's legacy constructor: ``Tensor(2, 3)`` is an uninitialized
@@ -78,7 +87,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InplaceMethods)
         t.grad_fn = None
         return t
 
-    # --- attributes -------------------------------------------------------------------------
+    # --- attributes ------------------------------------------------------------------------------
     @property
     def data(self) -> Tensor:
         """A Tensor sharing this tensor's memory, outside the graph (``torch.Tensor.data``).
@@ -215,8 +224,9 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InplaceMethods)
     def tolist(self):
         return self.numpy().tolist()
 
-    def numpy(self):
-        """A host NumPy array of the data (shared on the CPU, copied from a GPU)."""
+    def numpy(self, *, force: bool = False):
+        """A host NumPy array of the data (shared on the CPU, copied from a GPU); ``force`` is
+        accepted (it never needs to copy more than that here)."""
         if _node._recorder is not None:
             _node._recorder.host_read(self, "numpy()")
         return array_backend.to_device(self.array, array_backend.CPU)
@@ -360,7 +370,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InplaceMethods)
 
     __hash__ = object.__hash__
 
-    # --- autograd ---------------------------------------------------------------------------
+    # --- autograd --------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``torch.Tensor.backward``).
 
@@ -480,36 +490,48 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InplaceMethods)
         hooks[handle.id] = hook
         return handle
 
-    # --- conversion ---------------------------------------------------------------------------
-    def to(self, *args, **kwargs) -> Tensor:
-        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``;
-        differentiable, and returns ``self`` when nothing changes."""
+    # --- conversion ------------------------------------------------------------------------------
+    def to(self, *args, non_blocking=False, copy=False, memory_format=None, **kwargs) -> Tensor:
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``, and
+        ``memory_format=``; differentiable, and ``self`` when nothing changes (unless
+        ``copy=True``). ``non_blocking`` is accepted; copies here are synchronous."""
         dev, dtype = None, None
-        for a in list(args) + [kwargs.get("device"), kwargs.get("dtype")]:
+        for a in list(args) + [kwargs.pop("device", None), kwargs.pop("dtype", None)]:
             if a is None:
                 continue
             if isinstance(a, Tensor):
                 dev, dtype = a.device, a.dtype
             elif isinstance(a, (str, Device)):
                 dev = array_backend.device(a)
+            elif isinstance(a, int) and not isinstance(a, bool):
+                dev = array_backend.device(f"cuda:{a}")
             else:
                 dtype = as_dtype(a)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
         out = self
         if dev is not None and dev != self.device:
             out = _ops.to_device(out, dev)
         if dtype is not None and dtype != out.array.dtype:
             out = _ops.cast(out, dtype)
+        fmt = memory_format
+        if fmt is not None and not _layouts.is_in_memory_format(out.array, fmt):
+            return _ops.clone(out, memory_format=fmt)
+        if copy and out is self:
+            out = _ops.clone(self)
         return out
 
-    def cpu(self) -> Tensor:
-        return self.to("cpu")
+    def cpu(self, memory_format=None) -> Tensor:
+        return self.to("cpu", memory_format=memory_format)
 
-    def cuda(self, device=None) -> Tensor:
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+        """A copy on the GPU (``device``: an index or ``"cuda:N"``; the current one by
+        default); ``non_blocking`` is accepted, the copy is synchronous here."""
         if device is None:
             device = "cuda"
         elif isinstance(device, int):
             device = f"cuda:{device}"
-        return self.to(device)
+        return self.to(device, memory_format=memory_format)
 
     def float(self) -> Tensor:
         return self.to(float32)
@@ -541,13 +563,18 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InplaceMethods)
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
 
-    def clone(self) -> Tensor:
-        return _ops.clone(self)
+    def clone(self, *, memory_format=None) -> Tensor:
+        return _ops.clone(self, memory_format=memory_format)
 
-    def contiguous(self) -> Tensor:
-        """Self if its array is C-contiguous, else a copy that is (``torch.Tensor.contiguous``;
-        so an in-place op on the result of ``x.T.contiguous()`` leaves ``x`` alone)."""
-        return self if self.array.flags.c_contiguous else _ops.clone(self)
+    def contiguous(self, memory_format=None) -> Tensor:
+        """Self if its array is laid out in ``memory_format`` (C order by default), else a copy
+        that is (``torch.Tensor.contiguous``; so an in-place op on the result of
+        ``x.T.contiguous()`` leaves ``x`` alone)."""
+        if memory_format is None or memory_format is _layouts.contiguous_format:
+            return self if self.array.flags.c_contiguous else _ops.clone(self)
+        if _layouts.is_in_memory_format(self.array, memory_format):
+            return self
+        return _ops.clone(self, memory_format=memory_format)
 
     def new_tensor(self, data, dtype=None, requires_grad=False) -> Tensor:
         return _creation.tensor(data, dtype=dtype or self.dtype, device=self.device,
@@ -562,7 +589,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InplaceMethods)
     def new_full(self, size, fill_value, dtype=None) -> Tensor:
         return _creation.full(size, fill_value, dtype=dtype or self.dtype, device=self.device)
 
-    # --- printing -----------------------------------------------------------------------------
+    # --- printing --------------------------------------------------------------------------------
     def __repr__(self) -> str:
         """PyTorch's layout: ``tensor([1.0000, 2.5000], requires_grad=True)``."""
         return _printing.tensor_repr(self)
@@ -577,6 +604,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InplaceMethods)
 
 
 from . import creation as _creation  # noqa: E402  (creation needs Tensor defined first)
+from . import layouts as _layouts  # noqa: E402
 from . import legacy as _legacy  # noqa: E402
 from . import node as _node  # noqa: E402  (node needs Tensor defined first)
 from . import ops as _ops  # noqa: E402  (the ops need Tensor defined first)

@@ -86,3 +86,11 @@ def keepdim_shape(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> tuple
 def const(array) -> Tensor:
     """A constant tensor (no grad) wrapping a backend array, for masks in backward."""
     return Tensor._make(array)
+
+
+def as_float(a: Tensor) -> Tensor:
+    """``a`` for a floating-point function: integer and bool tensors become the default float
+    dtype, as in PyTorch (``torch.sin(int_tensor)`` is float32, NumPy's would be float64)."""
+    if a.array.dtype.kind in "biu":
+        return a.to(default_float())
+    return a

@@ -8,7 +8,7 @@ import math
 from .. import array_backend, kernels
 from ..node import Node
 from ..tensor import Tensor
-from ._util import const, norm_dim
+from ._util import as_float, const, norm_dim
 
 __all__ = [
     "ReLU",
@@ -383,11 +383,11 @@ def gelu(a: Tensor, approximate: str = "none") -> Tensor:
 
 
 def sigmoid(a: Tensor) -> Tensor:
-    return Sigmoid()(a)
+    return Sigmoid()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def tanh(a: Tensor) -> Tensor:
-    return Tanh()(a)
+    return Tanh()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def silu(a: Tensor) -> Tensor:

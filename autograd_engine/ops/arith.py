@@ -29,6 +29,10 @@ __all__ = [
     "to_device",
     "clone",
     "compare",
+    "addcmul",
+    "addcdiv",
+    "true_divide",
+    "floor_divide",
 ]
 
 
@@ -187,10 +191,16 @@ class ToDevice(Node):
 
 
 class Clone(Node):
-    """y = a copy of a."""
+    """y = a copy of a (laid out in ``memory_format`` if given)."""
+
+    memory_format = None
 
     def forward(self, a):
-        return a.copy()
+        if self.memory_format is None:
+            return a.copy()
+        from ..layouts import to_memory_format
+
+        return to_memory_format(a.copy(), self.memory_format)
 
     def backward(self, grad):
         return grad
@@ -259,8 +269,15 @@ def to_device(a: Tensor, device) -> Tensor:
     return ToDevice(device)(a)
 
 
-def clone(a: Tensor) -> Tensor:
-    return Clone()(a)
+def clone(a: Tensor, *, memory_format=None) -> Tensor:
+    """A copy of ``a`` that gradients flow through (``torch.clone``); with ``memory_format``
+    (``channels_last``, ...) laid out in that format."""
+    node = Clone()
+    from ..layouts import preserve_format
+
+    if memory_format is not None and memory_format is not preserve_format:
+        node.memory_format = memory_format
+    return node(a)
 
 
 def compare(op: str, a, b) -> Tensor:
@@ -275,3 +292,42 @@ def compare(op: str, a, b) -> Tensor:
             f"comparison {op}: shapes {tuple(a.shape)} and {tuple(b.shape)} are not "
             f"broadcastable: {exc}"
         ) from None
+
+
+def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
+    """input + value * tensor1 * tensor2 (``torch.addcmul``)."""
+    product = mul(tensor1, tensor2)
+    out = add(input, product if value == 1 else mul(product, value))
+    if out.grad_fn is not None:
+        out.grad_fn._backward_name = "AddcmulBackward0"
+    return out
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
+    """input + value * tensor1 / tensor2 (``torch.addcdiv``); integer division is refused, as
+    in PyTorch."""
+    for t in (tensor1, tensor2):
+        if isinstance(t, Tensor) and t.array.dtype.kind in "biu":
+            raise RuntimeError(
+                "Integer division with addcdiv is no longer supported, and in a future release "
+                "addcdiv will perform a true division of tensor1 and tensor2. The historic "
+                "addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+                "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+                "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+                "implementation: (input + value * tensor1 / tensor2), for all dtypes."
+            )
+    quotient = div(tensor1, tensor2)
+    out = add(input, quotient if value == 1 else mul(quotient, value))
+    if out.grad_fn is not None:
+        out.grad_fn._backward_name = "AddcdivBackward0"
+    return out
+
+
+def true_divide(a, b) -> Tensor:
+    """a / b, true division (``torch.true_divide``, an alias of ``div``)."""
+    return div(a, b)
+
+
+def floor_divide(a, b) -> Tensor:
+    """a // b rounded toward minus infinity (``torch.floor_divide``)."""
+    return div(a, b, rounding_mode="floor")

@@ -430,3 +430,54 @@ def setitem(t: Tensor, index, value) -> None:
         apply_(t, lambda a, v: IndexPut(index, inplace=True)(a, v), (v,), fast, False)
     except IndexError as exc:
         raise index_error(exc) from None
+
+
+def compare_(t: Tensor, op: str, other) -> Tensor:
+    """``t`` overwritten with the comparison ``t op other`` as 0/1 in its own dtype
+    (``eq_``, ``lt_``, ``logical_not_``, ...); no gradient flows, as in PyTorch."""
+    xp = array_backend.get_array_module(t.array)
+    if op == "logical_not":
+        values = xp.logical_not(t.array)
+    else:
+        o = operand(other, t)
+        values = getattr(t.array, op)(o.array)
+    return apply_(t, lambda a: const(values.astype(t.array.dtype)), (),
+                  lambda a: _assign(a, values))  # fmt: skip
+
+
+def fill_diagonal_(t: Tensor, fill_value, wrap: bool = False) -> Tensor:
+    """``t``'s main diagonal set to ``fill_value`` (all dims of equal size, or 2-D)."""
+    shape = t.array.shape
+    if t.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if t.ndim > 2 and len(set(shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    xp = array_backend.get_array_module(t.array)
+    n = min(shape)
+    if t.ndim == 2 and wrap and shape[0] > shape[1] + 1:
+        rows = xp.arange(shape[0])
+        keep = rows % (shape[1] + 1) < shape[1]
+        rows = rows[keep]
+        index = (rows, rows % (shape[1] + 1))
+    else:
+        index = (xp.arange(n),) * t.ndim
+    return apply_(t, lambda a: IndexPut(index)(a, operand(fill_value, a)), (),
+                  lambda a: _setitem_value(a, index, fill_value))  # fmt: skip
+
+
+def _setitem_value(a, index, value) -> None:
+    a[index] = value
+
+
+def reshape_(t: Tensor, fn, name: str) -> Tensor:
+    """``t`` becomes ``fn(t)``, a view with another shape, in place (``unsqueeze_``, ``t_``):
+    it takes the view's array and, when recorded, its history."""
+    if _grad_enabled():
+        _check_leaf(t)
+    out = fn(t)
+    t.array = out.array
+    if out.grad_fn is not None:
+        out.grad_fn._backward_name = name
+        move_retain(t, out.grad_fn)
+        t.grad_fn = out.grad_fn
+    return t

@@ -32,6 +32,8 @@ class MatMul(Node):
 
     def name(self) -> str:
         """PyTorch's name for the product matmul dispatched to (mm, mv, dot, bmm)."""
+        if self._backward_name:  # set by the function that made this node
+            return self._backward_name
         dims = tuple(len(s) for s in self.in_shapes)
         names = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0"}
         return names.get(dims, "SqueezeBackward4" if dims == (1, 2) else "UnsafeViewBackward0")
@@ -118,6 +120,8 @@ class Linear(Node):
         return out
 
     def name(self) -> str:
+        if self._backward_name:  # set by the function that made this node
+            return self._backward_name
         if len(self.in_shapes[0]) != 2:
             return "ViewBackward0"
         return "AddmmBackward0" if len(self.in_shapes) == 3 else "MmBackward0"

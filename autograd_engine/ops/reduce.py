@@ -36,6 +36,13 @@ __all__ = [
     "var",
     "std",
     "sum_to_size",
+    "any",
+    "all",
+    "aminmax",
+    "nansum",
+    "nanmean",
+    "std_mean",
+    "var_mean",
 ]
 
 
@@ -50,6 +57,8 @@ class Sum(Node):
         return a.sum(axis=self.dims, keepdims=self.keepdim)
 
     def name(self) -> str:
+        if self._backward_name:  # set by the function that made this node
+            return self._backward_name
         return f"{type(self).__name__}Backward{0 if self.dims is None else 1}"  # PyTorch's
 
     def backward(self, grad):
@@ -74,6 +83,8 @@ class Mean(Node):
         return a.mean(axis=self.dims, keepdims=self.keepdim)
 
     def name(self) -> str:
+        if self._backward_name:  # set by the function that made this node
+            return self._backward_name
         return f"{type(self).__name__}Backward{0 if self.dims is None else 1}"  # PyTorch's
 
     def backward(self, grad):
@@ -112,6 +123,8 @@ class Prod(Node):
         return a.prod(axis=self.dims, keepdims=self.keepdim)
 
     def name(self) -> str:
+        if self._backward_name:  # set by the function that made this node
+            return self._backward_name
         return f"{type(self).__name__}Backward{0 if self.dims is None else 1}"  # PyTorch's
 
     def backward(self, grad):
@@ -430,6 +443,62 @@ def std(a: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
     """Standard deviation: the square root of :func:`var` (``torch.std``); its gradient is 0
     where the variance is 0, as PyTorch's."""
     return Std()(var(a, dim, unbiased, keepdim, correction=correction))
+
+
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Whether any element (over ``dim``, an int or tuple) is nonzero (``torch.any``)."""
+    x = input.array
+    return const(array_backend.ensure_array(x.any(axis=_dims(input, dim), keepdims=keepdim)))
+
+
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Whether every element (over ``dim``) is nonzero (``torch.all``)."""
+    x = input.array
+    return const(array_backend.ensure_array(x.all(axis=_dims(input, dim), keepdims=keepdim)))
+
+
+AminmaxResult = namedtuple("aminmax", ["min", "max"])
+
+
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
+    """``(min, max)`` over ``dim`` (all elements by default) (``torch.aminmax``)."""
+    if input.array.size == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                           "operation has no identity.")  # fmt: skip
+    d = () if dim is None else dim
+    return AminmaxResult(amin(input, d, keepdim), amax(input, d, keepdim))
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum over ``dim`` treating nan as 0 (``torch.nansum``)."""
+    if input.array.dtype.kind == "f":
+        nan = const(array_backend.get_array_module(input.array).isnan(input.array))
+        input = input.masked_fill(nan, 0.0)
+    return sum(input, dim, keepdim, dtype=dtype)
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean over ``dim`` of the values that are not nan (``torch.nanmean``)."""
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(
+            f"nanmean(): expected input to have floating point or complex dtype but got "
+            f"{input.dtype}"
+        )
+    keep = const(~array_backend.get_array_module(input.array).isnan(input.array))
+    count = sum(keep.to(input.array.dtype), dim, keepdim)
+    return nansum(input, dim, keepdim, dtype=dtype) / count
+
+
+def var_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbiased=None):
+    """``(var, mean)`` over ``dim`` (``torch.var_mean``)."""
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))  # fmt: skip
+
+
+def std_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbiased=None):
+    """``(std, mean)`` over ``dim`` (``torch.std_mean``)."""
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, dim, keepdim))  # fmt: skip
 
 
 def sum_to_size(a: Tensor, shape) -> Tensor:

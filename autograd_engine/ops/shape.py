@@ -184,6 +184,8 @@ class GetItem(Node):
 
     def name(self) -> str:
         """PyTorch's name: that of the last indexing step (select, slice, index, unsqueeze)."""
+        if self._backward_name:  # set by the function that made this node
+            return self._backward_name
         if _is_advanced(self.index):
             return "IndexBackward0"
         for i in reversed(self.index):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
-from ._util import binary, const, operand
+from ._util import as_float, binary, const, operand
 
 __all__ = [
     "Exp",
@@ -239,28 +239,28 @@ class Where(Node):
 
 
 def exp(a: Tensor) -> Tensor:
-    return Exp()(a)
+    return Exp()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def log(a: Tensor) -> Tensor:
-    return Log()(a)
+    return Log()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def log1p(a: Tensor) -> Tensor:
-    return Log1p()(a)
+    return Log1p()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def expm1(a: Tensor) -> Tensor:
-    return Expm1()(a)
+    return Expm1()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def sqrt(a: Tensor) -> Tensor:
-    return Sqrt()(a)
+    return Sqrt()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def rsqrt(a: Tensor) -> Tensor:
     """1 / sqrt(a), composed."""
-    return 1.0 / Sqrt()(a)
+    return 1.0 / sqrt(a)
 
 
 def abs(a: Tensor) -> Tensor:
@@ -272,11 +272,11 @@ def sign(a: Tensor) -> Tensor:
 
 
 def sin(a: Tensor) -> Tensor:
-    return Sin()(a)
+    return Sin()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def cos(a: Tensor) -> Tensor:
-    return Cos()(a)
+    return Cos()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def square(a: Tensor) -> Tensor:

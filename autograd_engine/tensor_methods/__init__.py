@@ -5,7 +5,12 @@ need ``Tensor`` defined before they can be imported."""
 
 from .elementwise import ElementwiseMethods
 from .inplace import InplaceMethods
+from .matrix import MatrixMethods
+from .memory import MemoryMethods
 from .reductions import ReductionMethods
 from .shaping import ShapeMethods
 
-__all__ = ["ElementwiseMethods", "InplaceMethods", "ReductionMethods", "ShapeMethods"]
+__all__ = [
+    "ElementwiseMethods", "InplaceMethods", "MatrixMethods", "MemoryMethods", "ReductionMethods",
+    "ShapeMethods",
+]  # fmt: skip

@@ -3,12 +3,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .. import tensor as _t  # NOTE: partly initialised when this runs; read at call time
-
-if TYPE_CHECKING:
-    pass
+from .._args import dim_aliases
 
 
 class ShapeMethods:
@@ -40,15 +36,19 @@ class ShapeMethods:
     def t(self):
         return _t._ops.transpose(self, 0, 1) if self.ndim == 2 else self
 
+    @dim_aliases
     def flatten(self, start_dim=0, end_dim=-1):
         return _t._ops.flatten(self, start_dim, end_dim)
 
+    @dim_aliases
     def unflatten(self, dim, sizes):
         return _t._ops.unflatten(self, dim, sizes)
 
+    @dim_aliases
     def unsqueeze(self, dim):
         return _t._ops.unsqueeze(self, dim)
 
+    @dim_aliases
     def squeeze(self, dim=None):
         return _t._ops.squeeze(self, dim)
 
@@ -61,12 +61,15 @@ class ShapeMethods:
     def broadcast_to(self, shape):
         return _t._ops.broadcast_to(self, shape)
 
+    @dim_aliases
     def narrow(self, dim, start, length):
         return _t._ops.narrow(self, dim, start, length)
 
+    @dim_aliases
     def split(self, split_size, dim=0):
         return _t._ops.split(self, split_size, dim)
 
+    @dim_aliases
     def chunk(self, chunks, dim=0):
         return _t._ops.chunk(self, chunks, dim)
 
@@ -75,3 +78,111 @@ class ShapeMethods:
 
     def repeat(self, *sizes):
         return _t._ops.repeat(self, *sizes)
+
+    def ravel(self):
+        return _t._ops.ravel(self)
+
+    def tile(self, *dims):
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = dims[0]
+        return _t._ops.tile(self, dims)
+
+    def roll(self, shifts, dims=None):
+        return _t._ops.roll(self, shifts, dims)
+
+    def movedim(self, source, destination):
+        return _t._ops.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        return _t._ops.transpose(self, axis0, axis1)
+
+    swapdims = swapaxes
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return _t._ops.rot90(self, k, dims)
+
+    def fliplr(self):
+        return _t._ops.fliplr(self)
+
+    def flipud(self):
+        return _t._ops.flipud(self)
+
+    @dim_aliases
+    def select(self, dim, index):
+        return _t._ops.select(self, dim, index)
+
+    @dim_aliases
+    def unbind(self, dim=0):
+        return _t._ops.unbind(self, dim)
+
+    @dim_aliases
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return _t._ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    @dim_aliases
+    def tensor_split(self, indices_or_sections, dim=0):
+        return _t._ops.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, sections):
+        return _t._ops.hsplit(self, sections)
+
+    def vsplit(self, sections):
+        return _t._ops.vsplit(self, sections)
+
+    def dsplit(self, sections):
+        return _t._ops.dsplit(self, sections)
+
+    def unfold(self, dimension, size, step):
+        """All windows of ``size`` elements along ``dimension``, every ``step``, as a new last
+        dimension (``torch.Tensor.unfold``)."""
+        return _t._ops.arrange.unfold(self, dimension, size, step)
+
+    # --- indexing along a dimension (ops/index.py) -----------------------------------------------
+    @dim_aliases
+    def gather(self, dim, index, *, sparse_grad=False):
+        return _t._ops.gather(self, dim, index)
+
+    @dim_aliases
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return _t._ops.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    @dim_aliases
+    def scatter_add(self, dim, index, src):
+        return _t._ops.scatter_add(self, dim, index, src)
+
+    @dim_aliases
+    def index_select(self, dim, index):
+        return _t._ops.index_select(self, dim, index)
+
+    @dim_aliases
+    def index_fill(self, dim, index, value):
+        return _t._ops.index_fill(self, dim, index, value)
+
+    @dim_aliases
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _t._ops.index_add(self, dim, index, source, alpha=alpha)
+
+    @dim_aliases
+    def index_copy(self, dim, index, source):
+        return _t._ops.index_copy(self, dim, index, source)
+
+    def index_put(self, indices, values, accumulate=False):
+        return _t._ops.index_put(self, indices, values, accumulate)
+
+    def masked_fill(self, mask, value):
+        return _t._ops.masked_fill(self, mask, value)
+
+    def masked_select(self, mask):
+        return _t._ops.masked_select(self, mask)
+
+    def masked_scatter(self, mask, source):
+        return _t._ops.masked_scatter(self, mask, source)
+
+    def take(self, index):
+        return _t._ops.take(self, index)
+
+    @dim_aliases
+    def take_along_dim(self, indices, dim=None):
+        return _t._ops.take_along_dim(self, indices, dim)

@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # NOTE: raise these when coverage grows (the test prints the current values); never lower them
 # without writing why in the commit.
-FLOOR_TOP_300 = 272
-FLOOR_FILES_WEIGHTED = 0.932
-FLOOR_USES_WEIGHTED = 0.944
+FLOOR_TOP_300 = 287
+FLOOR_FILES_WEIGHTED = 0.958
+FLOOR_USES_WEIGHTED = 0.957
 
 
 def _tool():

@@ -492,3 +492,4 @@ SPECS += _load_extra(_TESTS / "autograd_engine" / "registry_seq.py", "SEQ_SPECS"
 SPECS += _load_extra(_TESTS / "autograd_engine" / "registry_autograd.py", "AUTOGRAD_SPECS")
 SPECS += _load_extra(_TESTS / "compile" / "registry_compile.py", "COMPILE_SPECS")
 SPECS += _load_extra(_TESTS / "autograd_engine" / "registry_linalg.py", "LINALG_SPECS")
+SPECS += _load_extra(_TESTS / "autograd_engine" / "registry_surface.py", "SURFACE_SPECS")
