@@ -396,8 +396,10 @@ def __getattr__(name: str):
 
 
 def is_tensor(obj) -> bool:
+    """Whether ``obj`` is a Tensor (``torch.is_tensor``)."""
     return isinstance(obj, Tensor)
 
 
 def numel(t: Tensor) -> int:
+    """The number of elements of ``t`` (``torch.numel``)."""
     return t.numel()

@@ -243,6 +243,7 @@ def div(a, b, rounding_mode=None) -> Tensor:
 
 
 def neg(a: Tensor) -> Tensor:
+    """-a, element-wise (``torch.neg``)."""
     return Neg()(a)
 
 

@@ -387,6 +387,7 @@ def argmax(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def argmin(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the min (of the flattened tensor if ``dim`` is None) (``torch.argmin``)."""
     return _arg("argmin", a, dim, keepdim)
 
 

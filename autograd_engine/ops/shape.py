@@ -309,6 +309,7 @@ def view(a: Tensor, *shape) -> Tensor:
 
 
 def permute(a: Tensor, *dims) -> Tensor:
+    """A view with the dimensions reordered as ``dims`` (``torch.permute``)."""
     dims = _shape_arg(dims)
     if len(dims) != a.ndim:
         raise RuntimeError(
@@ -323,6 +324,7 @@ def permute(a: Tensor, *dims) -> Tensor:
 
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
+    """A view with dimensions ``dim0`` and ``dim1`` swapped (``torch.transpose``)."""
     dims = list(range(a.ndim))
     d0, d1 = norm_dim(dim0, a.ndim)[0], norm_dim(dim1, a.ndim)[0]
     dims[d0], dims[d1] = dims[d1], dims[d0]
@@ -334,6 +336,7 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Dimensions ``start_dim`` to ``end_dim`` merged into one (``torch.flatten``)."""
     if a.ndim == 0:
         return reshape(a, 1)
     (s,), (e,) = norm_dim(start_dim, a.ndim), norm_dim(end_dim, a.ndim)
@@ -351,12 +354,14 @@ def unflatten(a: Tensor, dim: int, sizes) -> Tensor:
 
 
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
+    """A view with a dimension of size 1 inserted at ``dim`` (``torch.unsqueeze``)."""
     shape = a.array.shape
     d = dim % (len(shape) + 1)
     return _reshape(a, (*shape[:d], 1, *shape[d:]), "UnsqueezeBackward0")
 
 
 def squeeze(a: Tensor, dim=None) -> Tensor:
+    """A view without the dimensions of size 1 (only ``dim``'s, if given) (``torch.squeeze``)."""
     shape = a.array.shape
     if dim is None:
         return _reshape(a, tuple(s for s in shape if s != 1), "SqueezeBackward0")
@@ -381,6 +386,7 @@ def expand(a: Tensor, *sizes) -> Tensor:
 
 
 def broadcast_to(a: Tensor, shape) -> Tensor:
+    """A read-only view broadcast to ``shape`` (``torch.broadcast_to``)."""
     return expand(a, *shape)
 
 
@@ -417,6 +423,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 
 def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """A view of ``length`` entries from ``start`` along ``dim`` (``torch.narrow``)."""
     d = norm_dim(dim, a.ndim)[0]
     index = (slice(None),) * d + (slice(start, start + length),)
     return GetItem(index)(a)
@@ -444,6 +451,8 @@ def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]
 
 
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into ``chunks`` views of equal size along ``dim`` (the last smaller)
+    (``torch.chunk``)."""
     d = norm_dim(dim, a.ndim)[0]
     step = -(-a.array.shape[d] // chunks)
     return split(a, step, d)
@@ -464,10 +473,12 @@ def pad(a: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
 
 
 def flip(a: Tensor, dims) -> Tensor:
+    """The entries in reverse order along ``dims`` (``torch.flip``)."""
     return Flip(norm_dim(dims, a.ndim))(a)
 
 
 def repeat(a: Tensor, *sizes) -> Tensor:
+    """The tensor tiled ``sizes`` times along each dimension (``torch.Tensor.repeat``)."""
     sizes = _shape_arg(sizes)
     if len(sizes) < a.ndim:
         raise RuntimeError(
