@@ -58,6 +58,7 @@ def current_device_index() -> int:
 
 
 def current_device_idx() -> int:
+    """Deprecated alias of ``current_device_index`` (``torch.accelerator.current_device_idx``)."""
     warnings.warn("Use `current_device_index` instead.", FutureWarning, stacklevel=2)
     return current_device_index()
 
@@ -70,6 +71,7 @@ def set_device_index(device) -> None:
 
 
 def set_device_idx(device) -> None:
+    """Deprecated alias of ``set_device_index`` (``torch.accelerator.set_device_idx``)."""
     warnings.warn("Use `set_device_index` instead.", FutureWarning, stacklevel=2)
     set_device_index(device)
 

@@ -78,6 +78,7 @@ class Device:
 
     @property
     def xp(self):
+        """The array module of this device: ``numpy`` on the CPU, ``cupy`` on a GPU."""
         if self.type == "cpu":
             return numpy
         _check_cuda(self)

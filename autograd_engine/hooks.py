@@ -27,6 +27,7 @@ class RemovableHandle:
         self.id = next(RemovableHandle._next_id)
 
     def remove(self) -> None:
+        """Unregister the hook (``torch.utils.hooks.RemovableHandle.remove``)."""
         self.hooks_dict.pop(self.id, None)
 
     def __enter__(self) -> RemovableHandle:

@@ -85,6 +85,8 @@ class Node:
 
     @property
     def saved_arrays(self) -> tuple:
+        """The extra arrays this node saved with ``save_for_backward``; raises once they were
+        freed."""
         extra = self._extra
         if extra is None:
             self._raise_freed()
@@ -194,9 +196,13 @@ class Node:
 
     # --- the contract -------------------------------------------------------------------
     def forward(self, *arrays):  # pragma: no cover - abstract
+        """Compute the output array from the input arrays; each op defines it (the node
+        contract)."""
         raise NotImplementedError
 
     def backward(self, grad: Tensor):  # pragma: no cover - abstract
+        """Return one gradient per input (Tensor ops, None where none is needed); each op defines
+        it."""
         raise NotImplementedError
 
     # --- application ----------------------------------------------------------------------

@@ -78,6 +78,8 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
     def mark_shared_storage(self, *pairs) -> None:
+        """Deprecated in PyTorch and a no-op here (it warns): shared storage is tracked
+        automatically."""
         warnings.warn(
             "`mark_shared_storage` is deprecated. Tensors with shared storages are "
             "automatically tracked. Note that calls to `set_()` are not tracked",
@@ -376,6 +378,8 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
 
     @staticmethod
     def jvp(ctx: Any, *grad_inputs: Any) -> Any:
+        """Forward-mode derivative of a custom Function; not supported (raises, as PyTorch without
+        it)."""
         raise NotImplementedError(
             "You must implement the jvp function for custom autograd.Function to use it with "
             "forward mode AD (autograd_engine does not implement forward-mode AD; "
