@@ -113,9 +113,12 @@ class Work:
         return True
 
     def is_success(self) -> bool:
+        """Whether the operation has completed without an error
+        (``torch.distributed.Work.is_success``)."""
         return self._done and self._error is None
 
     def exception(self):
+        """The error the operation failed with, or None (``torch.distributed.Work.exception``)."""
         return self._error
 
     def __repr__(self) -> str:

@@ -58,12 +58,15 @@ class ProcessGroup:
         self.ranks = ranks  # world ranks of the members, in group-rank order
 
     def rank(self) -> int:
+        """This process's rank in the group."""
         return self.mpi.rank
 
     def size(self) -> int:
+        """The number of processes in the group."""
         return self.mpi.size
 
     def name(self) -> str:
+        """The group's backend name (``"mpi"``, ``"nccl"``, ...)."""
         return self.backend
 
     def impl(self, array):
@@ -112,6 +115,7 @@ def is_available() -> bool:
 
 
 def is_mpi_available() -> bool:
+    """Whether mpi4py is installed (``torch.distributed.is_mpi_available``)."""
     return _mpi.available()
 
 
@@ -139,6 +143,8 @@ def is_initialized() -> bool:
 
 
 def is_torchelastic_launched() -> bool:
+    """Whether a torchelastic-style launcher started this process (``TORCHELASTIC_RUN_ID`` is set)
+    (``torch.distributed.is_torchelastic_launched``)."""
     return "TORCHELASTIC_RUN_ID" in os.environ
 
 
@@ -356,6 +362,8 @@ def get_group_rank(group: ProcessGroup, global_rank: int) -> int:
 
 
 def get_process_group_ranks(group: ProcessGroup) -> list[int]:
+    """The global ranks of ``group``'s members, in group-rank order
+    (``torch.distributed.get_process_group_ranks``)."""
     return list(group.ranks)
 
 

@@ -70,11 +70,14 @@ class ProcessContext:
         self._mpiexec = mpiexec  # a Popen when the processes are the ranks of one mpiexec
 
     def pids(self) -> list[int]:
+        """The process ids (the ``mpiexec`` process's when the processes are MPI ranks)."""
         if self._mpiexec is not None:
             return [self._mpiexec.pid]
         return [p.pid for p in self.processes]
 
     def join(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` s for the processes; True when all have ended, re-raising a
+        process's error (``torch.multiprocessing.ProcessContext.join``)."""
         if self._mpiexec is not None:
             try:
                 code = self._mpiexec.wait(timeout=timeout)
