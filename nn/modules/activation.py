@@ -200,6 +200,7 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Set every slope to ``init`` (0.25 by default), as PyTorch."""
         from .. import init as nn_init
 
         nn_init.constant_(self.weight, self.init)

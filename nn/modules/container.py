@@ -251,12 +251,15 @@ class ModuleDict(Module):
         return module
 
     def keys(self):
+        """The keys, in insertion order (``torch.nn.ModuleDict.keys``)."""
         return self._modules.keys()
 
     def items(self):
+        """The (key, module) pairs, in insertion order (``torch.nn.ModuleDict.items``)."""
         return self._modules.items()
 
     def values(self):
+        """The modules, in insertion order (``torch.nn.ModuleDict.values``)."""
         return self._modules.values()
 
     def update(self, modules) -> None:
@@ -347,12 +350,15 @@ class ParameterDict(Module):
         return key in self._parameters
 
     def keys(self):
+        """The keys, in insertion order (``torch.nn.ParameterDict.keys``)."""
         return self._parameters.keys()
 
     def items(self):
+        """The (key, parameter) pairs, in insertion order (``torch.nn.ParameterDict.items``)."""
         return self._parameters.items()
 
     def values(self):
+        """The parameters, in insertion order (``torch.nn.ParameterDict.values``)."""
         return self._parameters.values()
 
     def update(self, parameters) -> None:

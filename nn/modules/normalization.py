@@ -214,6 +214,7 @@ class LayerNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Set the weight to ones and the bias to zeros, as PyTorch."""
         _reset_affine(self)
 
     def forward(self, input):
@@ -276,6 +277,7 @@ class GroupNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Set the weight to ones and the bias to zeros, as PyTorch."""
         _reset_affine(self)
 
     def forward(self, input):

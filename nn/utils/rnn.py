@@ -83,28 +83,36 @@ class PackedSequence(_PackedSequenceBase):
         )
 
     def cuda(self, *args, **kwargs) -> PackedSequence:
+        """The same sequence with its data on a GPU (``torch.nn.utils.rnn.PackedSequence.cuda``)."""
         return self.to(*(args or ("cuda",)), **kwargs)
 
     def cpu(self, *args, **kwargs) -> PackedSequence:
+        """The same sequence with its data on the CPU."""
         return self.to("cpu")
 
     def double(self) -> PackedSequence:
+        """The same sequence with float64 data."""
         return self.to(ag.float64)
 
     def float(self) -> PackedSequence:
+        """The same sequence with float32 data."""
         return self.to(ag.float32)
 
     def half(self) -> PackedSequence:
+        """The same sequence with float16 data."""
         return self.to(ag.float16)
 
     def long(self) -> PackedSequence:
+        """The same sequence with int64 data."""
         return self.to(ag.int64)
 
     def int(self) -> PackedSequence:
+        """The same sequence with int32 data."""
         return self.to(ag.int32)
 
     @property
     def is_cuda(self) -> bool:
+        """Whether the data is on a GPU."""
         return self.data.is_cuda
 
 
