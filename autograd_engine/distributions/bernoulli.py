@@ -67,6 +67,7 @@ class Bernoulli(Distribution):
 
     @property
     def param_shape(self) -> tuple:
+        """The shape of the parameter the distribution was built from (``probs`` or ``logits``)."""
         return tuple(self._param.shape)
 
     @property

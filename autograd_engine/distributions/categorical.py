@@ -76,6 +76,7 @@ class Categorical(Distribution):
 
     @property
     def param_shape(self) -> tuple:
+        """The shape of the parameter the distribution was built from (``probs`` or ``logits``)."""
         return tuple(self._param.shape)
 
     @property

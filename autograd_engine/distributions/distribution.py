@@ -99,26 +99,35 @@ class Distribution:
     # --- what subclasses define -------------------------------------------------------------
     @property
     def arg_constraints(self) -> dict:
+        """The constraint of each parameter, by name, checked when ``validate_args`` is on
+        (``torch.distributions.Distribution.arg_constraints``)."""
         raise NotImplementedError
 
     @property
     def support(self):
+        """The constraint a sample satisfies (``torch.distributions.Distribution.support``)."""
         raise NotImplementedError
 
     @property
     def mean(self) -> Tensor:
+        """The mean, of shape ``batch_shape + event_shape``
+        (``torch.distributions.Distribution.mean``)."""
         raise NotImplementedError
 
     @property
     def mode(self) -> Tensor:
+        """The mode (the most likely value) (``torch.distributions.Distribution.mode``)."""
         raise NotImplementedError(f"{self.__class__} does not implement mode")
 
     @property
     def variance(self) -> Tensor:
+        """The variance (``torch.distributions.Distribution.variance``)."""
         raise NotImplementedError
 
     @property
     def stddev(self) -> Tensor:
+        """The standard deviation, ``variance.sqrt()``
+        (``torch.distributions.Distribution.stddev``)."""
         return self.variance.sqrt()
 
     def sample(self, sample_shape=()) -> Tensor:
@@ -131,6 +140,8 @@ class Distribution:
         raise NotImplementedError
 
     def sample_n(self, n: int) -> Tensor:
+        """``n`` samples: ``sample((n,))`` (``torch.distributions.Distribution.sample_n``,
+        deprecated there)."""
         warnings.warn(
             "`sample_n(n)` will be deprecated. Use `sample((n,))` instead.",
             FutureWarning,
@@ -139,21 +150,31 @@ class Distribution:
         return self.sample((n,))
 
     def log_prob(self, value: Tensor) -> Tensor:
+        """The log of the probability density (or mass) at ``value``
+        (``torch.distributions.Distribution.log_prob``)."""
         raise NotImplementedError
 
     def cdf(self, value: Tensor) -> Tensor:
+        """The cumulative distribution function at ``value``
+        (``torch.distributions.Distribution.cdf``)."""
         raise NotImplementedError
 
     def icdf(self, value: Tensor) -> Tensor:
+        """The inverse of the cumulative distribution function at ``value``
+        (``torch.distributions.Distribution.icdf``)."""
         raise NotImplementedError
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
+        """Every value of a discrete support, along a new first dimension
+        (``torch.distributions.Distribution.enumerate_support``)."""
         raise NotImplementedError
 
     def entropy(self) -> Tensor:
+        """The entropy, per batch element (``torch.distributions.Distribution.entropy``)."""
         raise NotImplementedError
 
     def perplexity(self) -> Tensor:
+        """exp(entropy) (``torch.distributions.Distribution.perplexity``)."""
         return self.entropy().exp()
 
     # --- validation -----------------------------------------------------------------------------

@@ -46,10 +46,12 @@ class OneHotCategorical(Distribution):
 
     @property
     def probs(self) -> Tensor:
+        """The class probabilities, normalized over the last dimension."""
         return self._categorical.probs
 
     @property
     def logits(self) -> Tensor:
+        """The normalized log-probabilities of the classes."""
         return self._categorical.logits
 
     @property
@@ -68,6 +70,7 @@ class OneHotCategorical(Distribution):
 
     @property
     def param_shape(self) -> tuple:
+        """The shape of the parameter the distribution was built from (``probs`` or ``logits``)."""
         return self._categorical.param_shape
 
     def sample(self, sample_shape=()) -> Tensor:
