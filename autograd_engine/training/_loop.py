@@ -234,6 +234,8 @@ class Trainer:
 
     # --- checkpoints ----------------------------------------------------------------------
     def state(self) -> dict:
+        """Everything a checkpoint holds: the config, the position in the run, the model, optimizer,
+        scheduler, early-stopping and random-generator states."""
         s = self.scheduler
         return {
             "config": self.config.to_dict(),
@@ -251,10 +253,12 @@ class Trainer:
         }
 
     def save_checkpoint(self) -> None:
+        """Write ``state()`` to the configured checkpoint (on the main rank only)."""
         if self.config.checkpoint and self.ranks.main:
             save(self.state(), self.config.checkpoint)
 
     def resume(self, path: str) -> None:
+        """Continue the run saved in the checkpoint at ``path`` exactly where it stopped."""
         try:
             ckpt = load(path, map_location=self.device)
         except (FileNotFoundError, RuntimeError) as exc:
@@ -292,6 +296,8 @@ class Trainer:
 
     # --- training -------------------------------------------------------------------------
     def train_step(self, x, y) -> tuple[float, int, int]:
+        """One optimizer step on the batch ``(x, y)``; returns the loss, the number classified
+        correctly and the batch size."""
         loss, out = self.optimize(x, y)
         if self.per_batch:
             self.scheduler.step()
@@ -387,6 +393,8 @@ class Trainer:
         return record
 
     def end_epoch(self, record: dict) -> None:
+        """Record an epoch (history, TensorBoard, the printed line), step the schedule and early
+        stopping, and checkpoint."""
         self.history.append(record)
         if self.board is not None:
             self.board.log_epoch(record, self.model)
@@ -471,6 +479,7 @@ class Trainer:
         return log
 
     def report(self, log: dict, seconds: float) -> None:
+        """Print the run's result lines (test accuracy, or how it was interrupted)."""
         config = self.config
         if self.interrupted:
             if config.checkpoint:
@@ -508,6 +517,7 @@ class Trainer:
                 self.result(line)
 
     def write_outputs(self, log: dict) -> None:
+        """Write ``log.json`` and the plots into the run's folder."""
         from autograd_engine.training import _plots
 
         out = self.config.out

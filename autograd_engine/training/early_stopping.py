@@ -66,6 +66,8 @@ class EarlyStopping:
         self.best_state = None
 
     def is_better(self, value: float) -> bool:
+        """Whether ``value`` improves on the best so far by more than ``min_delta`` (NaN never
+        does)."""
         if math.isnan(value):
             return False
         if self.mode == "min":
@@ -108,6 +110,8 @@ class EarlyStopping:
         return {k: v for k, v in self.__dict__.items()}
 
     def load_state_dict(self, state_dict: dict) -> None:
+        """Restore the state saved by ``state_dict`` (a resumed run stops when the original
+        would)."""
         self.__dict__.update(state_dict)
 
 

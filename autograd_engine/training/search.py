@@ -28,9 +28,11 @@ class _Dim:
     """One dimension of a search space."""
 
     def sample(self, rng: np.random.Generator):
+        """One value drawn with the NumPy generator ``rng`` (random search)."""
         raise NotImplementedError
 
     def grid(self) -> list:
+        """The values a grid search tries."""
         raise NotImplementedError
 
 
@@ -138,10 +140,12 @@ class SearchResult:
 
     @property
     def best_params(self) -> dict | None:
+        """The best trial's parameters (None when no trial completed)."""
         return None if self.best_trial is None else self.best_trial["params"]
 
     @property
     def best_value(self) -> float | None:
+        """The best trial's metric value (None when no trial completed)."""
         return None if self.best_trial is None else self.best_trial["value"]
 
 
