@@ -1,0 +1,129 @@
+"""Every python block of README.md and docs/*.md runs: one test per block, each page's blocks in
+order in one fresh process and namespace, from a temporary directory, with a timeout per page.
+Outputs marked ``<!-- output -->`` are compared; ``<!-- skip: ... -->`` and ``<!-- requires:
+... -->`` blocks are reported skipped with their reason; ``<!-- raises: ... -->`` blocks must
+raise; ``<!-- excerpt: PATH -->`` blocks must still be in PATH. See ``doc_blocks.py``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from doc_blocks import ROOT, Block, DocFormatError, output_matches, pages, python_blocks
+
+RUNNER = Path(__file__).with_name("run_blocks.py")
+PAGE_TIMEOUT = 300  # seconds for all of one page's blocks
+
+
+def _collect() -> list:
+    params = []
+    for page in pages():
+        try:
+            blocks = python_blocks(page)
+        except DocFormatError as exc:
+            params.append(pytest.param(page, None, str(exc), id=page.relative_to(ROOT).as_posix()))
+            continue
+        for index, block in enumerate(blocks):
+            params.append(pytest.param(page, index, None, id=block.where))
+    return params
+
+
+_RESULTS: dict[Path, list[dict]] = {}
+
+
+def _run_page(page: Path, tmp_path_factory) -> list[dict]:
+    """Run the page once (the first of its tests to run does it) and keep every block's result."""
+    if page in _RESULTS:
+        return _RESULTS[page]
+    blocks = python_blocks(page)
+    runnable = [b for b in blocks if "excerpt" not in b.directives]
+    work = tmp_path_factory.mktemp(page.stem)
+    spec = [
+        {
+            "where": b.where,
+            "path": str(b.path),
+            "line": b.line,
+            "code": b.code,
+            "skip": b.directives.get("skip"),
+            "requires": b.requires,
+            "raises": b.directives.get("raises"),
+        }
+        for b in runnable
+    ]
+    blocks_file, results_file = work / "blocks.json", work / "results.json"
+    blocks_file.write_text(json.dumps(spec))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("MPLBACKEND", "Agg")
+    cwd = work / "cwd"
+    cwd.mkdir()
+    timed_out = False
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(RUNNER), str(blocks_file), str(results_file)],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=PAGE_TIMEOUT,
+        )
+        crash = proc.stderr if proc.returncode else ""
+    except subprocess.TimeoutExpired:
+        timed_out, crash = True, ""
+    results = json.loads(results_file.read_text()) if results_file.exists() else []
+    if len(results) < len(runnable):
+        if timed_out:
+            why = f"the page's blocks ran past {PAGE_TIMEOUT} s; this block had not finished"
+        else:
+            why = f"the runner stopped:\n{crash}"
+        results.append({"status": "failed", "error": why})
+        results += [{"status": "skipped", "reason": "not run (see above)"}] * (
+            len(runnable) - len(results)
+        )
+    by_block = iter(results)
+    _RESULTS[page] = [
+        {"status": "excerpt"} if "excerpt" in b.directives else next(by_block) for b in blocks
+    ]
+    return _RESULTS[page]
+
+
+def _check_excerpt(block: Block) -> None:
+    """Each line of the excerpt, stripped, is within the matching line of a run of consecutive
+    lines of the source (so an excerpt may drop indentation or a trailing comma)."""
+    source = ROOT / block.directives["excerpt"]
+    assert source.is_file(), f"{block.where}: the excerpt's source {source} does not exist"
+    lines = [line.strip() for line in source.read_text().splitlines()]
+    want = [line.strip() for line in block.code.strip("\n").splitlines()]
+    found = any(
+        all((w in line) if w else not line for w, line in zip(want, lines[i : i + len(want)]))
+        for i in range(len(lines) - len(want) + 1)
+    )
+    assert found, (
+        f"{block.where}: the excerpt is no longer in {block.directives['excerpt']}; copy it again"
+    )
+
+
+@pytest.mark.parametrize(("page", "index", "format_error"), _collect())
+def test_example(page: Path, index: int | None, format_error: str | None, tmp_path_factory):
+    if format_error:
+        pytest.fail(format_error)
+    block = python_blocks(page)[index]
+    if "excerpt" in block.directives:
+        _check_excerpt(block)
+        return
+    result = _run_page(page, tmp_path_factory)[index]
+    if result["status"] == "skipped":
+        pytest.skip(result["reason"])
+    if result["status"] == "failed":
+        pytest.fail(f"{block.where}: the example fails\n{block.code}\n{result['error']}", False)
+    if block.output is not None:
+        actual = result.get("raised", result["stdout"])
+        what = "error" if "raised" in result else "printed output"
+        assert output_matches(block.output, actual), (
+            f"{block.where}: the {what} differs from the page's output block\n"
+            f"--- page ---\n{block.output}--- actual ---\n{actual}"
+        )
