@@ -6,6 +6,7 @@ raise; ``<!-- excerpt: PATH -->`` blocks must still be in PATH. See ``doc_blocks
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -14,6 +15,11 @@ from pathlib import Path
 
 import pytest
 from doc_blocks import ROOT, Block, DocFormatError, output_matches, pages, python_blocks
+
+try:
+    import fcntl
+except ImportError:  # Windows: no locking; under pytest-xdist a page may then run twice
+    fcntl = None
 
 RUNNER = Path(__file__).with_name("run_blocks.py")
 PAGE_TIMEOUT = 300  # seconds for all of one page's blocks
@@ -35,13 +41,37 @@ def _collect() -> list:
 _RESULTS: dict[Path, list[dict]] = {}
 
 
+def _shared_dir(tmp_path_factory) -> Path:
+    """A folder all of this session's processes see: under pytest-xdist, the workers' common
+    parent, so that each page runs once, not once per worker that got one of its blocks."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    with open(path, "w") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def _run_page(page: Path, tmp_path_factory) -> list[dict]:
-    """Run the page once (the first of its tests to run does it) and keep every block's result."""
-    if page in _RESULTS:
-        return _RESULTS[page]
+    """The result of each of the page's blocks; the first of its tests to run runs the page."""
+    if page not in _RESULTS:
+        work = _shared_dir(tmp_path_factory) / ("docs-" + "_".join(page.relative_to(ROOT).parts))
+        work.mkdir(exist_ok=True)
+        final = work / "final.json"
+        with _locked(work / "lock"):
+            if not final.exists():
+                final.write_text(json.dumps(_execute(page, work)))
+        _RESULTS[page] = json.loads(final.read_text())
+    return _RESULTS[page]
+
+
+def _execute(page: Path, work: Path) -> list[dict]:
     blocks = python_blocks(page)
     runnable = [b for b in blocks if "excerpt" not in b.directives]
-    work = tmp_path_factory.mktemp(page.stem)
     spec = [
         {
             "where": b.where,
@@ -85,10 +115,7 @@ def _run_page(page: Path, tmp_path_factory) -> list[dict]:
             len(runnable) - len(results)
         )
     by_block = iter(results)
-    _RESULTS[page] = [
-        {"status": "excerpt"} if "excerpt" in b.directives else next(by_block) for b in blocks
-    ]
-    return _RESULTS[page]
+    return [{"status": "excerpt"} if "excerpt" in b.directives else next(by_block) for b in blocks]
 
 
 def _check_excerpt(block: Block) -> None:

@@ -11,7 +11,8 @@ CI = ROOT / ".ci" / "run"
 
 
 def ci_commands() -> tuple[dict[str, str], list[str], list[list[str]]]:
-    """``.ci/run``'s exported variables, its ``pip install`` arguments and its pytest runs."""
+    """``.ci/run``'s exported variables, its ``pip install`` arguments and its pytest runs (each
+    with the ``VAR=value`` words that precede it)."""
     env: dict[str, str] = {}
     install: list[str] = []
     pytest_runs: list[list[str]] = []
@@ -26,6 +27,16 @@ def ci_commands() -> tuple[dict[str, str], list[str], list[list[str]]]:
         elif "pytest" in words:
             pytest_runs.append(words)
     return env, install, pytest_runs
+
+
+def split_env(words: list[str]) -> tuple[dict[str, str], list[str]]:
+    """``VAR=value`` words before a command, and the command."""
+    env = {}
+    while words and "=" in words[0] and not words[0].startswith("-"):
+        key, value = words[0].split("=", 1)
+        env[key] = value
+        words = words[1:]
+    return env, words
 
 
 def readme_test_command() -> list[list[str]]:
@@ -55,10 +66,10 @@ def test_readme_test_command_is_what_ci_runs():
     assert pip == ["pip", "install", *install], (
         f"README installs {pip[2:]}, .ci/run installs {install}"
     )
-    assignments = dict(w.split("=", 1) for w in run if "=" in w and not w.startswith("-"))
-    command = [w for w in run if w.split("=", 1)[0] not in assignments]
-    assert assignments == env, f"README sets {assignments}, .ci/run exports {env}"
-    assert command == first, f"README runs {command}, .ci/run runs {first}"
+    ci_env, ci_command = split_env(first)
+    readme_env, command = split_env(run)
+    assert readme_env == {**env, **ci_env}, f"README sets {readme_env}, .ci/run {env | ci_env}"
+    assert command == ci_command, f"README runs {command}, .ci/run runs {ci_command}"
     text = README.read_text()
     for words in others:  # further CI passes are named in the README too
         assert shlex.join(words) in text, f"README does not mention CI's `{shlex.join(words)}`"
