@@ -49,9 +49,13 @@ class dtype:  # noqa: N801  (torch.dtype)
         return self._np
 
     def to_real(self) -> dtype:
+        """The real dtype of this one: itself, since every dtype here is real
+        (``torch.dtype.to_real``)."""
         return self
 
     def to_complex(self) -> dtype:
+        """The complex counterpart; complex dtypes are not supported here, so it raises
+        ``TypeError`` (``torch.dtype.to_complex``)."""
         raise TypeError(
             f"to_complex(): complex dtypes are not supported by autograd_engine ({self})"
         )

@@ -63,30 +63,39 @@ class InplaceMethods:
         return _t._inplace.normal_(self, mean, std, generator)
 
     def neg_(self) -> Tensor:
+        """In-place ``neg`` (``torch.Tensor.neg_``)."""
         return _t._inplace.unary_(self, _t._ops.neg)
 
     def exp_(self) -> Tensor:
+        """In-place ``exp`` (``torch.Tensor.exp_``)."""
         return _t._inplace.unary_(self, _t._ops.exp)
 
     def log_(self) -> Tensor:
+        """In-place ``log`` (``torch.Tensor.log_``)."""
         return _t._inplace.unary_(self, _t._ops.log)
 
     def sqrt_(self) -> Tensor:
+        """In-place ``sqrt`` (``torch.Tensor.sqrt_``)."""
         return _t._inplace.unary_(self, _t._ops.sqrt)
 
     def abs_(self) -> Tensor:
+        """In-place ``abs`` (``torch.Tensor.abs_``)."""
         return _t._inplace.unary_(self, _t._ops.abs)
 
     def pow_(self, exponent) -> Tensor:
+        """In-place ``pow`` (``torch.Tensor.pow_``)."""
         return _t._inplace.unary_(self, lambda a: _t._ops.pow(a, exponent))
 
     def relu_(self) -> Tensor:
+        """In-place ``relu`` (``torch.Tensor.relu_``)."""
         return _t._inplace.unary_(self, _t._ops.relu)
 
     def sigmoid_(self) -> Tensor:
+        """In-place ``sigmoid`` (``torch.Tensor.sigmoid_``)."""
         return _t._inplace.unary_(self, _t._ops.sigmoid)
 
     def tanh_(self) -> Tensor:
+        """In-place ``tanh`` (``torch.Tensor.tanh_``)."""
         return _t._inplace.unary_(self, _t._ops.tanh)
 
     def square_(self) -> Tensor:

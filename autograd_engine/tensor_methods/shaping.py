@@ -11,9 +11,12 @@ class ShapeMethods:
     __slots__ = ()
 
     def sum_to_size(self, *size):
+        """Summed down to ``size``, undoing a broadcast (``torch.Tensor.sum_to_size``)."""
         return _t._ops.sum_to_size(self, _t._ops.shape._shape_arg(size))
 
     def reshape(self, *shape):
+        """The same elements in ``shape`` (-1 infers one size); a view when possible
+        (``torch.Tensor.reshape``)."""
         return _t._ops.reshape(self, *shape)
 
     def view(self, *shape):
@@ -22,61 +25,81 @@ class ShapeMethods:
         return _t._ops.view(self, *shape)
 
     def view_as(self, other):
+        """A view with ``other``'s shape (``torch.Tensor.view_as``)."""
         return _t._ops.view(self, other.shape)
 
     def reshape_as(self, other):
+        """Reshaped to ``other``'s shape (``torch.Tensor.reshape_as``)."""
         return _t._ops.reshape(self, other.shape)
 
     def permute(self, *dims):
+        """A view with the dimensions reordered as ``dims`` (``torch.Tensor.permute``)."""
         return _t._ops.permute(self, *dims)
 
     def transpose(self, dim0, dim1):
+        """A view with ``dim0`` and ``dim1`` swapped (``torch.Tensor.transpose``)."""
         return _t._ops.transpose(self, dim0, dim1)
 
     def t(self):
+        """The transpose of a tensor of at most 2 dimensions, a view (``torch.Tensor.t``)."""
         return _t._ops.transpose(self, 0, 1) if self.ndim == 2 else self
 
     @dim_aliases
     def flatten(self, start_dim=0, end_dim=-1):
+        """Dimensions ``start_dim`` to ``end_dim`` merged into one (``torch.Tensor.flatten``)."""
         return _t._ops.flatten(self, start_dim, end_dim)
 
     @dim_aliases
     def unflatten(self, dim, sizes):
+        """Dimension ``dim`` split into ``sizes`` (``torch.Tensor.unflatten``)."""
         return _t._ops.unflatten(self, dim, sizes)
 
     @dim_aliases
     def unsqueeze(self, dim):
+        """A view with a dimension of size 1 inserted at ``dim`` (``torch.Tensor.unsqueeze``)."""
         return _t._ops.unsqueeze(self, dim)
 
     @dim_aliases
     def squeeze(self, dim=None):
+        """A view without the dimensions of size 1 (only ``dim``'s, if given)
+        (``torch.Tensor.squeeze``)."""
         return _t._ops.squeeze(self, dim)
 
     def expand(self, *sizes):
+        """A read-only view broadcast to ``sizes`` (-1 keeps a size) (``torch.Tensor.expand``)."""
         return _t._ops.expand(self, *sizes)
 
     def expand_as(self, other):
+        """A read-only view broadcast to ``other``'s shape (``torch.Tensor.expand_as``)."""
         return _t._ops.expand(self, *other.shape)
 
     def broadcast_to(self, shape):
+        """A read-only view broadcast to ``shape`` (``torch.Tensor.broadcast_to``)."""
         return _t._ops.broadcast_to(self, shape)
 
     @dim_aliases
     def narrow(self, dim, start, length):
+        """A view of ``length`` entries from ``start`` along ``dim`` (``torch.Tensor.narrow``)."""
         return _t._ops.narrow(self, dim, start, length)
 
     @dim_aliases
     def split(self, split_size, dim=0):
+        """Views of ``split_size`` entries (or of the sizes in a list) along ``dim``
+        (``torch.Tensor.split``)."""
         return _t._ops.split(self, split_size, dim)
 
     @dim_aliases
     def chunk(self, chunks, dim=0):
+        """``chunks`` views of equal size along ``dim``, the last smaller
+        (``torch.Tensor.chunk``)."""
         return _t._ops.chunk(self, chunks, dim)
 
     def flip(self, dims):
+        """The entries in reverse order along ``dims`` (``torch.Tensor.flip``)."""
         return _t._ops.flip(self, dims)
 
     def repeat(self, *sizes):
+        """The tensor tiled ``sizes`` times along each dimension (``torch.Tensor.repeat``)."""
         return _t._ops.repeat(self, *sizes)
 
     def ravel(self):
