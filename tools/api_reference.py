@@ -71,7 +71,8 @@ MODULES: list[tuple[str, str]] = [
 INTERNAL = {
     "autograd_engine": {
         "anomaly", "array_backend", "cli", "compiler", "creation", "dtypes", "engine",
-        "grad_mode", "gradcheck", "hooks", "kernels", "node", "ops", "tensor", "utils", "views",
+        "grad_mode", "gradcheck", "hooks", "kernels", "legacy", "node", "ops", "printing", "size",
+        "tensor", "tensor_methods", "utils", "views",
     },
     "nn": {"modules", "parameter", "summary"},
     "optim": {
@@ -120,17 +121,41 @@ def public_names(module: types.ModuleType) -> list[str]:
 
 
 def _members(cls: type, prefix: str) -> list[Entry]:
-    """Public methods and properties defined in ``cls``'s own body."""
-    out = []
-    for attr, value in vars(cls).items():
-        if attr.startswith("_"):
+    """Public methods and properties defined in ``cls``'s body or in a base class of this
+    project that is not public itself (a mixin such as ``Tensor``'s ``tensor_methods``)."""
+    found: dict[str, Entry] = {}
+    for owner in cls.__mro__:
+        if owner is not cls and (not _is_ours(owner) or owner in _public_classes()):
             continue
-        raw = value.__func__ if isinstance(value, (staticmethod, classmethod)) else value
-        if isinstance(raw, property):
-            out.append(Entry(f"{prefix}.{attr}", raw, "property"))
-        elif inspect.isfunction(raw):
-            out.append(Entry(f"{prefix}.{attr}", raw, "method"))
-    return sorted(out, key=lambda e: e.name.lower())
+        for attr, value in vars(owner).items():
+            if attr.startswith("_") or attr in found:
+                continue
+            raw = value.__func__ if isinstance(value, (staticmethod, classmethod)) else value
+            if isinstance(raw, property):
+                found[attr] = Entry(f"{prefix}.{attr}", raw, "property")
+            elif inspect.isfunction(raw):
+                found[attr] = Entry(f"{prefix}.{attr}", raw, "method")
+    return sorted(found.values(), key=lambda e: e.name.lower())
+
+
+_PUBLIC: set[type] = set()
+
+
+def _public_classes() -> set[type]:
+    """Every class that some documented module exports."""
+    if not _PUBLIC:
+        for page, _ in MODULES:
+            if page == "autograd_engine.Tensor":
+                continue
+            try:
+                module = _resolve(page)
+            except ModuleNotFoundError:
+                continue
+            for name in public_names(module):
+                obj = getattr(module, name, None)
+                if inspect.isclass(obj):
+                    _PUBLIC.add(obj)
+    return _PUBLIC
 
 
 def entries(page: str) -> tuple[list[Entry], list[str]]:
