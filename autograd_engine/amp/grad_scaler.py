@@ -224,21 +224,30 @@ class GradScaler:
         return self._init_scale if self._scale is None else self._scale
 
     def get_growth_factor(self) -> float:
+        """The factor the scale grows by after ``growth_interval`` steps without inf/NaN
+        (``torch.amp.GradScaler.get_growth_factor``)."""
         return self._growth_factor
 
     def set_growth_factor(self, new_factor: float) -> None:
+        """Set the growth factor (``torch.amp.GradScaler.set_growth_factor``)."""
         self._growth_factor = new_factor
 
     def get_backoff_factor(self) -> float:
+        """The factor the scale shrinks by after a step with inf/NaN gradients
+        (``torch.amp.GradScaler.get_backoff_factor``)."""
         return self._backoff_factor
 
     def set_backoff_factor(self, new_factor: float) -> None:
+        """Set the backoff factor (``torch.amp.GradScaler.set_backoff_factor``)."""
         self._backoff_factor = new_factor
 
     def get_growth_interval(self) -> int:
+        """How many consecutive steps without inf/NaN grow the scale
+        (``torch.amp.GradScaler.get_growth_interval``)."""
         return self._growth_interval
 
     def set_growth_interval(self, new_interval: int) -> None:
+        """Set the growth interval (``torch.amp.GradScaler.set_growth_interval``)."""
         self._growth_interval = new_interval
 
     def _get_growth_tracker(self) -> int:
@@ -247,6 +256,7 @@ class GradScaler:
         return self._init_growth_tracker if self._growth_tracker is None else self._growth_tracker
 
     def is_enabled(self) -> bool:
+        """Whether the scaler is on (``torch.amp.GradScaler.is_enabled``)."""
         return self._enabled
 
     def state_dict(self) -> dict[str, Any]:
@@ -263,6 +273,8 @@ class GradScaler:
         }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the scale, factors, interval and growth tracker from ``state_dict()``'s dict; a
+        PyTorch scaler's loads too (``torch.amp.GradScaler.load_state_dict``)."""
         if not self._enabled:
             return
         if len(state_dict) == 0:
