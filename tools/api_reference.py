@@ -41,6 +41,7 @@ MODULES: list[tuple[str, str]] = [
     ("autograd_engine.linalg", "torch.linalg"),
     ("autograd_engine.distributions", "torch.distributions"),
     ("autograd_engine.serialization", "torch.serialization"),
+    ("autograd_engine.amp", "torch.amp"),
     ("autograd_engine.cuda", "torch.cuda"),
     ("autograd_engine.accelerator", "torch.accelerator"),
     ("autograd_engine.backends", "torch.backends"),
@@ -70,7 +71,7 @@ MODULES: list[tuple[str, str]] = [
 # of the two lists (tests/docs/test_docstrings.py checks).
 INTERNAL = {
     "autograd_engine": {
-        "anomaly", "array_backend", "cli", "compiler", "creation", "dtypes", "engine",
+        "anomaly", "array_backend", "cli", "compiler", "cpu", "creation", "dtypes", "engine",
         "grad_mode", "gradcheck", "hooks", "kernels", "legacy", "node", "ops", "printing", "size",
         "tensor", "tensor_methods", "utils", "views",
     },
