@@ -108,6 +108,8 @@ class CharDataset(Dataset):
 
     @property
     def stoi(self) -> dict[str, int]:
+        """The id of each character of the vocabulary, the inverse of ``vocab`` (nanoGPT's
+        ``stoi``)."""
         return {ch: i for i, ch in enumerate(self.vocab)}
 
     def encode(self, text: str) -> np.ndarray:
