@@ -46,6 +46,7 @@ MODULES: list[tuple[str, str]] = [
     ("autograd_engine.accelerator", "torch.accelerator"),
     ("autograd_engine.backends", "torch.backends"),
     ("autograd_engine.jit", "torch.jit"),
+    ("autograd_engine.onnx", "torch.onnx"),
     ("autograd_engine.utils.data", "torch.utils.data"),
     ("autograd_engine.utils.tensorboard", "torch.utils.tensorboard"),
     ("autograd_engine.datasets", "torchvision.datasets"),
