@@ -192,6 +192,8 @@ def from_numpy(array) -> Tensor:
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """``data`` as a Tensor, without a copy when it already is one of that dtype and device
+    (``torch.as_tensor``)."""
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
     dev = array_backend.device(device) if device is not None else _device_of_data(data)
@@ -412,11 +414,14 @@ class Generator:
         self.gen = array_backend.new_generator(self.device)
 
     def manual_seed(self, seed: int) -> Generator:
+        """Reseed this generator with ``seed`` and return it (``torch.Generator.manual_seed``)."""
         self._seed = array_backend.normalize_seed(seed)
         self.gen = array_backend.new_generator(self.device, self._seed)
         return self
 
     def initial_seed(self):
+        """The seed given to ``manual_seed`` (None if never seeded)
+        (``torch.Generator.initial_seed``)."""
         return self._seed
 
     def get_state(self) -> dict:
@@ -425,6 +430,7 @@ class Generator:
         return array_backend.snapshot_generator(self.gen)
 
     def set_state(self, state: dict) -> None:
+        """Restore a state from ``get_state`` (``torch.Generator.set_state``)."""
         array_backend.restore_generator(self.gen, state)
 
 

@@ -138,26 +138,34 @@ class Tensor(
 
     @property
     def device(self) -> Device:
+        """Where the data lives: ``device(type='cpu')`` or a CUDA device
+        (``torch.Tensor.device``)."""
         return array_backend.device_of(self.array)
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions (``torch.Tensor.ndim``)."""
         return self.array.ndim
 
     @property
     def is_leaf(self) -> bool:
+        """True for a tensor no recorded operation made (``grad_fn`` is None); only leaves keep
+        ``.grad`` (``torch.Tensor.is_leaf``)."""
         return self.grad_fn is None
 
     @property
     def is_cuda(self) -> bool:
+        """Whether the data is on a GPU (``torch.Tensor.is_cuda``)."""
         return self.device.type == "cuda"
 
     @property
     def T(self) -> Tensor:
+        """The dimensions in reverse order, a view (``torch.Tensor.T``)."""
         return self.permute(*reversed(range(self.ndim)))
 
     @property
     def mT(self) -> Tensor:
+        """The last two dimensions swapped, a view (``torch.Tensor.mT``)."""
         return self.transpose(-2, -1)
 
     @property
@@ -191,19 +199,23 @@ class Tensor(
         return self.array.shape[_norm_dim(dim, self.array.ndim)[0]]
 
     def dim(self) -> int:
+        """The number of dimensions (``torch.Tensor.dim``)."""
         return self.array.ndim
 
     ndimension = dim
 
     def numel(self) -> int:
+        """The number of elements (``torch.Tensor.numel``)."""
         return int(self.array.size)
 
     nelement = numel
 
     def element_size(self) -> int:
+        """The size of one element in bytes (``torch.Tensor.element_size``)."""
         return self.array.dtype.itemsize
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point type (``torch.Tensor.is_floating_point``)."""
         return self.array.dtype.kind == "f"
 
     def __len__(self) -> int:
@@ -212,6 +224,7 @@ class Tensor(
         return self.array.shape[0]
 
     def item(self):
+        """The value of a one-element tensor as a Python number (``torch.Tensor.item``)."""
         if _node._recorder is not None:  # a compiled step reads a value: it cannot be replayed
             _node._recorder.host_read(self, "item()")
         if self.array.size != 1:
@@ -222,6 +235,7 @@ class Tensor(
         return self.array.reshape(()).item()
 
     def tolist(self):
+        """The data as (nested) Python lists of numbers (``torch.Tensor.tolist``)."""
         return self.numpy().tolist()
 
     def numpy(self, *, force: bool = False):
@@ -409,11 +423,15 @@ class Tensor(
         return out
 
     def detach_(self) -> Tensor:
+        """Detach this tensor from the graph in place: it becomes a leaf
+        (``torch.Tensor.detach_``)."""
         self.grad_fn = None
         self.requires_grad = False
         return self
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return the tensor
+        (``torch.Tensor.requires_grad_``)."""
         self.requires_grad = requires_grad  # the property checks leaf and dtype, as PyTorch
         return self
 
@@ -522,6 +540,7 @@ class Tensor(
         return out
 
     def cpu(self, memory_format=None) -> Tensor:
+        """The tensor on the CPU (itself if it is there) (``torch.Tensor.cpu``)."""
         return self.to("cpu", memory_format=memory_format)
 
     def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
@@ -534,21 +553,27 @@ class Tensor(
         return self.to(device, memory_format=memory_format)
 
     def float(self) -> Tensor:
+        """Cast to float32 (``torch.Tensor.float``)."""
         return self.to(float32)
 
     def double(self) -> Tensor:
+        """Cast to float64 (``torch.Tensor.double``)."""
         return self.to(float64)
 
     def half(self) -> Tensor:
+        """Cast to float16 (``torch.Tensor.half``)."""
         return self.to(float16)
 
     def long(self) -> Tensor:
+        """Cast to int64 (``torch.Tensor.long``)."""
         return self.to(int64)
 
     def int(self) -> Tensor:
+        """Cast to int32 (``torch.Tensor.int``)."""
         return self.to(int32)
 
     def bool(self) -> Tensor:
+        """Cast to bool (``torch.Tensor.bool``)."""
         return self.to(bool_)
 
     def type(self, dtype=None, non_blocking: bool = False, **kwargs):
@@ -561,9 +586,11 @@ class Tensor(
         return _legacy.convert(self, dtype, non_blocking)
 
     def type_as(self, other: Tensor) -> Tensor:
+        """Cast to ``other``'s dtype (``torch.Tensor.type_as``)."""
         return self.to(other.dtype)
 
     def clone(self, *, memory_format=None) -> Tensor:
+        """A copy with its own memory, differentiable (``torch.Tensor.clone``)."""
         return _ops.clone(self, memory_format=memory_format)
 
     def contiguous(self, memory_format=None) -> Tensor:
@@ -577,16 +604,22 @@ class Tensor(
         return _ops.clone(self, memory_format=memory_format)
 
     def new_tensor(self, data, dtype=None, requires_grad=False) -> Tensor:
+        """A new leaf tensor of ``data`` on this tensor's device, with its dtype unless given
+        (``torch.Tensor.new_tensor``)."""
         return _creation.tensor(data, dtype=dtype or self.dtype, device=self.device,
                       requires_grad=requires_grad)  # fmt: skip
 
     def new_zeros(self, *size, dtype=None) -> Tensor:
+        """Zeros of ``size`` with this tensor's dtype and device (``torch.Tensor.new_zeros``)."""
         return _creation.zeros(*size, dtype=dtype or self.dtype, device=self.device)
 
     def new_ones(self, *size, dtype=None) -> Tensor:
+        """Ones of ``size`` with this tensor's dtype and device (``torch.Tensor.new_ones``)."""
         return _creation.ones(*size, dtype=dtype or self.dtype, device=self.device)
 
     def new_full(self, size, fill_value, dtype=None) -> Tensor:
+        """``fill_value`` in ``size`` with this tensor's dtype and device
+        (``torch.Tensor.new_full``)."""
         return _creation.full(size, fill_value, dtype=dtype or self.dtype, device=self.device)
 
     # --- printing --------------------------------------------------------------------------------

@@ -358,14 +358,17 @@ class LogSoftmax(Node):
 
 
 def relu(a: Tensor) -> Tensor:
+    """max(a, 0), element-wise; the gradient at 0 is 0 (``torch.relu``)."""
     return ReLU()(a)
 
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """a where a > 0, else ``negative_slope * a`` (``torch.nn.functional.leaky_relu``)."""
     return LeakyReLU(negative_slope)(a)
 
 
 def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
+    """a where a > 0, else ``alpha * (e^a - 1)`` (``torch.nn.functional.elu``)."""
     return ELU(alpha)(a)
 
 
@@ -379,22 +382,29 @@ def selu(a: Tensor) -> Tensor:
 
 
 def gelu(a: Tensor, approximate: str = "none") -> Tensor:
+    """a * Φ(a), the Gaussian error linear unit; ``approximate='tanh'`` for the tanh form
+    (``torch.nn.functional.gelu``)."""
     return GELU(approximate)(a)
 
 
 def sigmoid(a: Tensor) -> Tensor:
+    """1 / (1 + e^-a), element-wise (``torch.sigmoid``)."""
     return Sigmoid()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def tanh(a: Tensor) -> Tensor:
+    """The hyperbolic tangent, element-wise (``torch.tanh``)."""
     return Tanh()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def silu(a: Tensor) -> Tensor:
+    """a * sigmoid(a), the sigmoid linear unit (``torch.nn.functional.silu``)."""
     return SiLU()(a)
 
 
 def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(beta * a)) / beta, linear above ``threshold``
+    (``torch.nn.functional.softplus``)."""
     return Softplus(beta, threshold)(a)
 
 

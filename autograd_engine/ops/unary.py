@@ -239,22 +239,27 @@ class Where(Node):
 
 
 def exp(a: Tensor) -> Tensor:
+    """e^a, element-wise (``torch.exp``)."""
     return Exp()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def log(a: Tensor) -> Tensor:
+    """The natural logarithm, element-wise (``torch.log``)."""
     return Log()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def log1p(a: Tensor) -> Tensor:
+    """log(1 + a), accurate for small ``a`` (``torch.log1p``)."""
     return Log1p()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def expm1(a: Tensor) -> Tensor:
+    """e^a - 1, accurate for small ``a`` (``torch.expm1``)."""
     return Expm1()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def sqrt(a: Tensor) -> Tensor:
+    """The square root, element-wise (``torch.sqrt``)."""
     return Sqrt()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
@@ -264,22 +269,27 @@ def rsqrt(a: Tensor) -> Tensor:
 
 
 def abs(a: Tensor) -> Tensor:
+    """The absolute value, element-wise; its gradient at 0 is 0 (``torch.abs``)."""
     return Abs()(a)
 
 
 def sign(a: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of each element; zero gradient (``torch.sign``)."""
     return Sign()(a)
 
 
 def sin(a: Tensor) -> Tensor:
+    """The sine, element-wise (``torch.sin``)."""
     return Sin()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def cos(a: Tensor) -> Tensor:
+    """The cosine, element-wise (``torch.cos``)."""
     return Cos()(a if a.array.dtype.kind == "f" else as_float(a))
 
 
 def square(a: Tensor) -> Tensor:
+    """a * a, element-wise (``torch.square``)."""
     return a * a
 
 
@@ -302,10 +312,14 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:
 
 
 def maximum(a, b) -> Tensor:
+    """The element-wise maximum of ``a`` and ``b``, broadcast; ties split the gradient evenly
+    (``torch.maximum``)."""
     return Maximum()(*binary(a, b))
 
 
 def minimum(a, b) -> Tensor:
+    """The element-wise minimum of ``a`` and ``b``, broadcast; ties split the gradient evenly
+    (``torch.minimum``)."""
     return Minimum()(*binary(a, b))
 
 

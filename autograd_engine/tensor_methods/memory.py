@@ -42,10 +42,12 @@ class MemoryMethods:
 
     @property
     def nbytes(self) -> int:
+        """The size of the data in bytes (``torch.Tensor.nbytes``)."""
         return int(self.array.nbytes)
 
     @property
     def itemsize(self) -> int:
+        """The size of one element in bytes (``torch.Tensor.itemsize``)."""
         return int(self.array.itemsize)
 
     @property
@@ -55,14 +57,18 @@ class MemoryMethods:
 
     @property
     def is_cpu(self) -> bool:
+        """Whether the data is on the CPU (``torch.Tensor.is_cpu``)."""
         return self.device.type == "cpu"
 
     is_sparse = is_quantized = is_meta = is_mps = is_xpu = is_mkldnn = is_nested = False
 
     def is_complex(self) -> bool:
+        """False: no dtype here is complex (``torch.Tensor.is_complex``)."""
         return False
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """An uninitialized tensor of ``size``, with this tensor's dtype and device unless given
+        (``torch.Tensor.new_empty``)."""
         dtype, device = dtype or self.dtype, device or self.device
         return _t._creation.empty(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 

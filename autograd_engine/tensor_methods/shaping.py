@@ -103,58 +103,93 @@ class ShapeMethods:
         return _t._ops.repeat(self, *sizes)
 
     def ravel(self):
+        """``input`` flattened to 1-D (``torch.Tensor.ravel``). The method form of
+        ``autograd_engine.ravel``."""
         return _t._ops.ravel(self)
 
     def tile(self, *dims):
+        """``input`` repeated ``dims`` times along each dimension; fewer ``dims`` than dimensions
+        are padded with 1s in front (``torch.Tensor.tile``). The method form of
+        ``autograd_engine.tile``."""
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = dims[0]
         return _t._ops.tile(self, dims)
 
     def roll(self, shifts, dims=None):
+        """Shift elements cyclically along ``dims``; without ``dims`` the tensor is flattened,
+        rolled and given its shape back (``torch.Tensor.roll``). The method form of
+        ``autograd_engine.roll``."""
         return _t._ops.roll(self, shifts, dims)
 
     def movedim(self, source, destination):
+        """Move dimensions ``source`` to positions ``destination``, keeping the others in order
+        (``torch.Tensor.movedim``). The method form of ``autograd_engine.movedim``."""
         return _t._ops.movedim(self, source, destination)
 
     moveaxis = movedim
 
     def swapaxes(self, axis0, axis1):
+        """``transpose(input, axis0, axis1)`` (``torch.Tensor.swapaxes``). The method form of
+        ``autograd_engine.swapaxes``."""
         return _t._ops.transpose(self, axis0, axis1)
 
     swapdims = swapaxes
 
     def rot90(self, k=1, dims=(0, 1)):
+        """Rotate by 90 degrees ``k`` times in the plane of ``dims`` (``torch.Tensor.rot90``). The
+        method form of ``autograd_engine.rot90``."""
         return _t._ops.rot90(self, k, dims)
 
     def fliplr(self):
+        """Reverse the columns (dim 1) (``torch.Tensor.fliplr``). The method form of
+        ``autograd_engine.fliplr``."""
         return _t._ops.fliplr(self)
 
     def flipud(self):
+        """Reverse the rows (dim 0) (``torch.Tensor.flipud``). The method form of
+        ``autograd_engine.flipud``."""
         return _t._ops.flipud(self)
 
     @dim_aliases
     def select(self, dim, index):
+        """The slice at ``index`` along ``dim``, without that dimension (``torch.Tensor.select``).
+        The method form of ``autograd_engine.select``."""
         return _t._ops.select(self, dim, index)
 
     @dim_aliases
     def unbind(self, dim=0):
+        """The slices along ``dim``, as a tuple (``torch.Tensor.unbind``). The method form of
+        ``autograd_engine.unbind``."""
         return _t._ops.unbind(self, dim)
 
     @dim_aliases
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        """Each element (or slice along ``dim``) repeated ``repeats`` times in place
+        (``torch.Tensor.repeat_interleave``); ``repeat_interleave(counts)`` gives 0 ``counts[0]``
+        times, 1 ``counts[1]`` times, ... The method form of
+        ``autograd_engine.repeat_interleave``."""
         return _t._ops.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     @dim_aliases
     def tensor_split(self, indices_or_sections, dim=0):
+        """Split into ``n`` nearly equal parts (the first ``size % n`` one larger) or at the given
+        indices, along ``dim`` (``torch.Tensor.tensor_split``). The method form of
+        ``autograd_engine.tensor_split``."""
         return _t._ops.tensor_split(self, indices_or_sections, dim)
 
     def hsplit(self, sections):
+        """Split along columns (dim 1, or 0 for a 1-D tensor) (``torch.Tensor.hsplit``). The method
+        form of ``autograd_engine.hsplit``."""
         return _t._ops.hsplit(self, sections)
 
     def vsplit(self, sections):
+        """Split along rows, dim 0 (``torch.Tensor.vsplit``). The method form of
+        ``autograd_engine.vsplit``."""
         return _t._ops.vsplit(self, sections)
 
     def dsplit(self, sections):
+        """Split along depth, dim 2 (``torch.Tensor.dsplit``). The method form of
+        ``autograd_engine.dsplit``."""
         return _t._ops.dsplit(self, sections)
 
     def unfold(self, dimension, size, step):
@@ -165,47 +200,84 @@ class ShapeMethods:
     # --- indexing along a dimension (ops/index.py) -----------------------------------------------
     @dim_aliases
     def gather(self, dim, index, *, sparse_grad=False):
+        """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (and so on), as
+        ``torch.Tensor.gather``; ``index`` has ``input``'s number of dimensions and int64 values.
+        The method form of ``autograd_engine.gather``."""
         return _t._ops.gather(self, dim, index)
 
     @dim_aliases
     def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        """A copy of ``input`` with ``src`` (a tensor, or a number ``value``) written at the
+        positions ``index`` names along ``dim`` (``torch.Tensor.scatter``); ``reduce="add"`` or
+        ``"multiply"`` combines instead of overwriting. The method form of
+        ``autograd_engine.scatter``."""
         return _t._ops.scatter(self, dim, index, src, value=value, reduce=reduce)
 
     @dim_aliases
     def scatter_add(self, dim, index, src):
+        """A copy of ``input`` with ``src`` added at the positions ``index`` names along ``dim``;
+        repeated positions accumulate (``torch.Tensor.scatter_add``). The method form of
+        ``autograd_engine.scatter_add``."""
         return _t._ops.scatter_add(self, dim, index, src)
 
     @dim_aliases
     def index_select(self, dim, index):
+        """The slices of ``input`` at ``index`` (a 1-D int64 tensor) along ``dim``
+        (``torch.Tensor.index_select``). The method form of ``autograd_engine.index_select``."""
         return _t._ops.index_select(self, dim, index)
 
     @dim_aliases
     def index_fill(self, dim, index, value):
+        """A copy of ``input`` with the slices at ``index`` along ``dim`` set to ``value`` (a number
+        or a 0-d tensor) (``torch.Tensor.index_fill``). The method form of
+        ``autograd_engine.index_fill``."""
         return _t._ops.index_fill(self, dim, index, value)
 
     @dim_aliases
     def index_add(self, dim, index, source, *, alpha=1):
+        """A copy of ``input`` with ``alpha * source`` added to the slices at ``index`` along
+        ``dim``; repeated indices accumulate (``torch.Tensor.index_add``). The method form of
+        ``autograd_engine.index_add``."""
         return _t._ops.index_add(self, dim, index, source, alpha=alpha)
 
     @dim_aliases
     def index_copy(self, dim, index, source):
+        """A copy of ``input`` with the slices at ``index`` along ``dim`` replaced by ``source``'s
+        (``torch.Tensor.index_copy``). The method form of ``autograd_engine.index_copy``."""
         return _t._ops.index_copy(self, dim, index, source)
 
     def index_put(self, indices, values, accumulate=False):
+        """A copy of ``input`` with ``values`` written at ``input[indices]`` (a tuple of index
+        tensors); with ``accumulate`` repeated positions add up (``torch.Tensor.index_put``). The
+        method form of ``autograd_engine.index_put``."""
         return _t._ops.index_put(self, indices, values, accumulate)
 
     def masked_fill(self, mask, value):
+        """``input`` with ``value`` (a number or a 0-d tensor) where the bool ``mask`` (broadcast)
+        is true (``torch.Tensor.masked_fill``). The method form of
+        ``autograd_engine.masked_fill``."""
         return _t._ops.masked_fill(self, mask, value)
 
     def masked_select(self, mask):
+        """The elements of ``input`` where the bool ``mask`` is true, as a 1-D tensor (both are
+        broadcast first) (``torch.Tensor.masked_select``). The method form of
+        ``autograd_engine.masked_select``."""
         return _t._ops.masked_select(self, mask)
 
     def masked_scatter(self, mask, source):
+        """``input`` with the first elements of ``source`` (in row-major order) written where the
+        bool ``mask`` (broadcast to ``input``) is true (``torch.Tensor.masked_scatter``). The method
+        form of ``autograd_engine.masked_scatter``."""
         return _t._ops.masked_scatter(self, mask, source)
 
     def take(self, index):
+        """The elements of ``input`` viewed as 1-D, at ``index`` (of any shape)
+        (``torch.Tensor.take``). The method form of ``autograd_engine.take``."""
         return _t._ops.take(self, index)
 
     @dim_aliases
     def take_along_dim(self, indices, dim=None):
+        """``gather`` with broadcasting: the values of ``input`` at ``indices`` along ``dim``; with
+        ``dim=None`` both are flattened first (``torch.Tensor.take_along_dim``). The method form of
+        ``autograd_engine.take_along_dim``."""
         return _t._ops.take_along_dim(self, indices, dim)
