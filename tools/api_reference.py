@@ -73,8 +73,8 @@ MODULES: list[tuple[str, str]] = [
 INTERNAL = {
     "autograd_engine": {
         "anomaly", "array_backend", "cli", "compiler", "cpu", "creation", "dtypes", "engine",
-        "grad_mode", "gradcheck", "hooks", "kernels", "layouts", "legacy", "node", "ops", "printing",
-        "runtime", "size", "tensor", "tensor_methods", "utils", "views",
+        "grad_mode", "gradcheck", "hooks", "kernels", "layouts", "legacy", "node", "ops",
+        "printing", "runtime", "size", "tensor", "tensor_methods", "utils", "views",
     },
     "nn": {"modules", "parameter", "summary"},
     "optim": {
