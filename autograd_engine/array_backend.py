@@ -117,8 +117,8 @@ def _check_cuda(dev: Device) -> None:
     if cupy is None:
         raise RuntimeError(
             f"Device {dev} was requested but CuPy is not installed. Install the GPU extra "
-            "(pip install 'autograd_engine[cuda12]' or '[cuda13]') on a machine with an NVIDIA "
-            "GPU, or use device='cpu'."
+            "(pip install -e '.[cuda12]' or '.[cuda13]' in the checkout) on a machine with an "
+            "NVIDIA GPU, or use device='cpu'."
         )
     count = cuda_device_count()
     if dev.index >= count:

@@ -67,7 +67,7 @@ def _cupy(error: type = AssertionError):
         raise error(
             "autograd_engine was asked for CUDA, but CuPy is not installed (PyTorch's 'Torch not "
             "compiled with CUDA enabled'). Install the GPU extra (pip install "
-            "'autograd_engine[cuda12]' or '[cuda13]') on a machine with an NVIDIA GPU, or "
+            "-e '.[cuda12]' or '.[cuda13]' in the checkout) on a machine with an NVIDIA GPU, or "
             "check autograd_engine.cuda.is_available() first."
         )
     if not array_backend.cuda_available():

@@ -2,7 +2,7 @@
 and NCCL (CuPy), launched with ``mpiexec -n N`` or ``python -m autograd_engine.distributed.run``.
 
 Nothing starts MPI until ``init_process_group`` is called; ``is_available()`` only checks that
-mpi4py is installed (``pip install 'autograd_engine[distributed]'``). See docs/distributed.md.
+mpi4py is installed (``pip install -e '.[distributed]' in the checkout``). See docs/distributed.md.
 """
 
 from ._work import DistBackendError, DistError, ReduceOp, Work

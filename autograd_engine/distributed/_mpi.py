@@ -13,7 +13,7 @@ from .. import array_backend
 from ._work import DistBackendError, ReduceOp, Work
 
 INSTALL_HINT = (
-    "install the distributed extra: pip install 'autograd_engine[distributed]' "
+    "install the distributed extra: pip install -e '.[distributed]' in the checkout "
     "(mpi4py and the MPICH runtime), or pip install mpi4py against a system MPI"
 )
 

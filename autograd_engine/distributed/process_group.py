@@ -221,7 +221,7 @@ def _nccl_module():
     if array_backend.cupy is None:
         raise RuntimeError(
             "backend='nccl' needs CuPy with NCCL, and CuPy is not installed: pip install "
-            "'autograd_engine[cuda12]' (or [cuda13]) on a machine with NVIDIA GPUs, or use "
+            "-e '.[cuda12]' (or '.[cuda13]') in the checkout on a machine with NVIDIA GPUs, or use "
             "backend='mpi' for CPU tensors"
         )
     try:

@@ -1,7 +1,7 @@
 """Export a model to ONNX (``torch.onnx``): ``autograd_engine.onnx.export(model, args, f)``
 traces one forward call -- every op the engine applies is a node of a known class with known
 arguments -- and writes the same computation as an ONNX graph with the ``onnx`` package (the
-``onnx`` extra: ``pip install autograd_engine[onnx]``)."""
+``onnx`` extra: ``pip install -e '.[onnx]'``)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def _require_onnx():
     except ImportError as exc:
         raise ImportError(
             "autograd_engine.onnx.export needs the onnx package: install the onnx extra, "
-            "pip install 'autograd_engine[onnx]' (or pip install onnx onnxruntime)"
+            "pip install -e '.[onnx]' in the checkout (or pip install onnx onnxruntime)"
         ) from exc
     return onnx
 

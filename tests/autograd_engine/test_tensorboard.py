@@ -12,7 +12,7 @@ import pytest
 
 import autograd_engine as ag
 
-pytest.importorskip("tensorboard", reason="the optional extra autograd_engine[tensorboard]")
+pytest.importorskip("tensorboard", reason="the optional tensorboard extra")
 from tensorboard.backend.event_processing import event_accumulator  # noqa: E402
 
 from autograd_engine.utils.tensorboard import SummaryWriter  # noqa: E402
@@ -150,4 +150,4 @@ def test_missing_tensorboard_names_the_extra():
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
-    assert "pip install 'autograd_engine[tensorboard]'" in out.stdout, out.stderr
+    assert "pip install -e '.[tensorboard]' in the checkout" in out.stdout, out.stderr

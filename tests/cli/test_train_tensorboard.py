@@ -8,7 +8,7 @@ import pytest
 from autograd_engine.cli import build_parser, config_from
 from autograd_engine.training import train
 
-pytest.importorskip("tensorboard", reason="the optional extra autograd_engine[tensorboard]")
+pytest.importorskip("tensorboard", reason="the optional tensorboard extra")
 from tensorboard.backend.event_processing import event_accumulator  # noqa: E402
 
 QUICK = ["--epochs", "2", "--quiet", "--hidden", "32"]
@@ -58,7 +58,7 @@ def test_missing_tensorboard_is_a_clear_error(tmp_path, monkeypatch):
     for name in [m for m in sys.modules if m.startswith("autograd_engine.utils.tensorboard")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "tensorboard", None)
-    message = r"--tensorboard: .*pip install 'autograd_engine\[tensorboard\]'"
+    message = r"--tensorboard: .*pip install -e '\.\[tensorboard\]'"
     with pytest.raises(RunError, match=message):
         train(args_for(*QUICK, "--tensorboard", str(tmp_path / "tb")))
     assert not Path(tmp_path / "tb").exists()

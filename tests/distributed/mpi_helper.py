@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def skip_reason() -> str | None:
     """Why multi-process tests cannot run here (None when they can)."""
     if not _mpi.available():
-        return "mpi4py is not installed (pip install 'autograd_engine[distributed]')"
+        return "mpi4py is not installed (pip install -e '.[distributed]' in the checkout)"
     if _mpi.find_mpiexec() is None:
         return "no mpiexec found (pip install mpich, or install a system MPI)"
     return None

@@ -48,8 +48,8 @@ class DistributedSampler(Sampler):
 
             if not dist.is_available():
                 raise RuntimeError(
-                    "Requires distributed package to be available: install mpi4py "
-                    "(pip install 'autograd_engine[distributed]') or pass num_replicas and rank"
+                    "Requires distributed package to be available: install mpi4py (pip "
+                    "install -e '.[distributed]' in the checkout) or pass num_replicas and rank"
                 )
             if num_replicas is None:
                 num_replicas = dist.get_world_size()
