@@ -280,7 +280,7 @@ def test_missing_mpi4py_names_the_extra(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_mpi4py)
-    with pytest.raises(RuntimeError, match=r"needs mpi4py.*autograd_engine\[distributed\]"):
+    with pytest.raises(RuntimeError, match=r"needs mpi4py.*pip install -e '\.\[distributed\]'"):
         dist.init_process_group("mpi")
 
 

@@ -99,5 +99,5 @@ def test_launcher_builds_an_mpiexec_command_and_refuses_what_it_cannot_do(monkey
     with pytest.raises(SystemExit, match="must be a number"):
         launcher.command(parse(["--nproc-per-node", "many", "train.py"]))
     monkeypatch.setattr(launcher._mpi, "find_mpiexec", lambda: None)
-    with pytest.raises(SystemExit, match=r"no mpiexec found.*autograd_engine\[distributed\]"):
+    with pytest.raises(SystemExit, match=r"no mpiexec found.*pip install -e '\.\[distributed\]'"):
         launcher.command(parse(["train.py"]))
