@@ -24,8 +24,9 @@ ALIASES = {"autograd_engine.nn": "nn", "autograd_engine.optim": "optim"}
 # ``torch.autograd``, ``torch.utils.data``, ``torch.distributions`` after ``import torch``), but
 # imported only on first use so that ``import autograd_engine`` stays fast.
 LAZY_SUBMODULES = frozenset(
-    {"autograd", "utils", "distributions", "jit", "accelerator", "linalg", "onnx"}
-)
+    {"autograd", "utils", "distributions", "jit", "accelerator", "linalg", "onnx", "testing",
+     "special", "func", "functional", "hub", "fft", "version", "sparse", "nested"}
+)  # fmt: skip
 
 
 class _AliasLoader(importlib.abc.Loader):

@@ -173,6 +173,8 @@ class _Generators:
     def get(self, dev: Device):
         gen = self.by_device.get(dev)
         if gen is None:
+            if self.seed is None:  # NOTE: a random seed, kept so that initial_seed() can tell it
+                self.seed = int(numpy.random.SeedSequence().entropy) % 2**64
             gen = new_generator(dev, self.seed)
             self.by_device[dev] = gen
         return gen

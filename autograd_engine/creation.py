@@ -15,7 +15,8 @@ __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace",
     "eye", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like",
     "Generator", "rand", "randn", "randint", "randperm", "manual_seed", "set_default_device",
-    "get_default_device", "from_dlpack",
+    "get_default_device", "from_dlpack", "logspace", "scalar_tensor", "randint_like", "fill",
+    "get_rng_state", "set_rng_state", "initial_seed", "seed",
 ]  # fmt: skip
 
 _np = array_backend.numpy
@@ -536,3 +537,80 @@ def randperm(
 def manual_seed(seed: int) -> None:
     """Seed the default random generator of every device (``torch.manual_seed``)."""
     array_backend.manual_seed(seed)
+
+
+@out_arg
+def logspace(start, end, steps, base: float = 10.0, *, dtype=None, device=None,
+             requires_grad=False, layout=None, pin_memory=False) -> Tensor:  # fmt: skip
+    """``steps`` values from base^start to base^end, evenly spaced in the exponent
+    (``torch.logspace``)."""
+    dev = _dev(device)
+    dtype = as_dtype(dtype) or default_float()
+    array = array_backend.run_on(dev, dev.xp.logspace, start, end, steps, base=base)
+    return _new(array.astype(dtype), requires_grad, pin_memory)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False) -> Tensor:  # fmt: skip
+    """A 0-d tensor of the number ``s``, in the default float dtype unless ``dtype`` is given
+    (``torch.scalar_tensor``)."""
+    return full((), s, dtype=dtype or default_float(), device=device,
+                requires_grad=requires_grad)  # fmt: skip
+
+
+def randint_like(t, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
+                 layout=None, memory_format=None) -> Tensor:  # fmt: skip
+    """Integers uniform on [low, high) shaped like ``t``, in its dtype (``torch.randint_like``)."""
+    if high is None:
+        low, high = 0, low
+    out = randint(low, high, tuple(t.shape), dtype=dtype or t.dtype, device=device or t.device)
+    out.requires_grad = requires_grad
+    return out
+
+
+def fill(input: Tensor, value) -> Tensor:
+    """A new tensor like ``input`` filled with ``value`` (``torch.fill``, out of place)."""
+    return input.clone().fill_(value) if input.requires_grad else Tensor._make(
+        input.array.copy()).fill_(value)  # fmt: skip
+
+
+def get_rng_state():
+    """The CPU generator's state as a uint8 tensor (``torch.get_rng_state``; NumPy's PCG64
+    state, so it round-trips through :func:`set_rng_state` but not into PyTorch)."""
+    import pickle
+
+    state = array_backend.generator_state(array_backend.CPU)
+    raw = _np.frombuffer(pickle.dumps(state), dtype=_np.uint8).copy()
+    return Tensor._make(raw)
+
+
+def set_rng_state(new_state) -> None:
+    """Restore the CPU generator from :func:`get_rng_state`'s tensor (``torch.set_rng_state``)."""
+    import pickle
+
+    if not isinstance(new_state, Tensor) or new_state.array.dtype != _np.uint8:
+        raise TypeError("set_rng_state: expected a ByteTensor made by get_rng_state()")
+    try:
+        state = pickle.loads(new_state.array.tobytes())
+    except Exception as exc:
+        raise RuntimeError(
+            "set_rng_state: not a state from autograd_engine.get_rng_state() (PyTorch's states "
+            "are for another generator)"
+        ) from exc
+    array_backend.set_generator_state(array_backend.CPU, state)
+
+
+def initial_seed() -> int:
+    """The seed of the default generators (``torch.initial_seed``); a random one was drawn
+    at start if ``manual_seed`` was never called."""
+    array_backend.generator_for(array_backend.CPU)  # made (and its seed drawn) if missing
+    return array_backend.initial_seed()
+
+
+def seed() -> int:
+    """Seed the default generators with a random number and return it (``torch.seed``)."""
+    import random as _random
+
+    value = _random.SystemRandom().randrange(2**63)
+    manual_seed(value)
+    return value

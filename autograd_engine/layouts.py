@@ -8,7 +8,8 @@ from . import array_backend
 
 __all__ = [
     "memory_format", "layout", "contiguous_format", "channels_last", "channels_last_3d",
-    "preserve_format", "strided", "sparse_coo", "to_memory_format", "is_in_memory_format",
+    "preserve_format", "strided", "sparse_coo", "jagged", "to_memory_format",
+    "is_in_memory_format",
 ]  # fmt: skip
 
 
@@ -41,6 +42,7 @@ channels_last_3d = memory_format("channels_last_3d")
 preserve_format = memory_format("preserve_format")
 strided = layout("strided")
 sparse_coo = layout("sparse_coo")
+jagged = layout("jagged")  # the layout of PyTorch's nested tensors, which do not exist here
 
 _ORDERS = {"channels_last": (4, (0, 2, 3, 1)), "channels_last_3d": (5, (0, 2, 3, 4, 1))}
 

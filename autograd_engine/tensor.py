@@ -22,6 +22,7 @@ from .tensor_methods import (
 )
 
 _tuple_new = tuple.__new__
+_np_dtype = array_backend.numpy.dtype
 
 _as_array = array_backend.ensure_array
 
@@ -575,6 +576,18 @@ class Tensor(
     def bool(self) -> Tensor:
         """Cast to bool (``torch.Tensor.bool``)."""
         return self.to(bool_)
+
+    def byte(self) -> Tensor:
+        """Cast to uint8 (``torch.Tensor.byte``)."""
+        return self.to(_np_dtype("uint8"))
+
+    def char(self) -> Tensor:
+        """Cast to int8 (``torch.Tensor.char``)."""
+        return self.to(_np_dtype("int8"))
+
+    def short(self) -> Tensor:
+        """Cast to int16 (``torch.Tensor.short``)."""
+        return self.to(_np_dtype("int16"))
 
     def type(self, dtype=None, non_blocking: bool = False, **kwargs):
         """With no argument, PyTorch's type string (``"torch.FloatTensor"``,

@@ -5,6 +5,7 @@ from .arith import *  # noqa: F403
 from .arrange import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
+from .decomp import *  # noqa: F403
 from .fold import *  # noqa: F403
 from .index import *  # noqa: F403
 from .inplace import *  # noqa: F403
@@ -21,5 +22,6 @@ from .rnn import *  # noqa: F403
 from .scan import *  # noqa: F403
 from .shape import *  # noqa: F403
 from .special import *  # noqa: F403
+from .stats import *  # noqa: F403
 from .stochastic import *  # noqa: F403
 from .unary import *  # noqa: F403

@@ -19,7 +19,8 @@ __all__ = [
     "repeat_interleave", "tensor_split", "hsplit", "vsplit", "dsplit", "hstack", "vstack",
     "dstack", "column_stack", "row_stack", "meshgrid", "broadcast_tensors", "broadcast_shapes",
     "ravel", "rot90", "atleast_1d", "atleast_2d", "atleast_3d", "block_diag",
-    "cartesian_prod", "fliplr", "flipud",
+    "cartesian_prod", "fliplr", "flipud", "diagflat", "tril_indices", "triu_indices",
+    "combinations", "vander",
 ]  # fmt: skip
 
 
@@ -422,3 +423,63 @@ def cartesian_prod(*tensors) -> Tensor:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
     return stack([g.reshape(-1) for g in grids], 1)
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """A square matrix with ``input`` flattened on the ``offset`` diagonal
+    (``torch.diagflat``)."""
+    from .matrix import diag_embed
+
+    return diag_embed(input.reshape(-1), offset, 0, 1)
+
+
+def _indices(op: str, row: int, col: int, offset: int, upper: bool, dtype, device):
+    from ..creation import _dev
+    from ..dtypes import as_dtype
+
+    xp = _dev(device).xp
+    rows, cols = (xp.triu_indices if upper else xp.tril_indices)(row, offset, col)
+    return Tensor._make(xp.stack([rows, cols]).astype(as_dtype(dtype) or "int64"))
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None) -> Tensor:
+    """The (2, N) indices of the lower triangle of a row x col matrix, row by row
+    (``torch.tril_indices``)."""
+    return _indices("tril_indices", row, col, offset, False, dtype, device)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None) -> Tensor:
+    """The (2, N) indices of the upper triangle of a row x col matrix, row by row
+    (``torch.triu_indices``)."""
+    return _indices("triu_indices", row, col, offset, True, dtype, device)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The length-``r`` combinations of the elements of a 1-D tensor, one per row
+    (``torch.combinations``, as ``itertools.combinations``)."""
+    import itertools
+
+    if input.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    index = list(pick(range(input.array.shape[0]), r))
+    xp = array_backend.get_array_module(input.array)
+    if not index:
+        return input[xp.zeros((0,), dtype="int64")].reshape(0, r) if r else input[:0]
+    cols = xp.asarray(index, dtype="int64")
+    return GetItem((cols,))(input)
+
+
+def vander(x: Tensor, N=None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of a 1-D tensor: columns x^(N-1), ..., x^0 (or increasing)
+    (``torch.vander``)."""
+    if x.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.array.shape[0] if N is None else int(N)
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    if n == 0:
+        return x.new_zeros(x.array.shape[0], 0)
+    powers = [x.new_ones(x.array.shape[0])] + [x**k for k in range(1, n)]
+    cols = powers if increasing else powers[::-1]
+    return stack(cols, 1)

@@ -18,7 +18,11 @@ __all__ = [
     "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal", "isclose",
     "allclose", "equal", "isinf", "isposinf", "isneginf", "isnan", "isfinite", "isreal",
     "signbit", "is_nonzero", "floor", "ceil", "round", "trunc", "fix", "frac", "fmod",
-    "remainder", "nan_to_num", "nonzero", "argwhere", "count_nonzero", "fmax", "fmin",
+    "remainder", "nan_to_num", "nonzero", "argwhere", "count_nonzero", "fmax", "fmin", "isin",
+    "copysign", "heaviside", "gcd", "lcm", "is_complex", "is_conj", "is_neg", "conj",
+    "conj_physical", "resolve_conj", "resolve_neg", "real", "imag", "view_as_real",
+    "view_as_complex", "complex", "polar", "is_same_size", "is_signed", "result_type",
+    "can_cast", "sparse_coo_tensor", "spmm",
 ]  # fmt: skip
 
 
@@ -364,3 +368,164 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     dims = norm_dim(dim, x.ndim)
     out = _xp(x).count_nonzero(x, axis=dims)
     return const(_xp(x).asarray(out, dtype="int64"))
+
+
+# --- more element-wise functions ---------------------------------------------------------------
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False):
+    """Whether each element of ``elements`` is in ``test_elements`` (``torch.isin``)."""
+    a = elements.array if isinstance(elements, Tensor) else None
+    like = elements if isinstance(elements, Tensor) else test_elements
+    xp = _xp(like.array)
+    a = a if a is not None else xp.asarray(elements)
+    b = test_elements.array if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
+    return const(xp.isin(a, b, invert=invert))
+
+
+def copysign(input, other) -> Tensor:
+    """|input| with the sign of ``other`` (the sign bit, so -0.0 counts as negative)
+    (``torch.copysign``)."""
+    a, b = binary(input, other)
+    if a.array.dtype.kind != "f":
+        from ..dtypes import default_float
+
+        a = a.to(default_float())
+    negative = const(_xp(b.array).signbit(b.array))
+    magnitude = a.abs()
+    out = (-magnitude).where(negative, magnitude)
+    if out.grad_fn is not None:
+        out.grad_fn._backward_name = "CopysignBackward0"
+    return out
+
+
+def heaviside(input: Tensor, values) -> Tensor:
+    """0 below zero, 1 above, ``values`` at zero (``torch.heaviside``); no gradient."""
+    v = values.array if isinstance(values, Tensor) else values
+    return const(_xp(input.array).heaviside(input.array, v).astype(input.array.dtype))
+
+
+def gcd(input: Tensor, other) -> Tensor:
+    """Element-wise greatest common divisor of integers (``torch.gcd``)."""
+    a, b = _pair(input, other)
+    _check_integral("gcd", a.array, b.array)
+    return const(_xp(a.array).gcd(a.array, b.array))
+
+
+def lcm(input: Tensor, other) -> Tensor:
+    """Element-wise least common multiple of integers (``torch.lcm``)."""
+    a, b = _pair(input, other)
+    _check_integral("lcm", a.array, b.array)
+    return const(_xp(a.array).lcm(a.array, b.array))
+
+
+def is_complex(input: Tensor) -> bool:
+    """False: tensors here hold real numbers (``torch.is_complex``)."""
+    return False
+
+
+def is_conj(input: Tensor) -> bool:
+    """False: no tensor here carries a conjugate bit (``torch.is_conj``)."""
+    return False
+
+
+def is_neg(input: Tensor) -> bool:
+    """False: no tensor here carries a negative bit (``torch.is_neg``)."""
+    return False
+
+
+def conj(input: Tensor) -> Tensor:
+    """The complex conjugate: for the real tensors here, ``input`` itself (``torch.conj``)."""
+    return input
+
+
+conj_physical = resolve_conj = resolve_neg = conj
+
+
+def real(input: Tensor) -> Tensor:
+    """The real part: for the real tensors here, ``input`` itself (``torch.real``)."""
+    return input
+
+
+def imag(input: Tensor):
+    """PyTorch's error for a real tensor (``torch.imag``): there are no complex tensors here."""
+    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+
+def view_as_real(input: Tensor):
+    """PyTorch's error for a real input (``torch.view_as_real``): complex tensors, the only
+    valid input, do not exist here."""
+    raise RuntimeError("view_as_real is only supported for complex tensors")
+
+
+def _no_complex(name: str):
+    def fn(*args, **kwargs):
+        raise RuntimeError(
+            f"{name}: complex tensors are not supported by autograd_engine (tensors hold real "
+            "numbers). Keep the real and imaginary parts in two real tensors, or a trailing "
+            "dimension of size 2."
+        )
+
+    fn.__name__ = name
+    fn.__doc__ = f"Raises: ``torch.{name}`` makes a complex tensor, which does not exist here."
+    return fn
+
+
+view_as_complex = _no_complex("view_as_complex")
+complex = _no_complex("complex")  # noqa: A001  (torch.complex)
+polar = _no_complex("polar")
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:
+    """Whether both tensors have the same shape (``torch.is_same_size``)."""
+    return tuple(input.array.shape) == tuple(other.array.shape)
+
+
+def is_signed(input: Tensor) -> bool:
+    """Whether the dtype is signed (``torch.is_signed``)."""
+    return input.array.dtype.kind in "fi"
+
+
+def result_type(tensor1, tensor2):
+    """The dtype an operation on the two would give (``torch.result_type``): tensors win
+    over Python numbers of the same kind, as in PyTorch."""
+    from ..dtypes import default_float, promote_types, torch_dtype
+
+    def kind_dtype(x):
+        if isinstance(x, Tensor):
+            return x.array.dtype, x.ndim > 0
+        if isinstance(x, bool):
+            return _xp(x).dtype("bool"), False
+        if isinstance(x, int):
+            return _xp(x).dtype("int64"), False
+        return default_float(), False
+
+    (a, a_dim), (b, b_dim) = kind_dtype(tensor1), kind_dtype(tensor2)
+    rank = {"b": 0, "u": 1, "i": 1, "f": 2}
+    if a_dim != b_dim and rank[a.kind] == rank[b.kind]:
+        return torch_dtype(a if a_dim else b)
+    return promote_types(a, b)
+
+
+def can_cast(from_, to) -> bool:
+    """Whether PyTorch's casting rules allow ``from_`` to ``to`` without changing kind
+    downward (float to int, or anything else to bool) (``torch.can_cast``)."""
+    from ..dtypes import as_dtype
+
+    rank = {"b": 0, "u": 1, "i": 1, "f": 2}
+    return rank[as_dtype(from_).kind] <= rank[as_dtype(to).kind]
+
+
+def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, **kwargs):
+    """Raises: sparse tensors are not supported (``torch.sparse_coo_tensor``)."""
+    raise RuntimeError(
+        "sparse_coo_tensor: sparse tensors are not supported by autograd_engine. Build the "
+        "dense tensor instead: out = zeros(size); out[tuple(indices)] = values (index_put with "
+        "accumulate=True sums repeated indices)."
+    )
+
+
+def spmm(input, mat2):
+    """Raises: its input is a sparse matrix, which does not exist here (``torch.spmm``)."""
+    raise RuntimeError(
+        "spmm multiplies a sparse matrix, and autograd_engine has no sparse tensors; use "
+        "autograd_engine.mm on the dense matrix"
+    )

@@ -14,7 +14,8 @@ from .shape import GetItem, IndexAdd
 __all__ = [
     "Tril",
     "tril", "triu", "diag", "diagonal", "diag_embed", "trace", "mm", "bmm", "addmm", "baddbmm",
-    "addmv", "addr", "dot", "vdot", "mv", "outer", "ger", "inner", "kron", "cdist",
+    "addmv", "addr", "dot", "vdot", "mv", "outer", "ger", "inner", "kron", "cdist", "vecdot",
+    "tensordot", "chain_matmul",
 ]  # fmt: skip
 
 
@@ -322,3 +323,40 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
     else:
         out = diff.norm(p, dim=-1)
     return _named(out, "CdistBackward0")
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """The dot product of vectors along ``dim``, broadcasting the rest (``linalg.vecdot``)."""
+    return (x * y).sum(dim)
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+    """Contract the last ``dims`` dims of ``a`` with the first of ``b``, or the listed pairs
+    (``torch.tensordot``)."""
+    if isinstance(dims, int):
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    da = [d % a.ndim for d in da]
+    db = [d % b.ndim for d in db]
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    sa = [next(letters) for _ in range(a.ndim)]
+    sb = [next(letters) for _ in range(b.ndim)]
+    for i, j in zip(da, db):
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in da]
+    out += [c for j, c in enumerate(sb) if j not in db]
+    from .linalg import einsum
+
+    return einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)
+
+
+def chain_matmul(*matrices) -> Tensor:
+    """The product of 2-D tensors (``torch.chain_matmul``, deprecated there in favour of
+    ``linalg.multi_dot``)."""
+    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
+        matrices = tuple(matrices[0])
+    out = matrices[0]
+    for m in matrices[1:]:
+        out = mm(out, m)
+    return out

@@ -15,11 +15,12 @@ from ._util import binary, const
 __all__ = [
     "Tan", "Sinh", "Cosh", "Asin", "Acos", "Atan", "Asinh", "Acosh", "Atanh", "Atan2", "Hypot",
     "Erf", "Erfc", "Erfinv", "Lgamma", "Digamma", "Polygamma", "Log2", "Log10", "Exp2", "Logit",
-    "Xlogy", "Lerp",
+    "Xlogy", "Lerp", "I0", "I1", "Entr",
     "tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "arcsin",
     "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arctan2", "atan2", "hypot", "erf",
     "erfc", "erfinv", "lgamma", "digamma", "polygamma", "log2", "log10", "exp2", "logit",
     "xlogy", "logaddexp", "logaddexp2", "lerp", "deg2rad", "rad2deg", "float_power", "sinc",
+    "i0", "i1", "entr",
 ]  # fmt: skip
 
 
@@ -346,6 +347,50 @@ class Lerp(Node):
         return gs, ge, gw
 
 
+class I0(Node):
+    """y = I0(a), the modified Bessel function of the first kind of order 0; dy/da = I1(a)."""
+
+    def forward(self, a):
+        self.save_inputs(0)
+        return array_backend.special("i0")(a).astype(a.dtype, copy=False)
+
+    def backward(self, grad):
+        (a,) = self.saved_tensors
+        return grad * i1(a)
+
+
+class I1(Node):
+    """y = I1(a); dy/da = I0(a) - I1(a) / a (1/2 at a = 0)."""
+
+    def forward(self, a):
+        self.save_inputs(0)
+        self.save_output()
+        return array_backend.special("i1")(a).astype(a.dtype, copy=False)
+
+    def backward(self, grad):
+        a, out = self.saved_tensors
+        zero = const(a.array == 0)
+        safe = a.where(~zero, a.new_ones(()))
+        return grad * (i0(a) - out / safe).where(~zero, a.new_full((), 0.5))
+
+
+class Entr(Node):
+    """y = -a ln a (0 at a = 0, -inf for a < 0); dy/da = -(1 + ln a), as PyTorch's (inf at 0,
+    nan below)."""
+
+    def forward(self, a):
+        self.save_inputs(0)
+        xp = _xp(a)
+        with array_backend.numpy.errstate(divide="ignore", invalid="ignore"):
+            out = -a * xp.log(a)
+        out = xp.where(a == 0, xp.zeros((), a.dtype), out)
+        return xp.where(a < 0, xp.asarray(-xp.inf, dtype=a.dtype), out)
+
+    def backward(self, grad):
+        (a,) = self.saved_tensors
+        return -grad * (a.log() + 1)
+
+
 # --- functions ----------------------------------------------------------------------------------
 def tan(input: Tensor) -> Tensor:
     """Element-wise tangent (``torch.tan``)."""
@@ -487,6 +532,21 @@ def lerp(input, end, weight) -> Tensor:
             f"lerp: expected dtype {start.dtype} for `weight` but got dtype {weight.dtype}"
         )
     return Lerp()(start, end, weight)
+
+
+def i0(input: Tensor) -> Tensor:
+    """The modified Bessel function of the first kind of order 0 (``torch.i0``)."""
+    return I0()(_float(input))
+
+
+def i1(input: Tensor) -> Tensor:
+    """The modified Bessel function of the first kind of order 1 (``torch.special.i1``)."""
+    return I1()(_float(input))
+
+
+def entr(input: Tensor) -> Tensor:
+    """-x ln x elementwise: 0 at 0, -inf below 0 (``torch.special.entr``)."""
+    return Entr()(_float(input))
 
 
 def deg2rad(input: Tensor) -> Tensor:

@@ -347,6 +347,35 @@ class ElementwiseMethods:
         ``autograd_engine.sinc``."""
         return _t._ops.sinc(self)
 
+    def i0(self):
+        """The modified Bessel function of the first kind, order 0 (``torch.Tensor.i0``).
+        The method form of ``autograd_engine.i0``."""
+        return _t._ops.i0(self)
+
+    def copysign(self, other):
+        """The magnitude of this tensor with the sign of ``other``
+        (``torch.Tensor.copysign``). The method form of ``autograd_engine.copysign``."""
+        return _t._ops.copysign(self, other)
+
+    def heaviside(self, values):
+        """The Heaviside step: 0 below zero, 1 above, ``values`` at zero
+        (``torch.Tensor.heaviside``). The method form of ``autograd_engine.heaviside``."""
+        return _t._ops.heaviside(self, values)
+
+    def gcd(self, other):
+        """The elementwise greatest common divisor of integer tensors
+        (``torch.Tensor.gcd``). The method form of ``autograd_engine.gcd``."""
+        return _t._ops.gcd(self, other)
+
+    def lcm(self, other):
+        """The elementwise least common multiple of integer tensors
+        (``torch.Tensor.lcm``). The method form of ``autograd_engine.lcm``."""
+        return _t._ops.lcm(self, other)
+
+    def positive(self):
+        """The tensor itself (``torch.Tensor.positive``, unary plus)."""
+        return self
+
     def deg2rad(self):
         """Degrees to radians (``torch.Tensor.deg2rad``). The method form of
         ``autograd_engine.deg2rad``."""

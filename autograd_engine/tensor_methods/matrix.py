@@ -101,3 +101,53 @@ class MatrixMethods:
         """The sum of the main diagonal of a matrix (``torch.Tensor.trace``). The method form of
         ``autograd_engine.trace``."""
         return _t._ops.trace(self)
+
+    def det(self):
+        """The determinant of a square matrix or a batch of them (``torch.Tensor.det``).
+        The method form of ``autograd_engine.det``."""
+        return _t._ops.det(self)
+
+    def logdet(self):
+        """The log of the determinant (nan for a negative one) (``torch.Tensor.logdet``).
+        The method form of ``autograd_engine.logdet``."""
+        return _t._ops.logdet(self)
+
+    def slogdet(self):
+        """The sign and log absolute value of the determinant (``torch.Tensor.slogdet``).
+        The method form of ``autograd_engine.slogdet``."""
+        return _t._ops.slogdet(self)
+
+    def inverse(self):
+        """The inverse of a square matrix or a batch of them (``torch.Tensor.inverse``).
+        The method form of ``autograd_engine.inverse``."""
+        return _t._ops.inverse(self)
+
+    def pinverse(self, rcond=1e-15):
+        """The Moore-Penrose pseudo-inverse (``torch.Tensor.pinverse``). The method form
+        of ``autograd_engine.pinverse``."""
+        return _t._ops.pinverse(self, rcond)
+
+    def matrix_exp(self):
+        """The matrix exponential (``torch.Tensor.matrix_exp``). The method form of
+        ``autograd_engine.matrix_exp``."""
+        return _t._ops.matrix_exp(self)
+
+    def matrix_power(self, n):
+        """The matrix raised to the integer power ``n`` (negative: of the inverse)
+        (``torch.Tensor.matrix_power``)."""
+        return _t._ops.matrix_power(self, n)
+
+    def svd(self, some=True, compute_uv=True):
+        """The legacy SVD ``(U, S, V)`` with ``V`` not transposed (``torch.Tensor.svd``;
+        ``autograd_engine.linalg.svd`` is the current form)."""
+        return _t._ops.decomp.svd_legacy(self, some, compute_uv)
+
+    def qr(self, some=True):
+        """The legacy QR ``(Q, R)``, reduced unless ``some=False`` (``torch.Tensor.qr``;
+        ``autograd_engine.linalg.qr`` is the current form)."""
+        return _t._ops.decomp.qr_legacy(self, some)
+
+    def cross(self, other, dim=None):
+        """The cross product along ``dim`` (the first dimension of size 3 if not given)
+        (``torch.Tensor.cross``)."""
+        return _t._ops.decomp.cross_legacy(self, other, dim)

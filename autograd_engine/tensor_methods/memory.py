@@ -66,6 +66,111 @@ class MemoryMethods:
         """False: no dtype here is complex (``torch.Tensor.is_complex``)."""
         return False
 
+    def is_conj(self) -> bool:
+        """False: real tensors are never conjugated views (``torch.Tensor.is_conj``)."""
+        return False
+
+    def is_neg(self) -> bool:
+        """False: real tensors are never negated views (``torch.Tensor.is_neg``)."""
+        return False
+
+    def conj(self) -> Tensor:
+        """Itself: the conjugate of a real tensor (``torch.Tensor.conj``)."""
+        return self
+
+    conj_physical = resolve_conj = resolve_neg = conj
+
+    @property
+    def real(self) -> Tensor:
+        """Itself: the real part of a real tensor (``torch.Tensor.real``)."""
+        return self
+
+    @property
+    def imag(self):
+        """PyTorch's error: real tensors have no imaginary part (``torch.Tensor.imag``)."""
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+    def to_dense(self, dtype=None, *, masked_grad=None) -> Tensor:
+        """Itself (converted to ``dtype`` if given): tensors here are dense."""
+        return self if dtype is None else self.to(dtype)
+
+    def to_sparse(self, *args, **kwargs):
+        """Raises: sparse tensors are not supported (``torch.Tensor.to_sparse``)."""
+        raise RuntimeError(
+            "to_sparse: sparse tensors are not supported by autograd_engine; keep the tensor "
+            "dense (or keep the indices and values of its nonzeros: t.nonzero(), t[t != 0])"
+        )
+
+    def to_padded_tensor(self, padding, output_size=None):
+        """Raises: this is a method of nested tensors, which do not exist here."""
+        raise RuntimeError(
+            "to_padded_tensor is a method of nested tensors, which autograd_engine does not "
+            "have; pad sequences with autograd_engine.nn.utils.rnn.pad_sequence"
+        )
+
+    def resize_(self, *sizes, memory_format=None) -> Tensor:
+        """Give the tensor the shape ``sizes`` in place (``torch.Tensor.resize_``): the
+        elements are kept in row-major order and new ones are uninitialized."""
+        from ..creation import _size
+
+        shape = _size(sizes)
+        if self.requires_grad:
+            raise RuntimeError(
+                "cannot resize variables that require grad (resize_ is not differentiable; "
+                "use reshape or detach first)"
+            )
+        xp = array_backend.get_array_module(self.array)
+        n = 1
+        for s in shape:
+            n *= s
+        flat = self.array.reshape(-1)
+        if n == flat.size:
+            out = flat.reshape(shape)
+        else:
+            out = xp.empty(shape, dtype=self.array.dtype)
+            k = min(n, flat.size)
+            out.reshape(-1)[:k] = flat[:k]
+        self.array = out
+        self._counter()[0] += 1
+        return self
+
+    def resize_as_(self, other, memory_format=None) -> Tensor:
+        """``resize_`` to ``other``'s shape (``torch.Tensor.resize_as_``)."""
+        return self.resize_(*other.shape)
+
+    def resize(self, *sizes) -> Tensor:
+        """Deprecated in PyTorch (it warns): a copy resized as :meth:`resize_` does."""
+        import warnings
+
+        warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+        return _t.Tensor._make(self.array.copy()).resize_(*sizes)
+
+    def apply_(self, callable) -> Tensor:
+        """Replace each element ``x`` by ``callable(x)``, in Python, on a CPU tensor
+        (``torch.Tensor.apply_``; slow, and not differentiable)."""
+        self._check_python_map("apply_")
+        values = [callable(v) for v in self.array.reshape(-1).tolist()]
+        self.array[...] = array_backend.numpy.asarray(values).reshape(self.array.shape)
+        self._counter()[0] += 1
+        return self
+
+    def map_(self, tensor, callable) -> Tensor:
+        """Replace each element ``x`` by ``callable(x, y)`` with ``y`` from ``tensor``
+        (broadcast), on CPU tensors (``torch.Tensor.map_``)."""
+        self._check_python_map("map_")
+        other = array_backend.numpy.broadcast_to(tensor.array, self.array.shape)
+        pairs = zip(self.array.reshape(-1).tolist(), other.reshape(-1).tolist())
+        values = [callable(a, b) for a, b in pairs]
+        self.array[...] = array_backend.numpy.asarray(values).reshape(self.array.shape)
+        self._counter()[0] += 1
+        return self
+
+    def _check_python_map(self, op: str) -> None:
+        if self.device.type != "cpu":
+            raise TypeError(f"{op} is only implemented on CPU tensors")
+        if self.requires_grad:
+            raise RuntimeError(f"{op}: a tensor that requires grad cannot be changed in Python")
+
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
         """An uninitialized tensor of ``size``, with this tensor's dtype and device unless given
         (``torch.Tensor.new_empty``)."""

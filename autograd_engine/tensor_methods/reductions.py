@@ -231,3 +231,31 @@ class ReductionMethods:
         ``range`` (the data's by default) or the given edges. The method form of
         ``autograd_engine.histogram``."""
         return _t._ops.histogram(self, bins, range=range, weight=weight, density=density)
+
+    # --- statistics ------------------------------------------------------------------------------
+    @dim_aliases
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """The ``q``-th quantiles along ``dim`` (the flattened tensor if None)
+        (``torch.Tensor.quantile``). The method form of ``autograd_engine.quantile``."""
+        return _t._ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    @dim_aliases
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """``quantile`` ignoring NaNs (``torch.Tensor.nanquantile``). The method form of
+        ``autograd_engine.nanquantile``."""
+        return _t._ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        """The covariance matrix of the variables in the rows (``torch.Tensor.cov``). The
+        method form of ``autograd_engine.cov``."""
+        return _t._ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self):
+        """The Pearson correlation coefficients of the variables in the rows
+        (``torch.Tensor.corrcoef``). The method form of ``autograd_engine.corrcoef``."""
+        return _t._ops.corrcoef(self)
+
+    def dist(self, other, p=2):
+        """The p-norm of ``self - other`` (``torch.Tensor.dist``). The method form of
+        ``autograd_engine.dist``."""
+        return _t._ops.dist(self, other, p)

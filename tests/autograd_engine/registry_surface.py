@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 from registry import OpSpec
 
 import autograd_engine as ag
-from autograd_engine.ops import index, logic, random, special
+from autograd_engine.ops import decomp, index, logic, random, special
 from autograd_engine.ops.arrange import Roll
 from autograd_engine.ops.inplace import IndexPut
 from autograd_engine.ops.matrix import Tril
@@ -54,6 +54,20 @@ def _apart(arrays) -> bool:
     kinks of |x1 - x2|)."""
     a, b = arrays
     return bool(np.all(np.abs(a[:, None, :] - b[None, :, :]) > 1e-3))
+
+
+_SVD_SHIFT = ag.tensor([[3.0, 0.0], [0.0, 1.5], [0.0, 0.0]], dtype=ag.float64)
+_QR_SHIFT = ag.tensor([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]], dtype=ag.float64)
+_W = ag.tensor([[1.0, -2.0], [0.5, 3.0], [-1.0, 2.0]], dtype=ag.float64)
+
+
+def _svd_loss(u, s, vh):
+    """A function of the SVD that does not depend on the signs of the singular vectors."""
+    return (s * 3).sum() + (u**2 * _W).sum() + (vh**2 * _W[:2]).sum()
+
+
+def _qr_loss(q, r):
+    return (q**2 * _W).sum() + (r**2 * _W[:2]).sum()
 
 
 def _bernoulli_valid(arrays) -> bool:
@@ -279,6 +293,106 @@ SURFACE_SPECS = [
     ),  # fmt: skip
     OpSpec("rot90", lambda a: ag.rot90(a, 1), (), _one(2)),
     OpSpec("block_diag", ag.block_diag, (), _fixed((2, 2), (1, 3))),
+    # linear algebra: well-conditioned inputs (A = M + 3 I), symmetric ones for eigh, and only
+    # sign-invariant functions of eigenvectors and singular vectors
+    OpSpec(
+        "inv",
+        lambda a: ag.linalg.inv(a + 5 * ag.eye(3, dtype=ag.float64)),
+        (decomp.Inv,),
+        _fixed((3, 3)),
+        (-1.0, 1.0),
+    ),  # fmt: skip
+    OpSpec(
+        "det",
+        lambda a: ag.linalg.det(a + 5 * ag.eye(3, dtype=ag.float64)),
+        (decomp.Det,),
+        _fixed((2, 3, 3)),
+        (-1.0, 1.0),
+    ),  # fmt: skip
+    OpSpec(
+        "slogdet",
+        lambda a: ag.linalg.slogdet(a + 3 * ag.eye(2, dtype=ag.float64))[1],
+        (decomp.LogAbsDet,),
+        _fixed((2, 2)),
+        (-1.0, 1.0),
+    ),  # fmt: skip
+    OpSpec(
+        "solve",
+        lambda a, b: ag.linalg.solve(a + 5 * ag.eye(3, dtype=ag.float64), b),
+        (decomp.Solve,),
+        _fixed((3, 3), (3, 2)),
+        (-1.0, 1.0),
+    ),  # fmt: skip
+    OpSpec(
+        "solve_vector",
+        lambda a, b: ag.linalg.solve(a + 5 * ag.eye(3, dtype=ag.float64), b),
+        (decomp.Solve,),
+        _fixed((3, 3), (3,)),
+        (-1.0, 1.0),
+    ),  # fmt: skip
+    OpSpec(
+        "eigh",
+        lambda a: (lambda e: e[0] * 2 + (e[1] ** 2).sum(0))(
+            ag.linalg.eigh(a + a.mT + ag.diag(ag.tensor([0.0, 3.0, 6.0], dtype=ag.float64)))
+        ),
+        (decomp.Eigh,),
+        _fixed((3, 3)),
+        (-0.5, 0.5),
+    ),  # fmt: skip
+    OpSpec(
+        "svd",
+        lambda a: _svd_loss(*ag.linalg.svd(a + _SVD_SHIFT, full_matrices=False)),
+        (decomp.Svd,),
+        _fixed((3, 2)),
+        (-0.3, 0.3),
+    ),  # fmt: skip
+    OpSpec(
+        "qr",
+        lambda a: _qr_loss(*ag.linalg.qr(a + _QR_SHIFT)),
+        (decomp.Qr,),
+        _fixed((3, 2)),
+        (-0.5, 0.5),
+    ),  # fmt: skip
+    OpSpec("matrix_exp", ag.linalg.matrix_exp, (), _fixed((3, 3)), (-1.0, 1.0)),
+    OpSpec(
+        "pinv",
+        lambda a: ag.linalg.pinv(a + ag.tensor([[2.0, 0], [0, 1], [0, 0]], dtype=ag.float64)),
+        (),
+        _fixed((3, 2)),
+        (-0.3, 0.3),
+    ),  # fmt: skip
+    OpSpec("cross", lambda a, b: ag.linalg.cross(a, b), (), _fixed((2, 3), (2, 3))),
+    OpSpec(
+        "matrix_norm_nuc",
+        lambda a: ag.linalg.matrix_norm(a + ag.tensor([[2.0, 0], [0, 1]], dtype=ag.float64), "nuc"),
+        (),
+        _fixed((2, 2)),
+        (-0.3, 0.3),
+    ),  # fmt: skip
+    # special functions and statistics
+    OpSpec("i0", ag.i0, (special.I0,), _one()),
+    OpSpec("i1", ag.special.i1, (special.I1,), _one(), kinks=(0.0,)),  # I1(a) / a near 0
+    OpSpec("entr", ag.special.entr, (special.Entr,), _one(), (0.1, 3.0)),
+    OpSpec("ndtr", ag.special.ndtr, (), _one()),
+    OpSpec("multigammaln", lambda a: ag.special.multigammaln(a, 2), (), _one(), (1.0, 3.0)),
+    OpSpec("xlog1py", ag.special.xlog1py, (), _two(), ((-2.0, 2.0), (-0.5, 2.0)), kinks=(0.0,)),
+    OpSpec("quantile", lambda a: ag.quantile(a, 0.4, dim=-1), (), _one(1), unique=True),
+    OpSpec("cov", ag.cov, (), _fixed((2, 4))),
+    OpSpec("corrcoef", ag.corrcoef, (), _fixed((2, 4)), unique=True),
+    OpSpec(
+        "trapezoid",
+        lambda a: ag.trapezoid(a, dx=0.5) + ag.cumulative_trapezoid(a).sum(-1),
+        (),
+        _one(1),
+    ),  # fmt: skip
+    OpSpec(
+        "dist",
+        lambda a, b: ag.dist(a, b),
+        (),
+        _fixed((3,), (3,)),
+        valid=lambda arrays: bool(np.abs(arrays[0] - arrays[1]).min() > 1e-3),
+    ),  # fmt: skip
+    OpSpec("copysign", lambda a, b: ag.copysign(a, b), (), _two(), kinks=(0.0,)),
     # sampling: the gradient is zero, and the draw is fixed by a seeded generator
     OpSpec(
         "bernoulli",
