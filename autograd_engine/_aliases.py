@@ -25,7 +25,8 @@ ALIASES = {"autograd_engine.nn": "nn", "autograd_engine.optim": "optim"}
 # imported only on first use so that ``import autograd_engine`` stays fast.
 LAZY_SUBMODULES = frozenset(
     {"autograd", "utils", "distributions", "jit", "accelerator", "linalg", "onnx", "testing",
-     "special", "func", "functional", "hub", "fft", "version", "sparse", "nested"}
+     "special", "func", "functional", "hub", "fft", "version", "sparse", "nested", "export",
+     "fx"}
 )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ Example::
     loss = F.cross_entropy(model(x), y)
 """
 
-from . import functional, init, parallel, utils
+from . import attention, functional, init, parallel, utils
 from .modules import *  # noqa: F403
 from .modules import Module, RemovableHandle
 from .parallel import DataParallel

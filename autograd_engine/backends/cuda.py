@@ -1,14 +1,21 @@
 """``autograd_engine.backends.cuda`` (``torch.backends.cuda``): the TF32 switch
-``matmul.allow_tf32``, applied to CuPy's cuBLAS compute type."""
+``matmul.allow_tf32``, applied to CuPy's cuBLAS compute type, and the switches of the
+scaled-dot-product-attention backends (``enable_flash_sdp``... and the deprecated
+``sdp_kernel``), read by ``nn.functional.scaled_dot_product_attention``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 
 from .. import array_backend
 
-__all__ = ["matmul", "is_built"]
+__all__ = [
+    "matmul", "is_built", "flash_sdp_enabled", "enable_flash_sdp", "mem_efficient_sdp_enabled",
+    "enable_mem_efficient_sdp", "math_sdp_enabled", "enable_math_sdp", "cudnn_sdp_enabled",
+    "enable_cudnn_sdp", "sdp_kernel",
+]  # fmt: skip
 
 
 def _apply_matmul_tf32(allow: bool) -> None:
@@ -55,3 +62,83 @@ def is_built() -> bool:
 
 
 matmul = _Matmul()
+
+
+# The attention backends that may run (PyTorch's global flags, all on by default). This engine
+# has one implementation of scaled_dot_product_attention, the math one; the flags decide only
+# whether a call may run at all, as PyTorch's do (see nn.functional.scaled_dot_product_attention
+# and nn.attention.sdpa_kernel).
+_sdp_enabled = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True,
+                "overrideable": True}  # fmt: skip
+
+
+def flash_sdp_enabled() -> bool:
+    """Whether the flash attention backend may run (``torch.backends.cuda.flash_sdp_enabled``)."""
+    return _sdp_enabled["flash"]
+
+
+def enable_flash_sdp(enabled: bool) -> None:
+    """Allow or forbid the flash attention backend (``torch.backends.cuda.enable_flash_sdp``)."""
+    _sdp_enabled["flash"] = bool(enabled)
+
+
+def mem_efficient_sdp_enabled() -> bool:
+    """Whether the memory-efficient attention backend may run
+    (``torch.backends.cuda.mem_efficient_sdp_enabled``)."""
+    return _sdp_enabled["mem_efficient"]
+
+
+def enable_mem_efficient_sdp(enabled: bool) -> None:
+    """Allow or forbid the memory-efficient attention backend
+    (``torch.backends.cuda.enable_mem_efficient_sdp``)."""
+    _sdp_enabled["mem_efficient"] = bool(enabled)
+
+
+def math_sdp_enabled() -> bool:
+    """Whether the math attention backend may run (``torch.backends.cuda.math_sdp_enabled``)."""
+    return _sdp_enabled["math"]
+
+
+def enable_math_sdp(enabled: bool) -> None:
+    """Allow or forbid the math attention backend (``torch.backends.cuda.enable_math_sdp``)."""
+    _sdp_enabled["math"] = bool(enabled)
+
+
+def cudnn_sdp_enabled() -> bool:
+    """Whether the cuDNN attention backend may run (``torch.backends.cuda.cudnn_sdp_enabled``)."""
+    return _sdp_enabled["cudnn"]
+
+
+def enable_cudnn_sdp(enabled: bool) -> None:
+    """Allow or forbid the cuDNN attention backend (``torch.backends.cuda.enable_cudnn_sdp``)."""
+    _sdp_enabled["cudnn"] = bool(enabled)
+
+
+@contextlib.contextmanager
+def sdp_kernel(
+    enable_flash: bool = True,
+    enable_math: bool = True,
+    enable_mem_efficient: bool = True,
+    enable_cudnn: bool = True,
+):
+    """Deprecated (a FutureWarning, as PyTorch): the attention backends allowed inside the
+    block; use ``nn.attention.sdpa_kernel`` (``torch.backends.cuda.sdp_kernel``)."""
+    warnings.warn(
+        "`torch.backends.cuda.sdp_kernel()` is deprecated. In the future, this context manager "
+        "will be removed. Please see `torch.nn.attention.sdpa_kernel()` for the new context "
+        "manager, with updated signature.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    previous = dict(_sdp_enabled)
+    _sdp_enabled.update(
+        flash=bool(enable_flash),
+        mem_efficient=bool(enable_mem_efficient),
+        math=bool(enable_math),
+        cudnn=bool(enable_cudnn),
+        overrideable=False,
+    )
+    try:
+        yield {}
+    finally:
+        _sdp_enabled.update(previous)

@@ -11,6 +11,7 @@ import autograd_engine as ag
 from autograd_engine.ops import attention_weights
 from autograd_engine.tensor import Tensor
 
+from ..attention import _check_viable
 from .layers import dropout as _dropout
 from .layers import linear, pad
 
@@ -64,6 +65,9 @@ def scaled_dot_product_attention(
     Returns:
         ``(N, ..., L, Ev)``. A query that may attend no key gets zeros (PyTorch's CPU result).
 
+    The computation is PyTorch's math backend's; ``nn.attention.sdpa_kernel`` decides whether
+    it may run (RuntimeError when no allowed backend can run on the inputs' device).
+
     Example::
 
         >>> q = k = v = ag.randn(2, 4, 16, 8)          # (batch, heads, time, head_dim)
@@ -76,6 +80,7 @@ def scaled_dot_product_attention(
                 f"scaled_dot_product_attention: {name} must be a tensor of at least 2 dims "
                 f"(*, seq, features), got {getattr(t, 'shape', type(t).__name__)}"
             )
+    _check_viable(query.device.type)
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
         raise RuntimeError(
             f"scaled_dot_product_attention: query {tuple(query.shape)}, key "
