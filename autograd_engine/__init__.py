@@ -455,6 +455,12 @@ def __getattr__(name: str):
             f"autograd_engine has no {name}: complex tensors are not supported (tensors hold "
             "real numbers). Keep real and imaginary parts in two real tensors."
         )
+    if name == "bfloat16":
+        raise AttributeError(
+            "autograd_engine has no bfloat16: NumPy has no bfloat16 type and CuPy's (ml_dtypes') "
+            "cannot serve as a tensor dtype (its matmul returns float32). Use float16 for mixed "
+            "precision: autocast(device_type, dtype=autograd_engine.float16) (docs/gpu.md)."
+        )
     return _aliases.lazy_attribute(__name__, name)
 
 

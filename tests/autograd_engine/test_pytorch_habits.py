@@ -56,6 +56,11 @@ def test_complex_dtypes_raise_clearly():
         ag.float32.to_complex()
 
 
+def test_bfloat16_raises_saying_to_use_float16():
+    with pytest.raises(AttributeError, match="no bfloat16.*dtype=autograd_engine.float16"):
+        ag.bfloat16  # noqa: B018
+
+
 def test_finfo_and_iinfo_match_torch(torch):
     for name in ("float16", "float32", "float64"):
         ours, theirs = ag.finfo(getattr(ag, name)), torch.finfo(getattr(torch, name))
