@@ -87,6 +87,41 @@ def test_overlapping_no_grad_blocks_in_two_threads_restore_grad_mode():
     assert ag.is_grad_enabled()
 
 
+def test_a_running_backward_leaves_grad_mode_on_in_other_threads():
+    """H1: backward in one thread (held inside a tensor hook) does not switch recording off
+    for another thread, which builds and differentiates its own graph meanwhile."""
+    inside, release = threading.Event(), threading.Event()
+    seen: dict = {}
+
+    def hold(grad):
+        inside.set()
+        assert release.wait(timeout=60), "the other thread never released the backward"
+        return grad
+
+    def backward_thread():
+        x = ag.ones(3, requires_grad=True)
+        y = x * 2
+        y.register_hook(hold)
+        y.sum().backward()
+        seen["grad"] = x.grad.numpy().tolist()
+
+    t = threading.Thread(target=backward_thread)
+    t.start()
+    try:
+        assert inside.wait(timeout=60), "the backward never reached its hook"
+        seen["enabled"] = ag.is_grad_enabled()
+        w = ag.ones(2, requires_grad=True)
+        loss = (w * 3).sum()
+        seen["recorded"] = loss.requires_grad
+        loss.backward()
+        seen["w_grad"] = w.grad.numpy().tolist()
+    finally:
+        release.set()
+        t.join(timeout=60)
+    assert not t.is_alive()
+    assert seen == {"enabled": True, "recorded": True, "w_grad": [3.0, 3.0], "grad": [2.0] * 3}
+
+
 def test_a_new_thread_starts_with_grad_enabled_even_under_no_grad():
     seen = []
     with ag.no_grad():
