@@ -1,5 +1,6 @@
-"""Normalization: ``batch_norm``, ``layer_norm`` and ``group_norm`` as fused nodes (statistics,
-normalization and the affine map in one forward; backward in Tensor ops) sharing one base."""
+"""Normalization: ``batch_norm``, ``instance_norm``, ``layer_norm`` and ``group_norm`` as fused
+nodes (statistics, normalization and the affine map in one forward; backward in Tensor ops)
+sharing one base."""
 
 from __future__ import annotations
 
@@ -91,11 +92,14 @@ class _Normalization(Node):
 
 class BatchNorm(_Normalization):
     """y = (x - mean_c) / sqrt(var_c + eps) * w_c + b_c, statistics over all dims but the
-    channel dim 1 (the batch's, or the running ones in evaluation).
+    channel dim 1 (the batch's, or the running ones in evaluation). With ``view=(N, C, -1)``
+    and ``axes=(2,)`` the statistics are each sample's own: instance normalization (PyTorch
+    runs it as batch norm over the ``(1, N * C, *)`` view).
 
     ``update``: ``(running_mean, running_var, momentum)`` (either tensor may be None) in
     training: forward also moves the running statistics towards the batch's, in place, with
-    the unbiased variance: ``running = (1 - momentum) * running + momentum * batch``.
+    the unbiased variance: ``running = (1 - momentum) * running + momentum * batch``; where
+    each sample has its own statistics (instance norm), ``batch`` is their mean over the batch.
     """
 
     _backward_name = "NativeBatchNormBackward0"
@@ -109,15 +113,15 @@ class BatchNorm(_Normalization):
             # NOTE: in forward, so that a replay of this node (autograd_engine.compile) moves
             # the running statistics as eager mode does.
             running_mean, running_var, momentum = self.update
-            count = x.size // x.shape[1]
             batch_mean = self._extra[0]
+            count = x.size // batch_mean.size  # values behind each statistic
             unbiased = self.batch_var * (count / (count - 1))
             for stat, batch in ((running_mean, batch_mean), (running_var, unbiased)):
                 if stat is not None:
                     stat.array *= 1 - momentum
-                    stat.array += (
-                        (momentum * batch).reshape(-1).astype(stat.array.dtype, copy=False)
-                    )
+                    # the mean over the samples (of one row, for batch norm)
+                    batch = (momentum * batch).reshape(-1, stat.array.size).mean(axis=0)
+                    stat.array += batch.astype(stat.array.dtype, copy=False)
         del self.batch_var
         return out
 
@@ -174,12 +178,36 @@ def _check_param(op: str, x: Tensor, p, name: str, shape: tuple) -> None:
         )
 
 
+def _check_per_channel(op: str, x, running_mean, running_var, weight, bias, momentum) -> None:
+    """The checks of batch and instance norm: (N, C, *) input, per-channel (C,) tensors."""
+    _check_input(op, x, 2, "(N, C, *)")
+    c = x.shape[1]
+    for p, name in zip((running_mean, running_var, weight, bias), _PER_CHANNEL):
+        _check_param(op, x, p, name, (c,))
+    if not isinstance(momentum, numbers.Real):
+        raise TypeError(f"{op}(): momentum must be a float, got {type(momentum).__name__}")
+
+
+_PER_CHANNEL = ("running_mean", "running_var", "weight", "bias")
+
+
 def _apply(cls, x, weight, bias, view, axes, affine, eps, running=None, update=None):
     node = cls(view, axes, affine, eps, weight is not None, bias is not None, running)
     if update is not None:
         node.update = update
     inputs = [x] + [p for p in (weight, bias) if p is not None]
     return node, node(*inputs)
+
+
+def _affine_only(x: Tensor, weight, bias, affine) -> Tensor:
+    """The result for an empty input: the affine map of a copy, so the graph still connects
+    ``weight`` and ``bias``."""
+    out = x.clone()
+    if weight is not None:
+        out = out * weight.reshape(affine)
+    if bias is not None:
+        out = out + bias.reshape(affine)
+    return out
 
 
 # --- functions ---------------------------------------------------------------------------------
@@ -201,14 +229,8 @@ def batch_norm(
     In evaluation, normalizes by ``running_mean`` and ``running_var``.
     """
     op = "batch_norm"
-    _check_input(op, input, 2, "(N, C, *)")
+    _check_per_channel(op, input, running_mean, running_var, weight, bias, momentum)
     c = input.shape[1]
-    for p, name in ((running_mean, "running_mean"), (running_var, "running_var")):
-        _check_param(op, input, p, name, (c,))
-    _check_param(op, input, weight, "weight", (c,))
-    _check_param(op, input, bias, "bias", (c,))
-    if not isinstance(momentum, numbers.Real):
-        raise TypeError(f"{op}(): momentum must be a float, got {type(momentum).__name__}")
     count = input.numel() // max(c, 1)
     affine = (1, c) + (1,) * (input.ndim - 2)
     axes = (0,) + tuple(range(2, input.ndim))
@@ -222,12 +244,7 @@ def batch_norm(
         return _apply(BatchNorm, input, weight, bias, input.shape, axes, affine, eps, running)[1]
     if count == 0 and input.numel() == 0 and c > 0:
         # An empty batch: PyTorch returns an empty result and leaves the running statistics.
-        out = input.clone()
-        if weight is not None:
-            out = out * weight.reshape(affine)
-        if bias is not None:
-            out = out + bias.reshape(affine)
-        return out
+        return _affine_only(input, weight, bias, affine)
     if count == 1:
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input of shape "
@@ -237,6 +254,64 @@ def batch_norm(
     if running_mean is not None or running_var is not None:
         update = (running_mean, running_var, momentum)
     return _apply(BatchNorm, input, weight, bias, input.shape, axes, affine, eps, None, update)[1]
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Instance normalization over (N, C, *) input (``torch.nn.functional.instance_norm``):
+    each channel of each sample is normalized by its own mean and biased variance over the
+    spatial dims, then the per-channel affine map.
+
+    With ``use_input_stats`` (the default) and running statistics given, they are updated in
+    place: ``running = (1 - momentum) * running + momentum * batch``, ``batch`` being the
+    samples' means (and unbiased variances) averaged over the batch. With
+    ``use_input_stats=False`` the running statistics normalize instead (as ``batch_norm`` in
+    evaluation).
+    """
+    op = "instance_norm"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): input must be a Tensor, got {type(input).__name__}")
+    spatial = 1
+    for s in input.shape[2:]:
+        spatial *= s
+    if use_input_stats and spatial == 1:
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size "
+            f"{tuple(input.shape)}; instance_norm normalizes each (sample, channel) over the "
+            "dims after the channel dim 1"
+        )
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError(
+            "Expected running_mean and running_var to be defined when use_input_stats is "
+            "false; pass them, or use_input_stats=True to use each sample's statistics"
+        )
+    _check_per_channel(op, input, running_mean, running_var, weight, bias, momentum)
+    n, c = input.shape[:2]
+    affine = (1, c) + (1,) * (input.ndim - 2)
+    axes = (0,) + tuple(range(2, input.ndim))
+    if not use_input_stats:
+        running = (running_mean, running_var)
+        return _apply(BatchNorm, input, weight, bias, input.shape, axes, affine, eps, running)[1]
+    if input.numel() == 0:
+        # As PyTorch: an empty result; an empty batch averages no samples' statistics (NaN).
+        if n == 0:
+            for stat in (running_mean, running_var):
+                if stat is not None:
+                    stat.array[...] = float("nan")
+        return _affine_only(input, weight, bias, affine)
+    update = None
+    if running_mean is not None or running_var is not None:
+        update = (running_mean, running_var, momentum)
+    view = (n, c, spatial)
+    return _apply(BatchNorm, input, weight, bias, view, (2,), affine, eps, None, update)[1]
 
 
 def layer_norm(
@@ -297,4 +372,12 @@ def group_norm(
     return _apply(GroupNorm, input, weight, bias, view, (2,), affine, eps)[1]
 
 
-__all__ = ["BatchNorm", "LayerNorm", "GroupNorm", "batch_norm", "layer_norm", "group_norm"]
+__all__ = [
+    "BatchNorm",
+    "LayerNorm",
+    "GroupNorm",
+    "batch_norm",
+    "instance_norm",
+    "layer_norm",
+    "group_norm",
+]

@@ -3,7 +3,7 @@ and loss: ``import nn.functional as F``. Convolution, pooling and normalization 
 engine's ops, re-exported here under PyTorch's names."""
 
 from autograd_engine.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-from autograd_engine.ops.normalization import batch_norm, group_norm, layer_norm
+from autograd_engine.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm
 from autograd_engine.ops.pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,

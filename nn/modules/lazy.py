@@ -1,7 +1,7 @@
 """Lazy modules (``torch.nn.modules.lazy``): layers whose input size is read from the first
-input. ``LazyLinear``, ``LazyConv1d/2d``, ``LazyConvTranspose1d/2d`` and ``LazyBatchNorm1d/2d``
-hold uninitialized parameters until their first call (or a ``load_state_dict``), then
-initialize them as the ordinary layer would and become that layer."""
+input. ``LazyLinear``, ``LazyConv1d/2d``, ``LazyConvTranspose1d/2d``, ``LazyBatchNorm1d/2d`` and
+``LazyInstanceNorm1d/2d/3d`` hold uninitialized parameters until their first call (or a
+``load_state_dict``), then initialize them as the ordinary layer would and become that layer."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import autograd_engine as ag
 
 from ..parameter import UninitializedBuffer, UninitializedParameter, UninitializedTensorMixin
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .linear import Linear
 from .normalization import BatchNorm1d, BatchNorm2d
 
@@ -21,6 +22,9 @@ __all__ = [
     "LazyConvTranspose2d",
     "LazyBatchNorm1d",
     "LazyBatchNorm2d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
 ]
 
 
@@ -265,15 +269,17 @@ class LazyConvTranspose2d(_LazyConvMixin, ConvTranspose2d):
 
 
 class _LazyNormMixin(LazyModuleMixin):
-    """Shared by the lazy batch norms: ``num_features`` from dim 1 of the first input."""
+    """Shared by the lazy batch and instance norms: ``num_features`` from dim 1 of the first
+    input (for an unbatched instance norm input too, as PyTorch)."""
 
-    def _lazy_setup(self, affine, track_running_stats, device, dtype) -> None:
+    def _lazy_setup(self, affine, track_running_stats, device, dtype, bias=True) -> None:
         factory = _uninitialized(device, dtype)
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = UninitializedParameter(**factory)
-            self.bias = UninitializedParameter(**factory)
+            if bias:
+                self.bias = UninitializedParameter(**factory)
         if track_running_stats:
             # NOTE: stored directly: register_buffer would make them plain tensors
             self._buffers["running_mean"] = UninitializedBuffer(**factory)
@@ -334,3 +340,51 @@ class LazyBatchNorm2d(_LazyNormMixin, BatchNorm2d):
     ) -> None:
         super().__init__(0, eps, momentum, False, False)
         self._lazy_setup(affine, track_running_stats, device, dtype)
+
+
+class _LazyInstanceNorm(_LazyNormMixin):
+    """PyTorch's lazy instance norms take the lazy batch norms' defaults (``affine=True``,
+    ``track_running_stats=True``), unlike the instance norms they become."""
+
+    def __init__(
+        self,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ) -> None:
+        super().__init__(0, eps, momentum, False, False)
+        self._lazy_setup(affine, track_running_stats, device, dtype, bias)
+
+
+class LazyInstanceNorm1d(_LazyInstanceNorm, InstanceNorm1d):
+    """``InstanceNorm1d`` whose ``num_features`` is ``input.size(1)`` of the first input
+    (``torch.nn.LazyInstanceNorm1d``); defaults ``affine=True``, ``track_running_stats=True``
+    as PyTorch's."""
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyInstanceNorm, InstanceNorm2d):
+    """``InstanceNorm2d`` whose ``num_features`` is ``input.size(1)`` of the first input
+    (``torch.nn.LazyInstanceNorm2d``).
+
+    Example::
+
+        >>> m = nn.LazyInstanceNorm2d()
+        >>> m(ag.randn(4, 6, 5, 5)).shape     # m is now InstanceNorm2d(6, affine=True, ...)
+        (4, 6, 5, 5)
+    """
+
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyInstanceNorm, InstanceNorm3d):
+    """``InstanceNorm3d`` whose ``num_features`` is ``input.size(1)`` of the first input
+    (``torch.nn.LazyInstanceNorm3d``)."""
+
+    cls_to_become = InstanceNorm3d

@@ -1,5 +1,6 @@
 """Normalization layers: ``BatchNorm1d`` and ``BatchNorm2d`` (batch statistics in training,
-running statistics in evaluation), ``LayerNorm`` and ``GroupNorm``."""
+running statistics in evaluation), ``LayerNorm`` and ``GroupNorm``; the base the instance norms
+(``instancenorm.py``) share with the batch norms."""
 
 from __future__ import annotations
 
@@ -37,8 +38,11 @@ def _reset_affine(module: Module) -> None:
         init.zeros_(module.bias)
 
 
-class _BatchNorm(Module):
-    """Shared by the batch norm layers (``torch.nn.modules.batchnorm._BatchNorm``)."""
+class _NormBase(Module):
+    """Shared by the batch and instance norm layers (``torch.nn.modules.batchnorm._NormBase``):
+    the per-channel affine parameters, the running statistics and the input-dims check.
+    ``_expected``: the accepted input dims (for instance norm the first is the unbatched one)
+    and ``_layout`` their names, for the error message."""
 
     _expected = ()
     _layout = ""
@@ -95,6 +99,20 @@ class _BatchNorm(Module):
                 f"{self!r}: expected {dims} input {self._layout} (got {input.ndim}D input of "
                 f"shape {tuple(input.shape)})"
             )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class _BatchNorm(_NormBase):
+    """Shared by the batch norm layers (``torch.nn.modules.batchnorm._BatchNorm``)."""
+
+    def _check_input_dim(self, input) -> None:
+        super()._check_input_dim(input)
         if input.shape[1] != self.num_features:
             raise RuntimeError(
                 f"{self!r}: expected input with {self.num_features} channels (dim 1), got shape "
@@ -122,13 +140,6 @@ class _BatchNorm(Module):
             use_batch_stats,
             factor,
             self.eps,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, bias={self.bias is not None}, "
-            f"track_running_stats={self.track_running_stats}"
         )
 
 

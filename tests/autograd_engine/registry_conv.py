@@ -96,22 +96,32 @@ def _spread(axes_of):
 
 
 @st.composite
-def batch_norm_case(draw):
-    shape = (draw(st.integers(2, 4)), draw(st.integers(1, 2)))
-    shape += tuple(draw(st.integers(1, 2)) for _ in range(draw(st.integers(0, 2))))
-    training = draw(st.booleans())
+def running_norm_case(draw, flag: str, n_min: int, dims_min: int, size_min: int):
+    """(shapes, kwargs) for batch_norm (``flag="training"``) or instance_norm
+    (``"use_input_stats"``): at least ``n_min`` samples, ``dims_min`` spatial dims of at least
+    ``size_min``; with or without weight/bias and running statistics."""
+    shape = (draw(st.integers(n_min, n_min + 2)), draw(st.integers(1, 2)))
+    dims = draw(st.integers(dims_min, 2))
+    shape += tuple(draw(st.integers(size_min, size_min + 1)) for _ in range(dims))
+    uses_input_stats = draw(st.booleans())
     affine = draw(st.sampled_from([0, 1, 2]))  # no weight/bias, weight only, both
     shapes = (shape,) + ((shape[1],),) * affine
-    return shapes, {"training": training, "running": draw(st.booleans()) or not training}
+    return shapes, {flag: uses_input_stats, "running": draw(st.booleans()) or not uses_input_stats}
 
 
-def _batch_norm(x, *params, training, running):
-    c = x.shape[1]
-    mean = np.linspace(-0.5, 0.5, c) if running else None
-    var = np.linspace(0.5, 1.5, c) if running else None
-    stats = [None if a is None else ag.tensor(a.copy(), device=x.device) for a in (mean, var)]
-    weight, bias = (list(params) + [None, None])[:2]
-    return norm.batch_norm(x, *stats, weight, bias, training=training, momentum=0.3)
+def _with_running_stats(fn):
+    """``fn(x, running_mean, running_var, weight, bias, ...)`` with fixed running statistics
+    (a fresh copy per call, as ``fn`` updates them) when ``running``."""
+
+    def call(x, *params, running, **kwargs):
+        c = x.shape[1]
+        mean = np.linspace(-0.5, 0.5, c) if running else None
+        var = np.linspace(0.5, 1.5, c) if running else None
+        stats = [None if a is None else ag.tensor(a.copy(), device=x.device) for a in (mean, var)]
+        weight, bias = (list(params) + [None, None])[:2]
+        return fn(x, *stats, weight, bias, momentum=0.3, **kwargs)
+
+    return call
 
 
 @st.composite
@@ -157,11 +167,19 @@ CONV_SPECS: list[OpSpec] = [
     OpSpec("adaptive_avg_pool2d", pool.adaptive_avg_pool2d, (), case=adaptive_case()),
     OpSpec(
         "batch_norm",
-        _batch_norm,
+        _with_running_stats(norm.batch_norm),
         (norm.BatchNorm,),
-        case=batch_norm_case(),
+        case=running_norm_case("training", 2, 0, 1),
         unique=True,
         valid=_spread(_bn_axes),
+    ),
+    OpSpec(
+        "instance_norm",
+        _with_running_stats(norm.instance_norm),
+        (norm.BatchNorm,),
+        case=running_norm_case("use_input_stats", 1, 1, 2),
+        unique=True,
+        valid=_spread(lambda x: ((x.shape[0], x.shape[1], -1), 2)),  # each sample's channel
     ),
     OpSpec(
         "layer_norm",
