@@ -26,7 +26,7 @@ ALIASES = {"autograd_engine.nn": "nn", "autograd_engine.optim": "optim"}
 LAZY_SUBMODULES = frozenset(
     {"autograd", "utils", "distributions", "jit", "accelerator", "linalg", "onnx", "testing",
      "special", "func", "functional", "hub", "fft", "version", "sparse", "nested", "export",
-     "fx"}
+     "fx", "profiler"}
 )  # fmt: skip
 
 

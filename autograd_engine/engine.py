@@ -15,6 +15,7 @@ from .array_backend import ensure_array as _as_array
 from .grad_mode import grad_enabled as _grad_enabled
 from .grad_mode import set_grad_enabled
 from .node import Node
+from .profiler import _record as _profiling
 from .tensor import Tensor
 from .views import refresh_view
 
@@ -131,12 +132,15 @@ def run_backward(
         _deliver(one, wanted_leaves, captured, accumulate, create_graph, grads, owned)
 
     early = (leaf_deps, finish)
+    prof = _profiling._active  # the recording profiler, else None (one test per node)
     with set_grad_enabled(create_graph), _autocast_suspended():  # no autocast in backward
         if create_graph:
-            _propagate(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, True, early)
+            _propagate(
+                pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, True, early, prof
+            )
         else:
             _propagate_arrays(
-                pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, early
+                pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, early, prof
             )
         _deliver(leaf_grads, wanted_leaves, captured, accumulate, create_graph, grads, owned)
     return captured
@@ -176,7 +180,7 @@ def _leaf_done(early, leaf) -> bool:
 
 
 def _propagate(
-    pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, create_graph, early
+    pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, create_graph, early, prof=None
 ):
     """Under ``create_graph``: run each node's Tensor ``backward`` (recorded) once its gradient
     is complete, passing the results on: to ``pending`` for nodes, to ``leaf_grads`` for leaves
@@ -188,7 +192,9 @@ def _propagate(
         node = ready.pop()
         grad = _before_backward(node, pending.pop(node), wanted_nodes, captured)
         try:
-            if type(grad.array) is _NUMPY_ARRAY:
+            if prof is not None:  # a profiler records: the same call, timed
+                in_grads = prof.call_backward(node, _backward_on_device, node, grad)
+            elif type(grad.array) is _NUMPY_ARRAY:
                 in_grads = node.backward(grad)
             else:  # array code in a backward runs on the gradient's GPU
                 with array_backend.on_device_of(grad.array):
@@ -221,7 +227,9 @@ def _propagate(
                     early[1](*leaf_grads.pop(id(nxt)))
 
 
-def _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, early):
+def _propagate_arrays(
+    pending, deps, leaf_grads, wanted_nodes, captured, retain_graph, early, prof=None
+):
     """The same walk when nothing is recorded (the common case), on backend arrays: a node's
     ``backward_arrays`` runs where it has one (its Tensor ``backward`` elsewhere), and a
     gradient that arrives in pieces is summed in place into a buffer this call made. Tensors
@@ -252,11 +260,15 @@ def _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_
             try:
                 fast = node.backward_arrays
                 if fast is not None:
-                    in_grads = fast(grad)
+                    in_grads = fast(grad) if prof is None else prof.call_backward(node, fast, grad)
                     if type(in_grads) is not tuple:
                         in_grads = (in_grads,)
                 else:
-                    in_grads = node.backward(Tensor._make(grad))
+                    grad_t = Tensor._make(grad)
+                    if prof is None:
+                        in_grads = node.backward(grad_t)
+                    else:
+                        in_grads = prof.call_backward(node, node.backward, grad_t)
                     if not isinstance(in_grads, tuple):
                         in_grads = (in_grads,)
                     in_grads = [None if g is None else g.array for g in in_grads]
@@ -303,6 +315,14 @@ def _propagate_arrays(pending, deps, leaf_grads, wanted_nodes, captured, retain_
             leaf_grads[key] = [leaf, Tensor._make(g)]
         else:  # a root that is itself a leaf
             entry[1] = Tensor._make(_add(entry[1].array, g))
+
+
+def _backward_on_device(node, grad: Tensor):
+    """``node.backward(grad)`` with the gradient's GPU current (the profiled path's call)."""
+    if type(grad.array) is _NUMPY_ARRAY:
+        return node.backward(grad)
+    with array_backend.on_device_of(grad.array):
+        return node.backward(grad)
 
 
 def _before_backward(node, grad: Tensor, wanted_nodes, captured) -> Tensor:

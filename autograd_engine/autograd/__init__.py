@@ -14,7 +14,7 @@ from ..anomaly import detect_anomaly, set_detect_anomaly
 from ..grad_mode import enable_grad, no_grad, set_grad_enabled
 from ..gradcheck import GradcheckError, gradcheck, gradgradcheck
 from ..tensor import Tensor
-from . import forward_ad, function, functional, graph, variable
+from . import forward_ad, function, functional, graph, profiler, variable
 from .function import Function, FunctionCtx, InplaceFunction, once_differentiable
 from .variable import Variable
 
@@ -28,6 +28,7 @@ __all__ = [
     "grad",
     "functional",
     "graph",
+    "profiler",
     "forward_ad",
     "function",
     "variable",
