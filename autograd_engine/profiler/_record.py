@@ -184,15 +184,21 @@ class record_function(contextlib.ContextDecorator):
         if not isinstance(name, str):
             raise TypeError(f"record_function: name must be a str, got {type(name).__name__}")
         self.name, self.args = name, args
-        self._events: list[tuple[Any, Any]] = []  # (session, event) per open use
+        # (session, event) per open use, per thread: a decorated function may run in several
+        # threads at once, and recursively
+        self._open: dict[int, list[tuple[Any, Any]]] = {}
 
     def __enter__(self) -> record_function:
         session = _active
         ev = None if session is None else session.begin(self.name, "user_annotation")
-        self._events.append((session, ev))
+        self._open.setdefault(threading.get_ident(), []).append((session, ev))
         return self
 
     def __exit__(self, *exc) -> None:
-        session, ev = self._events.pop()
+        thread = threading.get_ident()
+        uses = self._open[thread]
+        session, ev = uses.pop()
+        if not uses:
+            del self._open[thread]
         if ev is not None:
             session.end(ev)

@@ -284,6 +284,34 @@ def test_other_threads_are_not_recorded_as_in_pytorch():
     assert [(ev.key, ev.count) for ev in prof.key_averages()] == [("Add", 1)]
 
 
+def test_a_decorated_function_in_two_threads_keeps_its_ranges_apart():
+    entered, release = threading.Event(), threading.Event()
+    threads = []
+
+    @record_function("shared")
+    def work(role: str):
+        if role == "main":  # start the other thread inside our range and leave before it does
+            threads.append(threading.Thread(target=work, args=("thread",)))
+            threads[0].start()
+            assert entered.wait(timeout=10)
+        else:
+            entered.set()
+            release.wait(timeout=10)
+        return ag.ones(2) * 2
+
+    with profiler.profile() as prof:
+        with record_function("outer"):
+            work("main")
+            ag.ones(1) + ag.ones(1)  # after our range closed, while the thread is in its own
+            release.set()
+            threads[0].join(timeout=10)
+    events = list(prof.events())
+    shared = [ev for ev in events if ev.name == "shared"]
+    assert len(shared) == 1 and [c.name for c in shared[0].cpu_children] == ["Mul"]
+    add = next(ev for ev in events if ev.name == "Add")
+    assert add.cpu_parent.name == "outer"
+
+
 def test_profilers_do_not_nest_and_state_recovers():
     with profiler.profile():
         with pytest.raises(RuntimeError, match="already recording"):
@@ -425,3 +453,25 @@ def test_export_stacks(tmp_path):
     lines = path.read_text().splitlines()
     assert lines and all(line.rsplit(" ", 1)[1].isdigit() for line in lines)
     assert any(line.rsplit(" ", 1)[0].endswith(";Mul") for line in lines)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not ag.cuda.is_available(), reason="needs CuPy and a CUDA GPU")
+def test_cuda_ops_and_backward_are_recorded_with_synchronization(monkeypatch):
+    synced = []
+    real_sync = ag.cuda.synchronize
+
+    def sync(device=None):
+        synced.append(device)
+        real_sync(device)
+
+    monkeypatch.setattr(ag.cuda, "synchronize", sync)
+    x = ag.randn(8, 8, device="cuda", requires_grad=True)
+    with profiler.profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        y = x @ x
+        y.relu().sum().backward()
+    avg = _averages(prof)
+    assert avg["MatMul"].count == 1 and avg["ReLU"].count == 1
+    assert avg[y.grad_fn.name()].count == 1 and avg["ReluBackward0"].count == 1
+    assert len(synced) == 2 * len(prof.events())  # each op and node: at its start and end
+    assert x.grad is not None and str(x.grad.device) == "cuda:0"
