@@ -11,9 +11,10 @@ import autograd_engine as ag
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ._functions import SyncBatchNorm as _sync_batch_norm
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "SyncBatchNorm", "LayerNorm", "GroupNorm"]
 
 
 def _factory(device, dtype) -> dict:
@@ -113,14 +114,18 @@ class _BatchNorm(_NormBase):
 
     def _check_input_dim(self, input) -> None:
         super()._check_input_dim(input)
+        self._check_channels(input)
+
+    def _check_channels(self, input) -> None:
         if input.shape[1] != self.num_features:
             raise RuntimeError(
                 f"{self!r}: expected input with {self.num_features} channels (dim 1), got shape "
                 f"{tuple(input.shape)}"
             )
 
-    def forward(self, input):
-        self._check_input_dim(input)
+    def _batch_norm_arguments(self) -> tuple:
+        """``(running_mean, running_var, use_batch_stats, momentum)`` for ``F.batch_norm``,
+        after counting the batch (PyTorch's ``_BatchNorm.forward``)."""
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked.add_(1)  # NOTE: an op, so a compiled step replays it
@@ -131,16 +136,17 @@ class _BatchNorm(_NormBase):
         else:
             use_batch_stats = self.running_mean is None and self.running_var is None
         track = not self.training or self.track_running_stats
+        running_mean = self.running_mean if track else None
+        running_var = self.running_var if track else None
+        return running_mean, running_var, use_batch_stats, factor
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        running_mean, running_var, use_batch_stats, factor = self._batch_norm_arguments()
         return F.batch_norm(
-            input,
-            self.running_mean if track else None,
-            self.running_var if track else None,
-            self.weight,
-            self.bias,
-            use_batch_stats,
-            factor,
+            input, running_mean, running_var, self.weight, self.bias, use_batch_stats, factor,
             self.eps,
-        )
+        )  # fmt: skip
 
 
 class BatchNorm1d(_BatchNorm):
@@ -186,6 +192,116 @@ class BatchNorm2d(_BatchNorm):
 
     _expected = (4,)
     _layout = "(N, C, H, W)"
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalization with the statistics of the whole batch spread over the processes
+    of a group (``torch.nn.SyncBatchNorm``), for data-parallel training with small per-process
+    batches. Input ``(N, C, *)``; arguments as in :class:`BatchNorm1d`, plus ``process_group``
+    (default: the whole world).
+
+    In training, with ``autograd_engine.distributed`` initialized and more than one process
+    in the group, each channel is normalized by the mean and variance of the union of every
+    process's batch, the running statistics follow those (the same on every process), and
+    backward all-reduces the per-channel sums the input gradient needs, so the outputs and
+    input gradients equal ``BatchNorm`` over the whole batch; ``weight`` and ``bias`` get
+    this process's share of the gradient (DDP sums and averages them). Otherwise (evaluation,
+    not initialized, a group of one) it is plain batch norm, as in PyTorch. Every process of
+    the group must call it the same number of times.
+
+    Unlike PyTorch, which raises for CPU input in the synchronized path, CPU tensors are
+    synchronized here too (over MPI).
+
+    Example::
+
+        >>> model = nn.SyncBatchNorm.convert_sync_batchnorm(model)   # every BatchNorm*d
+        >>> model = nn.parallel.DistributedDataParallel(model)
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        process_group=None,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
+        self.process_group = process_group
+
+    def _check_input_dim(self, input) -> None:
+        if input.ndim < 2:
+            raise ValueError(
+                f"{self!r}: expected at least 2D input (got {input.ndim}D input of shape "
+                f"{tuple(input.shape)})"
+            )
+        if input.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+        self._check_channels(input)
+
+    def forward(self, input):
+        import autograd_engine.distributed as dist
+
+        self._check_input_dim(input)
+        running_mean, running_var, use_batch_stats, factor = self._batch_norm_arguments()
+        group = size = None
+        if use_batch_stats and self.training and dist.is_available() and dist.is_initialized():
+            group = self.process_group if self.process_group else dist.group.WORLD
+            size = dist.get_world_size(group)
+        if size is None or size <= 1:
+            return F.batch_norm(
+                input, running_mean, running_var, self.weight, self.bias, use_batch_stats,
+                factor, self.eps,
+            )  # fmt: skip
+        return _sync_batch_norm.apply(
+            input, self.weight, self.bias, running_mean, running_var, self.eps, factor, group,
+            size,
+        )  # fmt: skip
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group=None) -> Module:
+        """Replace every batch norm layer in ``module`` (recursively) by a ``SyncBatchNorm``
+        holding the same parameters, buffers and training flag
+        (``torch.nn.SyncBatchNorm.convert_sync_batchnorm``). Returns ``module`` with its
+        children converted, or a new ``SyncBatchNorm`` if ``module`` is itself a batch norm.
+
+        Example::
+
+            >>> net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+            >>> type(nn.SyncBatchNorm.convert_sync_batchnorm(net)[1]).__name__
+            'SyncBatchNorm'
+        """
+        out = module
+        if isinstance(module, _BatchNorm):
+            out = cls(
+                module.num_features,
+                module.eps,
+                module.momentum,
+                module.affine,
+                module.track_running_stats,
+                process_group,
+                bias=module.bias is not None,
+            )
+            if module.affine:
+                with ag.no_grad():
+                    out.weight = module.weight
+                    out.bias = module.bias
+            out.running_mean = module.running_mean
+            out.running_var = module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+            if hasattr(module, "qconfig"):
+                out.qconfig = module.qconfig
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return out
 
 
 class LayerNorm(Module):

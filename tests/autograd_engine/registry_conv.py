@@ -11,6 +11,7 @@ from registry import OpSpec
 import autograd_engine as ag
 from autograd_engine.ops import conv, pool
 from autograd_engine.ops import normalization as norm
+from nn.modules._functions import SyncBatchNorm
 
 
 @st.composite
@@ -124,6 +125,16 @@ def _with_running_stats(fn):
     return call
 
 
+def _sync_batch_norm(x, *params, training, running):
+    """SyncBatchNorm's Function on a group of one process (it then talks to no one)."""
+
+    def call(x, running_mean, running_var, weight, bias, momentum):
+        args = (running_mean, running_var, 1e-5, momentum, None, 1)
+        return SyncBatchNorm.apply(x, weight, bias, *args)
+
+    return _with_running_stats(call)(x, *params, running=running)
+
+
 @st.composite
 def layer_norm_case(draw):
     shape = tuple(draw(st.integers(1, 3)) for _ in range(draw(st.integers(1, 3))))
@@ -172,6 +183,15 @@ CONV_SPECS: list[OpSpec] = [
         case=running_norm_case("training", 2, 0, 1),
         unique=True,
         valid=_spread(_bn_axes),
+    ),
+    OpSpec(
+        "sync_batch_norm",
+        _sync_batch_norm,
+        (SyncBatchNorm._backward_cls,),
+        case=running_norm_case("training", 2, 0, 1).filter(lambda c: c[1]["training"]),
+        unique=True,
+        valid=_spread(_bn_axes),
+        second_order=False,  # once_differentiable, as PyTorch's
     ),
     OpSpec(
         "instance_norm",
