@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # NOTE: raise these when coverage grows (the test prints the current values); never lower them
 # without writing why in the commit.
-FLOOR_TOP_300 = 293
-FLOOR_FILES_WEIGHTED = 0.973
-FLOOR_USES_WEIGHTED = 0.973
+FLOOR_TOP_300 = 294
+FLOOR_FILES_WEIGHTED = 0.976
+FLOOR_USES_WEIGHTED = 0.976
 
 
 def _tool():
