@@ -354,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
             json.dump({k: v for k, v in result.items()}, f, indent=2)
         return 0
     options = {k: v for k, v in vars(args).items()
-               if v is not None and k not in ("side", "out")}  # fmt: skip
+               if v is not None and k not in ("side", "out", "profile")}  # fmt: skip
     os.makedirs(args.out, exist_ok=True)
     config = RunConfig(dataset="shakespeare-char", model="gpt", threads=1, out=args.out,
                        checkpoint=os.path.join(args.out, "gpt.ckpt"), **options)  # fmt: skip
