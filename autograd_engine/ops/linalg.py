@@ -4,6 +4,8 @@ solves (``linalg.cholesky``, ``linalg.solve_triangular``)."""
 
 from __future__ import annotations
 
+import math
+
 from .. import array_backend
 from ..node import Node
 from ..tensor import Tensor
@@ -28,7 +30,7 @@ class MatMul(Node):
     _saved = (0, 1)  # what forward saves (see Node)
 
     def forward(self, a, b):
-        return a @ b
+        return _matmul_2d(a, b)
 
     def name(self) -> str:
         """PyTorch's name for the product matmul dispatched to (mm, mv, dot, bmm)."""
@@ -69,8 +71,13 @@ class MatMul(Node):
             return tuple(None if g is None else g.array for g in grads)
         need_a, need_b = self.needs_input_grad
         xp = array_backend.get_array_module(grad)
-        ga = grad @ xp.swapaxes(b, -1, -2) if need_a else None
-        gb = xp.swapaxes(a, -1, -2) @ grad if need_b else None
+        ga = _matmul_2d(grad, xp.swapaxes(b, -1, -2)) if need_a else None
+        gb = None
+        if need_b:
+            if b.ndim == 2 and a.ndim > 2:  # a stack times one matrix: b's gradient is one GEMM
+                gb = _rows(a).T @ _rows(grad)
+            else:
+                gb = xp.swapaxes(a, -1, -2) @ grad
         return ga, gb
 
 
@@ -108,13 +115,27 @@ class Einsum(Node):
         return tuple(grads)
 
 
+def _matmul_2d(a, b):
+    """``a @ b`` for a 2-D ``b`` and an ``a`` of any rank: one GEMM over the merged leading
+    dims when ``a`` is C-contiguous (NumPy's stacked matmul runs one smaller GEMM per leading
+    index, ~20% slower for a (35, 32, 256) input), else the stacked product."""
+    if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:
+        return (_rows(a) @ b).reshape(*a.shape[:-1], b.shape[-1])
+    return a @ b
+
+
+def _rows(a):
+    """``a`` as a matrix of its last dim's rows (a view when it can be; size-0 safe)."""
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
+
+
 class Linear(Node):
     """y = x W^T + b over the last dim of x (W is (out, in), as in PyTorch)."""
 
     _saved = (0, 1)  # what forward saves (see Node)
 
     def forward(self, x, w, *bias):
-        out = x @ w.T
+        out = _matmul_2d(x, w.T)
         if bias:
             out += bias[0]
         return out
@@ -147,12 +168,10 @@ class Linear(Node):
     def backward_arrays(self, grad):
         x, w = self.saved_values
         need = self.needs_input_grad
-        gx = grad @ w if need[0] else None
+        gx = _matmul_2d(grad, w) if need[0] else None
         gw = None
         if need[1]:
-            g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
-            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-            gw = g2.T @ x2
+            gw = _rows(grad).T @ _rows(x)
         if len(need) == 2:
             return gx, gw
         gb = None
