@@ -21,9 +21,6 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = "1"  # pin BLAS threads before NumPy loads
 
 import argparse  # noqa: E402
-import importlib.util  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -34,33 +31,10 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_safety import chain, measure  # noqa: E402
+from bench_safety import chain, load_baseline, measure  # noqa: E402
 
 BASELINE_REV = "b0e16ee"  # main just before the profiler
 BASELINE_FILES = ("engine.py",)
-
-
-def load_baseline(rev: str, where: Path):
-    """This checkout's ``autograd_engine`` with ``BASELINE_FILES`` from ``rev``, imported as
-    ``ag_baseline``."""
-    pkg = where / "autograd_engine"
-    shutil.copytree(
-        ROOT / "autograd_engine", pkg, ignore=shutil.ignore_patterns("__pycache__", "data")
-    )
-    for name in BASELINE_FILES:
-        source = subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{rev}:autograd_engine/{name}"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        (pkg / name).write_bytes(source)
-    spec = importlib.util.spec_from_file_location(
-        "ag_baseline", pkg / "__init__.py", submodule_search_locations=[str(pkg)]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["ag_baseline"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def mlp_step(ag, batch: int = 32):
@@ -106,7 +80,7 @@ def main() -> None:
     import autograd_engine as ag
 
     with tempfile.TemporaryDirectory() as tmp:
-        base = load_baseline(args.rev, Path(tmp))
+        base = load_baseline(args.rev, Path(tmp), BASELINE_FILES)
         n_ops = 3 * args.blocks + 1
         chains = {
             "baseline chain": chain(base, args.blocks),

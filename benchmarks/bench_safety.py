@@ -36,14 +36,14 @@ BASELINE_REV = "deb00c9"  # the engine core before issue 3 (engine safety)
 CORE_FILES = ("tensor.py", "node.py", "engine.py")
 
 
-def load_baseline(rev: str, where: Path):
-    """Import this checkout's ``autograd_engine``, with the core files of ``rev``, under the
-    name ``ag_baseline``."""
+def load_baseline(rev: str, where: Path, files: tuple[str, ...] = CORE_FILES):
+    """Import this checkout's ``autograd_engine``, with ``files`` (the core files by default)
+    as they are at ``rev``, under the name ``ag_baseline``."""
     pkg = where / "autograd_engine"
     shutil.copytree(
         ROOT / "autograd_engine", pkg, ignore=shutil.ignore_patterns("__pycache__", "data")
     )
-    for name in CORE_FILES:
+    for name in files:
         source = subprocess.run(
             ["git", "-C", str(ROOT), "show", f"{rev}:autograd_engine/{name}"],
             check=True,
