@@ -122,6 +122,28 @@ def test_a_running_backward_leaves_grad_mode_on_in_other_threads():
     assert seen == {"enabled": True, "recorded": True, "w_grad": [3.0, 3.0], "grad": [2.0] * 3}
 
 
+def test_inference_mode_in_one_thread_leaves_other_threads_recording():
+    inside, done = threading.Event(), threading.Event()
+    seen = {}
+
+    def infer():
+        with ag.inference_mode():
+            seen["inner"] = ag.is_inference_mode_enabled(), ag.is_grad_enabled()
+            inside.set()
+            assert done.wait(timeout=60)
+
+    t = threading.Thread(target=infer)
+    t.start()
+    try:
+        assert inside.wait(timeout=60)
+        x = ag.ones(2, requires_grad=True)
+        seen["outer"] = ag.is_inference_mode_enabled(), (x * 2).requires_grad
+    finally:
+        done.set()
+        t.join(timeout=60)
+    assert seen == {"inner": (True, False), "outer": (False, True)}
+
+
 def test_a_new_thread_starts_with_grad_enabled_even_under_no_grad():
     seen = []
     with ag.no_grad():
