@@ -56,18 +56,32 @@ def _apart(arrays) -> bool:
     return bool(np.all(np.abs(a[:, None, :] - b[None, :, :]) > 1e-3))
 
 
-_SVD_SHIFT = ag.tensor([[3.0, 0.0], [0.0, 1.5], [0.0, 0.0]], dtype=ag.float64)
-_QR_SHIFT = ag.tensor([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]], dtype=ag.float64)
-_W = ag.tensor([[1.0, -2.0], [0.5, 3.0], [-1.0, 2.0]], dtype=ag.float64)
+_SVD_SHIFT = np.array([[3.0, 0.0], [0.0, 1.5], [0.0, 0.0]])
+_QR_SHIFT = np.array([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
+_W = np.array([[1.0, -2.0], [0.5, 3.0], [-1.0, 2.0]])
+
+
+def _on(a, values):
+    """A constant tensor on ``a``'s device: float data in ``a``'s dtype, index data as int64
+    (a row's constants must follow its inputs, or the ``cuda`` case mixes devices)."""
+    values = np.asarray(values)
+    dtype = a.dtype if values.dtype.kind == "f" else None
+    return ag.tensor(values, dtype=dtype, device=a.device)
+
+
+def _eye(a, n):
+    return ag.eye(n, dtype=a.dtype, device=a.device)
 
 
 def _svd_loss(u, s, vh):
     """A function of the SVD that does not depend on the signs of the singular vectors."""
-    return (s * 3).sum() + (u**2 * _W).sum() + (vh**2 * _W[:2]).sum()
+    w = _on(s, _W)
+    return (s * 3).sum() + (u**2 * w).sum() + (vh**2 * w[:2]).sum()
 
 
 def _qr_loss(q, r):
-    return (q**2 * _W).sum() + (r**2 * _W[:2]).sum()
+    w = _on(q, _W)
+    return (q**2 * w).sum() + (r**2 * w[:2]).sum()
 
 
 def _bernoulli_valid(arrays) -> bool:
@@ -149,41 +163,41 @@ SURFACE_SPECS = [
     OpSpec("nan_to_num", lambda a: ag.nan_to_num(a) * a, (logic.NanToNum,), _one()),
     # indexing along a dimension
     OpSpec(
-        "gather", lambda a: ag.gather(a, 0, ag.tensor(IDX)), (GetItem, IndexAdd), _fixed((3, 4))
+        "gather", lambda a: ag.gather(a, 0, _on(a, IDX)), (GetItem, IndexAdd), _fixed((3, 4))
     ),  # fmt: skip
     OpSpec(
         "scatter",
-        lambda a, s: ag.scatter(a, 1, ag.tensor([[3, 0], [1, 2], [0, 3]]), s),
+        lambda a, s: ag.scatter(a, 1, _on(a, [[3, 0], [1, 2], [0, 3]]), s),
         (IndexPut,),
         _fixed((3, 4), (3, 2)),
     ),  # fmt: skip
     OpSpec(
         "scatter_add",
-        lambda a, s: ag.scatter_add(a, 0, ag.tensor(IDX), s),
+        lambda a, s: ag.scatter_add(a, 0, _on(a, IDX), s),
         (index.ScatterAdd,),
         _fixed((3, 4), (2, 4)),
     ),  # fmt: skip
     OpSpec(
         "index_select",
-        lambda a: a.index_select(-1, ag.tensor([2, 0, 2])),
+        lambda a: a.index_select(-1, _on(a, [2, 0, 2])),
         (GetItem,),
         _shapes(1).filter(lambda s: s[-1] >= 3).map(lambda s: (s,)),
     ),  # fmt: skip
     OpSpec(
         "index_add",
-        lambda a, s: a.index_add(0, ag.tensor([1, 1]), s, alpha=2.0),
+        lambda a, s: a.index_add(0, _on(a, [1, 1]), s, alpha=2.0),
         (index.ScatterAdd,),
         _fixed((3, 4), (2, 4)),
     ),  # fmt: skip
     OpSpec(
         "index_copy",
-        lambda a, s: a.index_copy(1, ag.tensor([3, 0]), s),
+        lambda a, s: a.index_copy(1, _on(a, [3, 0]), s),
         (IndexPut,),
         _fixed((3, 4), (3, 2)),
     ),  # fmt: skip
     OpSpec(
         "index_fill",
-        lambda a: a.index_fill(0, ag.tensor([1]), 0.5) * a,
+        lambda a: a.index_fill(0, _on(a, [1]), 0.5) * a,
         (IndexPut,),
         _fixed((3, 4)),
     ),  # fmt: skip
@@ -202,10 +216,10 @@ SURFACE_SPECS = [
         _fixed((3, 4), (12,)),
         kinks=(0.0,),
     ),  # fmt: skip
-    OpSpec("take", lambda a: ag.take(a, ag.tensor([[0, 5], [5, 11]])), (), _fixed((3, 4))),
+    OpSpec("take", lambda a: ag.take(a, _on(a, [[0, 5], [5, 11]])), (), _fixed((3, 4))),
     OpSpec(
         "take_along_dim",
-        lambda a: ag.take_along_dim(a, ag.tensor([[1], [0], [3]]), 1),
+        lambda a: ag.take_along_dim(a, _on(a, [[1], [0], [3]]), 1),
         (),
         _fixed((3, 4)),
     ),  # fmt: skip
@@ -297,35 +311,35 @@ SURFACE_SPECS = [
     # sign-invariant functions of eigenvectors and singular vectors
     OpSpec(
         "inv",
-        lambda a: ag.linalg.inv(a + 5 * ag.eye(3, dtype=ag.float64)),
+        lambda a: ag.linalg.inv(a + 5 * _eye(a, 3)),
         (decomp.Inv,),
         _fixed((3, 3)),
         (-1.0, 1.0),
     ),  # fmt: skip
     OpSpec(
         "det",
-        lambda a: ag.linalg.det(a + 5 * ag.eye(3, dtype=ag.float64)),
+        lambda a: ag.linalg.det(a + 5 * _eye(a, 3)),
         (decomp.Det,),
         _fixed((2, 3, 3)),
         (-1.0, 1.0),
     ),  # fmt: skip
     OpSpec(
         "slogdet",
-        lambda a: ag.linalg.slogdet(a + 3 * ag.eye(2, dtype=ag.float64))[1],
+        lambda a: ag.linalg.slogdet(a + 3 * _eye(a, 2))[1],
         (decomp.LogAbsDet,),
         _fixed((2, 2)),
         (-1.0, 1.0),
     ),  # fmt: skip
     OpSpec(
         "solve",
-        lambda a, b: ag.linalg.solve(a + 5 * ag.eye(3, dtype=ag.float64), b),
+        lambda a, b: ag.linalg.solve(a + 5 * _eye(a, 3), b),
         (decomp.Solve,),
         _fixed((3, 3), (3, 2)),
         (-1.0, 1.0),
     ),  # fmt: skip
     OpSpec(
         "solve_vector",
-        lambda a, b: ag.linalg.solve(a + 5 * ag.eye(3, dtype=ag.float64), b),
+        lambda a, b: ag.linalg.solve(a + 5 * _eye(a, 3), b),
         (decomp.Solve,),
         _fixed((3, 3), (3,)),
         (-1.0, 1.0),
@@ -333,7 +347,7 @@ SURFACE_SPECS = [
     OpSpec(
         "eigh",
         lambda a: (lambda e: e[0] * 2 + (e[1] ** 2).sum(0))(
-            ag.linalg.eigh(a + a.mT + ag.diag(ag.tensor([0.0, 3.0, 6.0], dtype=ag.float64)))
+            ag.linalg.eigh(a + a.mT + ag.diag(_on(a, [0.0, 3.0, 6.0])))
         ),
         (decomp.Eigh,),
         _fixed((3, 3)),
@@ -341,14 +355,14 @@ SURFACE_SPECS = [
     ),  # fmt: skip
     OpSpec(
         "svd",
-        lambda a: _svd_loss(*ag.linalg.svd(a + _SVD_SHIFT, full_matrices=False)),
+        lambda a: _svd_loss(*ag.linalg.svd(a + _on(a, _SVD_SHIFT), full_matrices=False)),
         (decomp.Svd,),
         _fixed((3, 2)),
         (-0.3, 0.3),
     ),  # fmt: skip
     OpSpec(
         "qr",
-        lambda a: _qr_loss(*ag.linalg.qr(a + _QR_SHIFT)),
+        lambda a: _qr_loss(*ag.linalg.qr(a + _on(a, _QR_SHIFT))),
         (decomp.Qr,),
         _fixed((3, 2)),
         (-0.5, 0.5),
@@ -356,7 +370,7 @@ SURFACE_SPECS = [
     OpSpec("matrix_exp", ag.linalg.matrix_exp, (), _fixed((3, 3)), (-1.0, 1.0)),
     OpSpec(
         "pinv",
-        lambda a: ag.linalg.pinv(a + ag.tensor([[2.0, 0], [0, 1], [0, 0]], dtype=ag.float64)),
+        lambda a: ag.linalg.pinv(a + _on(a, [[2.0, 0], [0, 1], [0, 0]])),
         (),
         _fixed((3, 2)),
         (-0.3, 0.3),
@@ -364,7 +378,7 @@ SURFACE_SPECS = [
     OpSpec("cross", lambda a, b: ag.linalg.cross(a, b), (), _fixed((2, 3), (2, 3))),
     OpSpec(
         "matrix_norm_nuc",
-        lambda a: ag.linalg.matrix_norm(a + ag.tensor([[2.0, 0], [0, 1]], dtype=ag.float64), "nuc"),
+        lambda a: ag.linalg.matrix_norm(a + _on(a, [[2.0, 0], [0, 1]]), "nuc"),
         (),
         _fixed((2, 2)),
         (-0.3, 0.3),
@@ -396,7 +410,7 @@ SURFACE_SPECS = [
     # sampling: the gradient is zero, and the draw is fixed by a seeded generator
     OpSpec(
         "bernoulli",
-        lambda p: ag.bernoulli(p, generator=ag.Generator().manual_seed(0)) * p,
+        lambda p: ag.bernoulli(p, generator=ag.Generator(p.device).manual_seed(0)) * p,
         (random.Sampled,),
         _one(),
         (0.05, 0.95),
