@@ -165,6 +165,39 @@ def test_out_of_bounds_index_arrays_wrap_around(cp):
         cp.add.at(cp.zeros(3, dtype=cp.int8), cp.asarray([0]), 1)
 
 
+def test_a_zero_d_index_array_is_advanced_indexing_a_new_array(cp):
+    """CuPy's ``_prepare_slice_list``: a ()-shaped array index forces a new array (NumPy
+    would read it as a scalar index); it wraps around like any index array."""
+    x = cp.arange(3.0)
+    out = x[cp.asarray(4)]
+    assert isinstance(out, cp.ndarray) and out.shape == () and out.get() == 1.0
+    out[...] = 9.0
+    assert x.get().tolist() == [0.0, 1.0, 2.0]
+    m = cp.arange(6.0).reshape(2, 3)
+    row = m[cp.asarray(1)]
+    row[...] = 0.0
+    assert row.shape == (3,) and m.get()[1].tolist() == [3.0, 4.0, 5.0]
+
+
+def test_special_functions_are_cupyxs(cp):
+    import cupyx.scipy.special as sp
+    import scipy.special
+
+    x = cp.asarray([0.5, 1.5, 2.5])
+    for name in ("psi", "digamma", "gammaln", "i0", "i1"):
+        want = getattr(scipy.special, name)(x.get())
+        np.testing.assert_allclose(getattr(sp, name)(x).get(), want, err_msg=name)
+    np.testing.assert_allclose(
+        sp.polygamma(cp.asarray(1), x).get(), scipy.special.polygamma(1, x.get())
+    )
+    with pytest.raises(AttributeError, match="'bool' object has no attribute 'astype'"):
+        sp.polygamma(1, x)  # CuPy's cupy.where(n == 0, ...) with a Python int n
+    with pytest.raises(AttributeError):
+        sp.gamma  # noqa: B018 - CuPy has it; the engine does not use it, so neither does this
+    with pytest.raises(NotImplementedError, match="cupy_maximum.accumulate"):
+        cp.maximum.accumulate(x)
+
+
 def test_scalars_are_zero_d_arrays_and_x0_is_a_view(cp):
     x = cp.arange(3.0)
     first = x[0]

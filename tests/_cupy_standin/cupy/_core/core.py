@@ -572,7 +572,12 @@ class ndarray:
         dev = runtime.getDevice()
         _check_peer_access(self, dev)
         key = tuple(_unwrap(k, dev, False) for k in key)
-        return _wrap(self._a[key], dev, True)
+        out = self._a[key]
+        # NumPy reads a 0-d integer array as a scalar index (a NumPy scalar, or a view);
+        # CuPy's advanced indexing always makes a new array
+        if not isinstance(out, numpy.ndarray) or numpy.may_share_memory(out, self._a):
+            out = numpy.array(out)
+        return _wrap(out, dev, True)
 
     def __setitem__(self, key, value):
         key, advanced = _prepare_index(self, key)
@@ -818,5 +823,5 @@ def _wrap_and_check(a: ndarray, items: list) -> None:
                 if s.size:
                     raise IndexError("cannot do a non-empty take from an empty axes.")
             else:
-                items[i] = _wrap(numpy.mod(s._a, n), s._dev, True)
+                items[i] = _wrap(numpy.asarray(numpy.mod(s._a, n)), s._dev, True)  # 0-d too
         axis += c
