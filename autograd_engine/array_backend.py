@@ -281,7 +281,8 @@ def special(name: str):
     ``special("gammaln")(x)``; for the functions NumPy lacks (lgamma, digamma, polygamma)."""
 
     def call(*arrays):
-        if get_array_module(arrays[0]) is numpy:
+        # any argument decides: polygamma(n, x) leads with the order n
+        if all(get_array_module(a) is numpy for a in arrays):
             import scipy.special as module
         else:
             import cupyx.scipy.special as module  # type: ignore[import-not-found]

@@ -438,7 +438,15 @@ class Generator:
 def _gen(generator, dev: Device):
     if generator is None:
         return array_backend.generator_for(dev)
-    return generator.gen if isinstance(generator, Generator) else generator
+    if isinstance(generator, Generator):
+        if generator.device.type != dev.type:  # a NumPy draw cannot feed a CuPy array
+            raise RuntimeError(
+                f"Expected a '{dev.type}' device type for generator but found "
+                f"'{generator.device.type}' (the tensor is on {dev}; make the generator there: "
+                f"Generator(device='{dev}'))"
+            )
+        return generator.gen
+    return generator
 
 
 def _random_float(method: str, size, generator, dtype, device, requires_grad,

@@ -191,20 +191,39 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     return _select(input, d, pos, keepdim, "ModeBackward0", ModeResult)
 
 
+def _accumulate(ufunc_name: str, x, axis: int):
+    """``numpy.<ufunc>.accumulate(x, axis)`` for maximum/minimum. CuPy's ufuncs accumulate
+    only add and multiply (``cupy_maximum.accumulate is not supported yet``), so on CuPy this
+    is a log-step scan: after the step with shift ``s``, every position holds the extremum of
+    the ``2 s`` positions ending there (``ceil(log2 n)`` element-wise kernels)."""
+    xp = _xp(x)
+    f = getattr(xp, ufunc_name)
+    if xp is array_backend.numpy:
+        return f.accumulate(x, axis=axis)
+    out = x.copy()
+    n, step = x.shape[axis], 1
+    lead = (slice(None),) * axis
+    while step < n:
+        hi, lo = lead + (slice(step, None),), lead + (slice(None, n - step),)
+        out[hi] = f(out[hi], out[lo])  # the right side is computed before the write
+        step *= 2
+    return out
+
+
 def _cumulative(input: Tensor, dim, upper: bool, result, name: str):
     d = _dim(input, dim)
     if input.ndim == 0:
         return result(input.clone(), const(_xp(input.array).zeros((), dtype="int64")))
     x = input.array
     xp = _xp(x)
-    running = (xp.maximum if upper else xp.minimum).accumulate(x, axis=d)
+    running = _accumulate("maximum" if upper else "minimum", x, d)
     hit = x == running
     if x.dtype.kind == "f":
         hit |= xp.isnan(x)
     shape = [1] * x.ndim
     shape[d] = x.shape[d]
     positions = xp.arange(x.shape[d]).reshape(shape)
-    idx = xp.maximum.accumulate(xp.where(hit, positions, 0), axis=d)
+    idx = _accumulate("maximum", xp.where(hit, positions, 0), d)
     return result(_take(input, d, idx, name), const(idx.astype("int64")))
 
 

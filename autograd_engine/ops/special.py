@@ -240,7 +240,9 @@ class Polygamma(Node):
 
     def forward(self, a):
         self.save_inputs(0)
-        return array_backend.special("polygamma")(self.n, a).astype(a.dtype, copy=False)
+        # NOTE: CuPy's polygamma takes n as an array (a Python int fails in its cupy.where)
+        n = _xp(a).asarray(self.n)
+        return array_backend.special("polygamma")(n, a).astype(a.dtype, copy=False)
 
     def backward(self, grad):
         (a,) = self.saved_tensors

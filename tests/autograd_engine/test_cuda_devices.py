@@ -185,3 +185,46 @@ def test_two_gpus_raise_even_with_peer_access(_, monkeypatch):
     a, b = ag.ones(3, device="cuda:0"), ag.ones(3, device="cuda:1")
     with pytest.raises(RuntimeError, match="input 0 on cuda:0, input 1 on cuda:1"):
         a * b
+
+
+def test_cummax_and_cummin_on_cuda_match_the_cpu():
+    """CuPy's ufuncs accumulate only add and multiply (``cupy_maximum.accumulate is not
+    supported yet``): the running extremum is a scan of element-wise kernels there."""
+    x = np.array([[3.0, 1, 5, 5, 2, 7, 7, 0], [0, np.nan, 5, 9, -1, np.nan, 2, 8]])
+    x = np.stack([x, x[::-1]])  # (2, 2, 8): ties, nan, and scans of lengths 2 and 8
+    for op in (ag.cummax, ag.cummin):
+        for dim in (0, 1, 2, -1):
+            want = op(ag.tensor(x), dim)
+            got = op(ag.tensor(x, device="cuda"), dim)
+            _on(got.values, "cuda:0")
+            np.testing.assert_array_equal(got.values.numpy(), want.values.numpy())
+            np.testing.assert_array_equal(got.indices.numpy(), want.indices.numpy())
+    t = ag.tensor(x, device="cuda", requires_grad=True)
+    ag.cummax(t, 2).values.sum().backward()
+    _on(t.grad, "cuda:0")
+
+
+def test_polygamma_and_bessel_functions_on_cuda_match_the_cpu():
+    """polygamma(n, x) on CUDA: the module was chosen from n (a Python int) and SciPy was
+    called with a CuPy array; CuPy's polygamma also needs n as an array."""
+    x = np.array([0.5, 1.0, 2.5, 7.0])
+    for fn in (lambda t: ag.polygamma(1, t), lambda t: ag.polygamma(3, t), ag.digamma,
+               ag.lgamma, ag.i0, ag.special.i1):  # fmt: skip
+        got = fn(ag.tensor(x, device="cuda"))
+        _on(got, "cuda:0")
+        np.testing.assert_allclose(got.numpy(), fn(ag.tensor(x)).numpy(), rtol=1e-12)
+
+
+def test_a_generator_of_another_device_type_is_pytorchs_error():
+    """A CPU generator's NumPy draws cannot feed a CuPy array (CuPy refused the mix with
+    ``TypeError: Unsupported type <class 'numpy.ndarray'>``); PyTorch's check_generator."""
+    p = ag.full((3,), 0.5, device="cuda")
+    msg = "Expected a 'cuda' device type for generator but found 'cpu'"
+    with pytest.raises(RuntimeError, match=msg):
+        ag.bernoulli(p, generator=ag.Generator())
+    with pytest.raises(RuntimeError, match=msg):
+        ag.rand(3, device="cuda", generator=ag.Generator())
+    with pytest.raises(RuntimeError, match="Expected a 'cpu' device type for generator but found"):
+        ag.randn(3, generator=ag.Generator("cuda"))
+    draw = ag.bernoulli(p, generator=ag.Generator("cuda").manual_seed(0))
+    _on(draw, "cuda:0")
