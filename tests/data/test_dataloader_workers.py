@@ -293,9 +293,13 @@ def _alive(pid: int) -> bool:
 def test_no_orphan_workers_after_ctrl_c_or_a_killed_parent(tmp_path, how):
     script = tmp_path / "loop.py"
     script.write_text(textwrap.dedent(INTERRUPTED.format(root=str(ROOT))))
+    # NOTE: SIGINT back to its default in the child: a test run started in the background
+    # (`cmd &`, nohup) ignores SIGINT, the child inherits that, and Python then installs no
+    # KeyboardInterrupt handler, so the "Ctrl-C" would do nothing.
     proc = subprocess.Popen(
         [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
         pids = [int(p) for p in proc.stdout.readline().split()]
