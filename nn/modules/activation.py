@@ -10,7 +10,7 @@ from .. import functional as F
 from .. import init
 from ..functional.attention import mha_forward
 from ..parameter import Parameter
-from .linear import Linear, _factory
+from .linear import NonDynamicallyQuantizableLinear, _factory
 from .module import Module
 
 __all__ = [
@@ -361,10 +361,6 @@ class Softmin(_SoftmaxLike):
     """softmax(-x) along ``dim`` (``torch.nn.Softmin``)."""
 
     _fn = staticmethod(F.softmin)
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """``MultiheadAttention.out_proj``: a ``Linear`` under PyTorch's class name (its repr)."""
 
 
 class MultiheadAttention(Module):

@@ -105,6 +105,11 @@ class Linear(Module):
         )
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """``MultiheadAttention.out_proj``: a ``Linear`` under PyTorch's class name and module
+    (``torch.nn.modules.linear``, where code such as a ``safe_globals`` list names it)."""
+
+
 class Bilinear(Module):
     """y = x1^T A x2 + b (``torch.nn.Bilinear``).
 

@@ -388,3 +388,16 @@ def test_error_messages():
         F.scaled_dot_product_attention(
             q, q, q, attn_mask=ag.ones(3, 3, dtype=ag.bool), is_causal=True
         )
+
+
+def test_out_proj_class_lives_where_pytorchs_does():
+    # word_language_model/main.py lists torch.nn.modules.linear.NonDynamicallyQuantizableLinear
+    # among the safe globals for loading a saved Transformer.
+    ours, theirs = nn.MultiheadAttention(8, 2), torch.nn.MultiheadAttention(8, 2)
+    for mha, lib in ((ours, nn), (theirs, torch.nn)):
+        cls = lib.modules.linear.NonDynamicallyQuantizableLinear
+        assert type(mha.out_proj) is cls and issubclass(cls, lib.Linear)
+    assert type(ours.out_proj).__module__ == "nn.modules.linear"
+    assert type(theirs.out_proj).__module__ == "torch.nn.modules.linear"
+    assert repr(ours.out_proj) == repr(theirs.out_proj)
+    assert "NonDynamicallyQuantizableLinear" not in nn.modules.linear.__all__
