@@ -5,6 +5,7 @@ and loaded only with ``weights_only=False`` or an allowlist (``add_safe_globals`
 
 from __future__ import annotations
 
+import _compat_pickle
 import base64
 import io
 import json
@@ -776,9 +777,15 @@ class _Decoder:
             def find_class(self, module, name):
                 if allowed is None:
                     return super().find_class(module, name)
+                # Protocol 2 (the default) names Python 2's modules (``__builtin__.set``);
+                # map them to Python 3's as pickle and torch.load's weights-only unpickler do.
+                if (module, name) in _compat_pickle.NAME_MAPPING:
+                    module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+                elif module in _compat_pickle.IMPORT_MAPPING:
+                    module = _compat_pickle.IMPORT_MAPPING[module]
                 full_path = f"{module}.{name}"
-                if full_path not in allowed:
-                    raise _weights_only_failure(full_path)
+                if full_path not in allowed:  # a builtin is named as code names it, as torch's
+                    raise _weights_only_failure(name if module == "builtins" else full_path)
                 return allowed[full_path]
 
             def persistent_load(self, pid):

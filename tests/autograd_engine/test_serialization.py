@@ -360,6 +360,27 @@ def test_safe_globals_allow_listed_classes(tmp_path):
         assert load(tmp_path / "c")["config"] == cfg
 
 
+def test_whole_module_loads_under_safe_globals_as_pytorchs(tmp_path):
+    # word_language_model/main.py: torch.save(model) then torch.load inside safe_globals
+    # listing the model's classes. Protocol 2 names Python 2's modules (a Module's sets
+    # pickle as __builtin__.set); they map to Python 3's, as in torch.load.
+    torch = pytest.importorskip("torch", reason="torch (the oracle) is not installed")
+    for lib, library_nn, path in ((ag, nn, tmp_path / "ours"), (torch, torch.nn, tmp_path / "t")):
+        model = library_nn.Sequential(library_nn.Linear(2, 3), library_nn.Dropout(0.0))
+        lib.save(model, path)
+        with lib.serialization.safe_globals([library_nn.Sequential, library_nn.Linear,
+                                             library_nn.Dropout]):  # fmt: skip
+            back = lib.load(path)
+        assert isinstance(back, library_nn.Sequential) and isinstance(back[1], library_nn.Dropout)
+    # A builtin not allowed is named as code spells it (range, not __builtin__.xrange).
+    for lib in (ag, torch):
+        lib.save({"r": range(2)}, tmp_path / "r")
+        with pytest.raises(pickle.UnpicklingError) as info:
+            lib.load(tmp_path / "r")
+        assert "GLOBAL range was not an allowed global" in str(info.value)
+        assert "add_safe_globals([range])" in str(info.value)
+
+
 def test_namespace_and_unpicklable(tmp_path):
     save({"args": argparse.Namespace(lr=0.1)}, tmp_path / "a")
     with pytest.raises(pickle.UnpicklingError, match="argparse.Namespace"):
