@@ -6,8 +6,13 @@ tolerance. Sizes are tiny; dropout is 0 on both sides (the two random streams di
 from __future__ import annotations
 
 import hashlib
+import math
+import os
 import re
+import subprocess
+import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import programs_loader
@@ -23,7 +28,9 @@ RTOL64, ATOL64 = 1e-10, 1e-12
 
 
 def both(torch, relpath):
-    """The vendored program as a module on autograd_engine and as upstream on PyTorch."""
+    """The vendored program as a module on autograd_engine and as upstream on PyTorch;
+    PyTorch's generator (whose draws become both sides' weights) seeded."""
+    torch.manual_seed(0)
     return programs_loader.load(relpath, "ours"), programs_loader.load(relpath, "torch")
 
 
@@ -49,12 +56,16 @@ def assert_losses(ours, theirs, rtol=RTOL32, atol=ATOL32):
     np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
 
 
-def assert_params(ours_model, theirs_model, rtol, atol):
+def assert_params(ours_model, theirs_model, rtol):
+    """Every trained parameter within ``rtol`` of PyTorch's, in norm: elementwise bounds do
+    not fit Adam-style updates, which move an element whose gradient is rounding noise by
+    a full ``lr`` either way."""
     theirs = dict(theirs_model.named_parameters())
     for name, p in ours_model.named_parameters():
-        np.testing.assert_allclose(
-            p.detach().numpy(), theirs[name].detach().numpy(), rtol=rtol, atol=atol, err_msg=name
-        )
+        a, b = p.detach().numpy().astype(np.float64), theirs[name].detach().numpy()
+        assert a.shape == b.shape, name
+        error = np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-12)
+        assert error <= rtol, f"{name}: relative error {error:.1e} > {rtol:.0e}"
 
 
 def token_batches(steps, batch, length, vocab, seed=0):
@@ -86,7 +97,9 @@ def test_nanogpt_trains_like_pytorch(torch, capsys):
         losses.append(loss.item())
         tlosses.append(tloss.item())
     assert_losses(losses, tlosses)
-    assert_params(model, tmodel, rtol=1e-4, atol=1e-5)
+    # 1e-3: the key part of c_attn.bias has a gradient that is 0 in exact arithmetic (a
+    # constant added to every score of a row), so AdamW moves it by rounding noise.
+    assert_params(model, tmodel, rtol=1e-3)
     # The program's own prints (parameter counts, optimizer groups) read the same.
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 8 and all(out.count(line) == 2 for line in out), out
@@ -140,7 +153,9 @@ def test_mingpt_trainer_trains_like_pytorch(torch):
         runs[name] = losses
     assert len(runs["ours"]) == 4
     assert_losses(runs["ours"], runs["torch"])
-    assert_params(model, tmodel, rtol=1e-4, atol=1e-5)
+    # 1e-3: the key part of c_attn.bias has a gradient that is 0 in exact arithmetic (a
+    # constant added to every score of a row), so AdamW moves it by rounding noise.
+    assert_params(model, tmodel, rtol=1e-3)
     # Greedy generation is deterministic: the same tokens come out.
     model.eval()
     tmodel.eval()
@@ -179,7 +194,7 @@ def test_mnist_example_trains_like_pytorch(torch, capsys):
     want = [float(a or b) for a, b in number.findall(printed["torch"])]
     assert len(got) == 8 and len(want) == 8
     assert_losses(got, want, rtol=RTOL32, atol=2e-6)
-    assert_params(ours_model, tmodel, rtol=1e-4, atol=1e-5)
+    assert_params(ours_model, tmodel, rtol=1e-4)
 
 
 # ------------------------------------------------------- pytorch/examples: word language model
@@ -227,7 +242,7 @@ def test_word_language_model_rnn_trains_like_pytorch(torch, rnn_type):
     copy_weights(model, tmodel)
     batches = _bptt_batches(4)
     assert_losses(_word_lm_train(ag, model, batches), _word_lm_train(torch, tmodel, batches))
-    assert_params(model, tmodel, rtol=1e-4, atol=1e-5)
+    assert_params(model, tmodel, rtol=1e-4)
 
 
 def test_word_language_model_transformer_trains_like_pytorch(torch):
@@ -241,7 +256,69 @@ def test_word_language_model_transformer_trains_like_pytorch(torch):
     got = _word_lm_train(ag, model, batches, lr=0.5, transformer=True)
     want = _word_lm_train(torch, tmodel, batches, lr=0.5, transformer=True)
     assert_losses(got, want)
-    assert_params(model, tmodel, rtol=1e-4, atol=1e-5)
+    assert_params(model, tmodel, rtol=1e-4)
+
+
+def _write_corpus(folder):
+    rng = np.random.default_rng(0)
+    words = "the cat sat on a mat and dog ran to big red house with small green tree".split()
+    folder.mkdir()
+    for name, lines in (("train", 60), ("valid", 15), ("test", 15)):
+        text = "\n".join(" ".join(rng.choice(words, rng.integers(3, 10))) for _ in range(lines))
+        (folder / f"{name}.txt").write_text(text + "\n")
+
+
+_WORD_LM = "pytorch_examples/word_language_model/"
+_NUMBERS = re.compile(r"\b(?:loss|ppl)\s+([\d.]+)")
+
+
+def _run_word_lm(flavour, folder, corpus, args):
+    """word_language_model/main.py run as a script (python main.py ...), in a copy of its
+    folder with the flavour's imports; its printed output."""
+    folder.mkdir()
+    for name in ("main.py", "model.py", "data.py"):
+        (folder / name).write_text(programs_loader.source(_WORD_LM + name, flavour))
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    command = [sys.executable, "main.py", "--data", str(corpus), "--save", "model.pt", *args]
+    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--model", "LSTM"],
+        ["--model", "GRU", "--tied", "--use-optimizer", "--lr", "0.01"],
+        ["--model", "Transformer", "--lr", "5"],
+    ],
+    ids=["LSTM", "GRU-tied-AdamW", "Transformer"],
+)
+def test_word_language_model_script_runs_like_pytorch(torch, tmp_path, args):
+    """The whole script, unchanged but for its imports: it trains for two epochs, saves the
+    whole model with torch.save, loads it back with torch.load inside safe_globals (naming
+    torch.nn.modules.* classes), and evaluates on the test set. Each run draws its initial
+    weights from its own engine's random stream (the script seeds and builds the model
+    itself), so the two runs are compared loosely; the exact comparison from shared weights
+    is the test above."""
+    _write_corpus(tmp_path / "corpus")
+    common = ["--epochs", "2", "--emsize", "16", "--nhid", "16", "--bptt", "5"]
+    common += ["--batch_size", "4", "--dropout", "0", "--log-interval", "5", *args]
+    out = {
+        flavour: _run_word_lm(flavour, tmp_path / flavour, tmp_path / "corpus", common)
+        for flavour in ("ours", "torch")
+    }
+    for flavour in ("ours", "torch"):
+        assert "End of training" in out[flavour], out[flavour]
+        numbers = [float(v) for v in _NUMBERS.findall(out[flavour])]
+        # 2 epochs x (4 logged batches + validation) x (loss, ppl), then the test loss and ppl
+        assert len(numbers) == 22 and all(math.isfinite(v) for v in numbers), out[flavour]
+        losses = numbers[::2]
+        assert losses[-1] < losses[0], out[flavour]  # toward the random text's entropy, about ln 18
+        if flavour == "ours":
+            ours_test = losses[-1]
+    assert ours_test == pytest.approx(losses[-1], rel=0.1)
 
 
 # ------------------------------------------------- pytorch/examples: time sequence prediction
@@ -333,7 +410,7 @@ def test_cifar_resnet18_trains_like_pytorch(torch):
             losses.append(loss.item())
         results[name] = losses
     assert_losses(results["ours"], results["torch"], rtol=RTOL64, atol=ATOL64)
-    assert_params(model, tmodel, rtol=1e-9, atol=1e-12)
+    assert_params(model, tmodel, rtol=1e-10)
 
 
 def test_vendored_files_change_only_imports():
@@ -341,7 +418,7 @@ def test_vendored_files_change_only_imports():
     import line; undoing them gives back the upstream file byte for byte (its sha256, taken
     when it was vendored, is in the header)."""
     files = sorted(programs_loader.VENDORED.rglob("*.py"))
-    assert len(files) == 9
+    assert len(files) == 11
     for path in files:
         text = path.read_text()
         assert text.startswith("# Vendored from https://github.com/"), path
