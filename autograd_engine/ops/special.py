@@ -362,7 +362,8 @@ class I0(Node):
 
 
 class I1(Node):
-    """y = I1(a); dy/da = I0(a) - I1(a) / a (1/2 at a = 0)."""
+    """y = I1(a); dy/da = I0(a) - I1(a) / a (1/2 for |a| <= eps of the dtype, as PyTorch: the
+    quotient loses all precision there)."""
 
     def forward(self, a):
         self.save_inputs(0)
@@ -371,9 +372,10 @@ class I1(Node):
 
     def backward(self, grad):
         a, out = self.saved_tensors
-        zero = const(a.array == 0)
-        safe = a.where(~zero, a.new_ones(()))
-        return grad * (i0(a) - out / safe).where(~zero, a.new_full((), 0.5))
+        eps = array_backend.numpy.finfo(a.array.dtype).eps
+        tiny = const(abs(a.array) <= eps)
+        safe = a.where(~tiny, a.new_ones(()))
+        return grad * (i0(a) - out / safe).where(~tiny, a.new_full((), 0.5))
 
 
 class Entr(Node):

@@ -104,6 +104,18 @@ def test_special_functions_match_torch(torch, name):
     check(lambda L, a: getattr(L.special, name)(a), X, torch=torch, name=name)
 
 
+@pytest.mark.parametrize("v", [0.0, 5e-324, -1e-20, 1e-17, 2.2e-16, 1e-10, 0.7])
+def test_i0_second_derivative_near_zero_matches_torch(torch, v):
+    """I1'(x) = I0(x) - I1(x) / x loses all precision for |x| <= eps: 1/2 there, as PyTorch."""
+    x = torch.tensor([v], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(torch.special.i0(x).sum(), x, create_graph=True)
+    (want,) = torch.autograd.grad(g.sum(), x)
+    a = ag.tensor([v], dtype=ag.float64, requires_grad=True)
+    (h,) = ag.autograd.grad(ag.special.i0(a).sum(), a, create_graph=True)
+    (got,) = ag.autograd.grad(h.sum(), a)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-14, atol=1e-15)
+
+
 def test_more_special_functions_match_torch(torch):
     p = X / 2.5
     check(lambda L, a: L.special.logit(a), p, torch=torch)
