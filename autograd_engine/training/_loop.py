@@ -146,14 +146,18 @@ class Printer:
 def write_json(path: str, doc: dict) -> None:
     """``doc`` as strict JSON (a NaN or infinite number, e.g. a diverged loss, becomes
     ``null``), written to a temporary file and renamed."""
+    from autograd_engine._atomic_write import write_atomically
     from autograd_engine.training.search import strict
 
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(strict(doc), f, indent=2, allow_nan=False,
-                  default=lambda o: strict(o.item()) if hasattr(o, "item") else str(o))  # fmt: skip
-        f.write("\n")
-    os.replace(tmp, path)
+    def default(o):
+        return strict(o.item()) if hasattr(o, "item") else str(o)
+
+    def write(tmp):
+        with open(tmp, "w") as f:
+            json.dump(strict(doc), f, indent=2, allow_nan=False, default=default)
+            f.write("\n")
+
+    write_atomically(path, write)
 
 
 @contextmanager

@@ -330,7 +330,10 @@ def strict(obj):
 
 
 def _replace(path: str, text: str) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    from autograd_engine._atomic_write import write_atomically
+
+    def write(tmp):
+        with open(tmp, "w") as f:
+            f.write(text)
+
+    write_atomically(path, write)
