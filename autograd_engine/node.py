@@ -237,9 +237,20 @@ class Node:
                     out = self.forward(*arrays)
                 else:
                     out = self._forward_on_gpu(inputs, arrays)
+        except _MixedDevices:
+            moved = self._cpu_scalars_moved(inputs)
+            if moved is None:
+                raise self._device_error(inputs) from None
+            return self(*moved)
         except ValueError as exc:
+            moved = self._cpu_scalars_moved(inputs)
+            if moved is not None:
+                return self(*moved)
             raise (self._device_error(inputs) or self._shape_error(inputs, exc)) from None
         except TypeError as exc:
+            moved = self._cpu_scalars_moved(inputs)
+            if moved is not None:
+                return self(*moved)
             raise (self._device_error(inputs) or exc) from None
         if type(out) not in _ARRAY_TYPES:
             out = _as_array(out)
@@ -313,6 +324,11 @@ class Node:
         return result
 
     def _shape_error(self, inputs, exc) -> Exception:
+        if "different from the current device" in str(exc):  # CuPy: an operand the node holds
+            return RuntimeError(
+                f"{type(self).__name__}: expected all tensors to be on the same device, but "
+                f"they are not ({exc}). Move them to one device with .to(device) first."
+            )
         shapes = [tuple(t.array.shape) for t in inputs]
         shown = " and ".join(str(s) for s in shapes)
         if "broadcast" in str(exc) and len(shapes) == 2:
@@ -327,9 +343,28 @@ class Node:
         inputs on two devices are refused here, as CuPy with peer access would not."""
         context = array_backend.device_context(arrays)
         if context is None:
-            raise self._device_error(inputs)
+            raise _MixedDevices
         with context:
             return self.forward(*arrays)
+
+    @staticmethod
+    def _cpu_scalars_moved(inputs):
+        """PyTorch's one exception to "all inputs on one device": 0-d CPU tensors (scalars)
+        may meet tensors of one GPU. The inputs with those scalars moved there (a recorded,
+        differentiable move), or None when that is not the case."""
+        scalars, devices = False, set()
+        for t in inputs:
+            if t.array.ndim == 0 and type(t.array) is _NUMPY_ARRAY:
+                scalars = True
+            else:
+                devices.add(t.device)
+        if not scalars or len(devices) != 1:
+            return None
+        (device,) = devices
+        if device.type != "cuda":
+            return None
+        return [t.to(device) if t.array.ndim == 0 and type(t.array) is _NUMPY_ARRAY else t
+                for t in inputs]  # fmt: skip
 
     def _device_error(self, inputs) -> RuntimeError | None:
         """PyTorch's error for inputs on more than one device (None if they share one)."""
@@ -349,6 +384,10 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+class _MixedDevices(Exception):
+    """Raised inside ``Node.__call__`` when a GPU input meets an input on another device."""
 
 
 class _ModifiedArray:

@@ -228,3 +228,31 @@ def test_a_generator_of_another_device_type_is_pytorchs_error():
         ag.randn(3, generator=ag.Generator("cuda"))
     draw = ag.bernoulli(p, generator=ag.Generator("cuda").manual_seed(0))
     _on(draw, "cuda:0")
+
+
+def test_cpu_scalars_meet_gpu_tensors_as_in_pytorch():
+    """A 0-d CPU tensor may meet tensors of one GPU (PyTorch's CPU-scalar rule): it moves there,
+    its gradient comes back on the CPU; anything larger on the CPU is still refused."""
+    x = ag.tensor([1.0, 2.0, 3.0], device="cuda", requires_grad=True)
+    s = ag.tensor(2.0, requires_grad=True)
+    for out in (x * s, s * x, x + s, ag.where(x > 1.5, x, s), ag.maximum(s, x)):
+        _on(out, "cuda:0")
+    y = (x * s + s).sum()
+    y.backward()
+    _on(x.grad, "cuda:0")
+    assert str(s.grad.device) == "cpu" and float(s.grad) == 9.0  # sum(x) + 3
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
+    with pytest.raises(RuntimeError, match="expected all tensors to be on the same device"):
+        x + ag.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="expected all tensors to be on the same device"):
+        ag.tensor([1.0, 2.0, 3.0]) + x
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["gpu-first", "scalar-first"])
+def test_cpu_scalar_with_tensors_of_two_gpus_is_still_refused(first):
+    if ag.cuda.device_count() < 2:
+        pytest.skip("needs two CUDA devices")
+    a, b = ag.ones(2, device="cuda:0"), ag.ones(2, device="cuda:1")
+    s = ag.tensor(1.0)
+    with pytest.raises(RuntimeError, match="expected all tensors to be on the same device"):
+        ag.where(a > 0, b, s) if first else ag.where(s > 0, a, b)
