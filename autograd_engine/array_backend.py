@@ -73,7 +73,7 @@ class Device:
         if kind == "cpu":
             index = None
         elif index is None:
-            index = 0
+            index = _current_gpu()  # PyTorch: a bare "cuda" is the current GPU
         self.type, self.index = kind, index
 
     @property
@@ -102,6 +102,17 @@ class Device:
 
 
 CPU = Device("cpu")
+
+
+def _current_gpu() -> int:
+    """CuPy's current GPU for this thread (``cuda.set_device``, ``with cuda.device(n)``); 0
+    without CuPy or a GPU."""
+    if cupy is None:
+        return 0
+    try:
+        return int(cupy.cuda.runtime.getDevice())
+    except Exception:  # pragma: no cover - CuPy installed on a machine without a GPU
+        return 0
 
 
 def device(spec: str | Device | None = None) -> Device:

@@ -96,9 +96,9 @@ def current_device() -> int:
 
 
 def set_device(device) -> None:
-    """Make ``device`` the current GPU (``torch.cuda.set_device``); a negative number does
-    nothing. NOTE: it sets CuPy's current device; a tensor created with ``device="cuda"`` still
-    goes to ``cuda:0`` (name the GPU, ``"cuda:1"``, to place it elsewhere)."""
+    """Make ``device`` the current GPU of this thread (``torch.cuda.set_device``): a bare
+    ``"cuda"`` (``device="cuda"``, ``.cuda()``, ``.to("cuda")``) means it from then on, as in
+    PyTorch; a negative number does nothing."""
     index = _index(device)
     if index >= 0:
         _cupy().cuda.runtime.setDevice(index)

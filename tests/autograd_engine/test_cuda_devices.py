@@ -256,3 +256,30 @@ def test_cpu_scalar_with_tensors_of_two_gpus_is_still_refused(first):
     s = ag.tensor(1.0)
     with pytest.raises(RuntimeError, match="expected all tensors to be on the same device"):
         ag.where(a > 0, b, s) if first else ag.where(s > 0, a, b)
+
+
+@pytest.mark.parametrize("how", ["set_device", "context"])
+def test_a_bare_cuda_means_the_current_gpu(how):
+    """``torch.cuda.set_device(rank); model.cuda()`` (every DDP script): ``"cuda"`` with no
+    number is the current GPU, in creation, ``.cuda()``, ``.to("cuda")`` and modules."""
+    if ag.cuda.device_count() < 2:
+        pytest.skip("needs two CUDA devices")
+    import nn
+
+    def place():
+        m = nn.Linear(2, 2).cuda()
+        return [ag.ones(2, device="cuda"), ag.zeros(2).cuda(), ag.zeros(2).to("cuda"), m.weight]
+
+    try:
+        if how == "set_device":
+            ag.cuda.set_device(1)
+            placed = place()
+        else:
+            with ag.cuda.device(1):
+                placed = place()
+            _on(ag.ones(1, device="cuda"), "cuda:0")  # back to the previous GPU after the block
+    finally:
+        ag.cuda.set_device(0)
+    for t in placed:
+        _on(t, "cuda:1")
+    _on(ag.ones(1, device="cuda"), "cuda:0")
