@@ -262,9 +262,10 @@ def _sce_backward(plan, i, step):
     if state is None or len(step.outs) != 1:
         return None
     (out,) = step.outs
+    # NOTE: no "return None" here once the forward rule ran: the node's own backward would
+    # read the probabilities its forward saved at trace time. A gradient that escapes (a view
+    # of it is kept, e.g. by a reshape) gets a new array on every call instead of a buffer.
     buf = _buffer(plan, out, i)
-    if buf is None:
-        return None
     generic, rg, reg = _without_grad(step.run), grad.reg, out.reg
     step.info = (step.info[0], False)  # its Tensor-op fallback turns grad mode off itself
     e, rows = state["probs"], state["rows"]
@@ -280,9 +281,9 @@ def _sce_backward(plan, i, step):
             generic()
             return
         np.multiply(rg.array.reshape(1), weight, out=factor)
-        np.multiply(e, factor.reshape(n, 1), out=buf)
-        buf[rows, state["target"]] -= factor
-        reg.array = buf
+        g = np.multiply(e, factor.reshape(n, 1), out=buf)
+        g[rows, state["target"]] -= factor
+        reg.array = g
 
     return run
 
