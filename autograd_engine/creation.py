@@ -225,6 +225,14 @@ def _dev(device) -> Device:
     return array_backend.device(device)
 
 
+def _filled(fn: str, size, dtype, device, requires_grad, pin_memory, memory_format) -> Tensor:
+    """``zeros``/``ones``/``empty``: the array module's ``fn`` of ``size`` on ``device``."""
+    dev = _dev(device)
+    dtype = as_dtype(dtype) or default_float()
+    array = array_backend.run_on(dev, getattr(dev.xp, fn), _size(size), dtype=dtype)
+    return _new(_formatted(array, memory_format), requires_grad, pin_memory)
+
+
 @out_arg
 def zeros(
     *size,
@@ -236,10 +244,7 @@ def zeros(
     memory_format=None,
 ) -> Tensor:
     """A tensor of zeros of the given size (``torch.zeros``)."""
-    dev = _dev(device)
-    dtype = as_dtype(dtype) or default_float()
-    array = array_backend.run_on(dev, dev.xp.zeros, _size(size), dtype=dtype)
-    return _new(_formatted(array, memory_format), requires_grad, pin_memory)
+    return _filled("zeros", size, dtype, device, requires_grad, pin_memory, memory_format)
 
 
 @out_arg
@@ -253,10 +258,7 @@ def ones(
     memory_format=None,
 ) -> Tensor:
     """A tensor of ones of the given size (``torch.ones``)."""
-    dev = _dev(device)
-    dtype = as_dtype(dtype) or default_float()
-    array = array_backend.run_on(dev, dev.xp.ones, _size(size), dtype=dtype)
-    return _new(_formatted(array, memory_format), requires_grad, pin_memory)
+    return _filled("ones", size, dtype, device, requires_grad, pin_memory, memory_format)
 
 
 @out_arg
@@ -270,10 +272,7 @@ def empty(
     memory_format=None,
 ) -> Tensor:
     """An uninitialized tensor (``torch.empty``)."""
-    dev = _dev(device)
-    dtype = as_dtype(dtype) or default_float()
-    array = array_backend.run_on(dev, dev.xp.empty, _size(size), dtype=dtype)
-    return _new(_formatted(array, memory_format), requires_grad, pin_memory)
+    return _filled("empty", size, dtype, device, requires_grad, pin_memory, memory_format)
 
 
 def _fill_dtype(fill_value):

@@ -4,49 +4,8 @@ do."""
 
 from __future__ import annotations
 
-import warnings
-
-from .. import amp as _amp
+from ..amp._deprecated import device_forms
 
 __all__ = ["autocast", "GradScaler"]
 
-
-class autocast(_amp.autocast):
-    """``torch.cpu.amp.autocast(enabled=True, dtype=bfloat16, cache_enabled=True)``: deprecated
-    in PyTorch for ``autocast("cpu", ...)``."""
-
-    def __init__(self, enabled: bool = True, dtype="bfloat16", cache_enabled: bool = True):
-        warnings.warn(
-            "`autograd_engine.cpu.amp.autocast(args...)` is deprecated. Please use "
-            "`autograd_engine.amp.autocast('cpu', args...)` instead.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        super().__init__("cpu", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
-
-
-class GradScaler(_amp.GradScaler):
-    """``torch.cpu.amp.GradScaler``: deprecated in PyTorch for ``amp.GradScaler("cpu")``."""
-
-    def __init__(
-        self,
-        init_scale: float = 2.0**16,
-        growth_factor: float = 2.0,
-        backoff_factor: float = 0.5,
-        growth_interval: int = 2000,
-        enabled: bool = True,
-    ) -> None:
-        warnings.warn(
-            "`autograd_engine.cpu.amp.GradScaler(args...)` is deprecated. Please use "
-            "`autograd_engine.amp.GradScaler('cpu', args...)` instead.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        super().__init__(
-            "cpu",
-            init_scale=init_scale,
-            growth_factor=growth_factor,
-            backoff_factor=backoff_factor,
-            growth_interval=growth_interval,
-            enabled=enabled,
-        )
+autocast, GradScaler = device_forms("cpu", "bfloat16")

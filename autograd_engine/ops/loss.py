@@ -89,8 +89,8 @@ class SoftmaxCrossEntropy(Node):
             return total
         return total / count  # NOTE: nan when every target is ignored, as in PyTorch
 
-    def backward(self, grad):
-        # d/da = (softmax(a) - onehot(target)) * upstream, zero for ignored targets.
+    def _weights(self, grad):
+        """The saved arrays, and the upstream gradient and per-sample weights shaped alike."""
         probs, at, mask, count = self.saved_arrays
         xp = array_backend.get_array_module(probs)
         if mask is None:
@@ -98,6 +98,21 @@ class SoftmaxCrossEntropy(Node):
         weight = mask if self.reduction != "mean" else mask / count
         if self.reduction != "none":
             grad = grad.reshape((1,) * weight.ndim)
+        return probs, at, xp, grad, weight
+
+    @staticmethod
+    def _input_grad(probs, at, f, xp):
+        """(softmax - onehot) scaled by each sample's factor ``f``, on arrays."""
+        k = kernels.fused("softmax_cross_entropy_backward", probs, f) if probs.ndim == 2 else None
+        if k is not None:
+            return k(probs, at[1], f)
+        out = probs * xp.expand_dims(f, 1)
+        out[at] -= f
+        return out
+
+    def backward(self, grad):
+        # d/da = (softmax(a) - onehot(target)) * upstream, zero for ignored targets.
+        probs, at, xp, grad, weight = self._weights(grad)
         factor = grad * const(weight)  # the upstream gradient of each sample, shaped like it
         if is_grad_enabled():
             # create_graph: the differentiable form, softmax recomputed from the input.
@@ -105,30 +120,12 @@ class SoftmaxCrossEntropy(Node):
             onehot = xp.zeros_like(probs)
             onehot[at] = 1
             return (a.softmax(1) - const(onehot)) * factor.unsqueeze(1)
-        f = factor.array
-        k = kernels.fused("softmax_cross_entropy_backward", probs, f) if probs.ndim == 2 else None
-        if k is not None:
-            return const(k(probs, at[1], f))
-        out = probs * xp.expand_dims(f, 1)
-        out[at] -= f
-        return const(out)
+        return const(self._input_grad(probs, at, factor.array, xp))
 
     def backward_arrays(self, grad):
         # The same arithmetic as ``backward`` on arrays (used outside create_graph).
-        probs, at, mask, count = self.saved_arrays
-        xp = array_backend.get_array_module(probs)
-        if mask is None:
-            mask = xp.ones(at[1].shape, dtype=probs.dtype)
-        weight = mask if self.reduction != "mean" else mask / count
-        if self.reduction != "none":
-            grad = grad.reshape((1,) * weight.ndim)
-        f = grad * weight
-        k = kernels.fused("softmax_cross_entropy_backward", probs, f) if probs.ndim == 2 else None
-        if k is not None:
-            return k(probs, at[1], f)
-        out = probs * xp.expand_dims(f, 1)
-        out[at] -= f
-        return out
+        probs, at, xp, grad, weight = self._weights(grad)
+        return self._input_grad(probs, at, grad * weight, xp)
 
 
 def _all_classes(target, n_classes: int, xp) -> bool:
